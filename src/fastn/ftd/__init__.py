@@ -1,0 +1,1 @@
+"""The ftd language: p1 (sections) -> ast -> interpreter (resolved document) -> render."""
