@@ -1,0 +1,131 @@
+"""Documents of a package on disk: loading modules, caching what was resolved, rendering.
+
+An :class:`Environment` is what the server and the build use. It keeps the interpreter (and
+so every parsed module and resolved definition) between renderings and drops it when any
+file it read has changed, so edits show on the next request without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from fastn.ftd import ast
+from fastn.ftd.errors import FtdError
+from fastn.ftd.interpreter import Interpreter
+from fastn.ftd.page import RenderedPage, RequestInfo
+from fastn.ftd.render.html import render_json, render_page
+
+
+def parse_auto_import(text: str) -> ast.Import:
+    """``pkg/module as alias`` (the caption of ``-- fastn.auto-import:``)."""
+    module, sep, alias = text.partition(" as ")
+    module = module.strip()
+    return ast.Import(module, alias.strip() if sep else ast.import_alias(module), [], [], 0)
+
+
+class Environment:
+    """A package's documents: ``doc_id`` is a path without ``.ftd`` (``index``, ``docs/intro``)."""
+
+    def __init__(
+        self,
+        root: Path,
+        package_name: str,
+        *,
+        auto_imports: Iterable[str] = (),
+        dependencies: Mapping[str, Path] | None = None,
+    ):
+        self.root = Path(root)
+        self.package_name = package_name
+        self.auto_imports = [parse_auto_import(a) for a in auto_imports]
+        self.dependencies = {name: Path(path) for name, path in (dependencies or {}).items()}
+        self._files: dict[Path, float] = {}  # every file read -> its mtime when read
+        self._interpreter: Interpreter | None = None
+
+    # ------------------------------------------------------------ modules
+
+    def module_path(self, module_id: str) -> Path | None:
+        """The file of a module: ``pkg/a/b`` -> ``a/b.ftd`` or ``a/b/index.ftd`` in that package."""
+        for name, root in [(self.package_name, self.root), *self.dependencies.items()]:
+            if module_id == name:
+                rest = "index"
+            elif module_id.startswith(name + "/"):
+                rest = module_id[len(name) + 1 :]
+            else:
+                continue
+            return _find_ftd(root, rest)
+        return _find_ftd(self.root, module_id)
+
+    def _load(self, module_id: str) -> str | None:
+        path = self.module_path(module_id)
+        if path is None:
+            return None
+        self._files[path] = path.stat().st_mtime
+        return path.read_text(encoding="utf-8")
+
+    def interpreter(self) -> Interpreter:
+        if self._interpreter is None or self._changed():
+            self._files = {}
+            self._interpreter = Interpreter(self._load, auto_imports=self.auto_imports)
+        return self._interpreter
+
+    def _changed(self) -> bool:
+        for path, mtime in self._files.items():
+            try:
+                if path.stat().st_mtime != mtime:
+                    return True
+            except FileNotFoundError:
+                return True
+        return False
+
+    # ------------------------------------------------------------ rendering
+
+    def document_id(self, doc_id: str) -> str:
+        """Documents are modules of this package: ``index`` -> ``NAME/index``."""
+        return f"{self.package_name}/{doc_id}"
+
+    def render_sync(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
+        module_id = self.document_id(doc_id)
+        if self.module_path(module_id) is None:
+            raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
+        try:
+            doc = self.interpreter().document(module_id)
+        except FtdError as e:
+            path = self.module_path(e.doc_id) if e.doc_id else None
+            if path is not None and e.path is None:
+                e.path = os.path.relpath(path)
+            raise
+        payload = render_json(doc)
+        if payload is not None:
+            return RenderedPage(payload, "application/json")
+        return RenderedPage(render_page(doc, self._processor_values(doc, request)))
+
+    async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
+        return await asyncio.to_thread(self.render_sync, doc_id, request)
+
+    def _processor_values(self, doc: Any, request: RequestInfo | None) -> dict[str, Any]:
+        values = {}
+        for name, var in doc.variables.items():
+            if var.processor:
+                raise FtdError(
+                    f"processor `{var.processor}` is not available yet", var.doc_id, var.line
+                )
+            values[name] = None
+        return values
+
+
+def _find_ftd(root: Path, rest: str) -> Path | None:
+    for candidate in (root / f"{rest}.ftd", root / rest / "index.ftd"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def render_file(path: Path) -> str:
+    """Render one ``.ftd`` file (imports resolved next to it) to a whole HTML page."""
+    path = Path(path)
+    env = Environment(path.parent, path.parent.name or "package")
+    return env.render_sync(path.stem).body

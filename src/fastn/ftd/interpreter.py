@@ -1,0 +1,990 @@
+"""Resolve names, check kinds and build the document model (spec §3–§8).
+
+An :class:`Interpreter` owns a module loader and caches every module it parsed and every
+definition it resolved, so a package's shared modules are resolved once. Resolution is lazy
+and order independent: a definition is resolved the first time something refers to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from fastn.ftd import ast, expr
+from fastn.ftd.builtins import default_colors, default_types, ftd_source
+from fastn.ftd.errors import FtdError
+from fastn.ftd.kinds import PRIMITIVES, SPECIAL, Kind, parse_kind
+from fastn.ftd.model import (
+    UI,
+    Call,
+    ComponentDef,
+    Cond,
+    Document,
+    Event,
+    ExprValue,
+    Field,
+    FunctionDef,
+    ListExpr,
+    Lit,
+    LoopSpec,
+    Node,
+    OrExpr,
+    OrTypeDef,
+    RecordDef,
+    RecordExpr,
+    Ref,
+    Variant,
+    VariableDef,
+)
+from fastn.ftd.values import OrValue, RecordValue
+
+ModuleLoader = Callable[[str], "str | None"]
+"""Returns the source of a module by its id (``pkg/path``), or None when there is none."""
+
+FTD = "ftd"
+_INHERITED_KINDS = {"colors": Kind("ftd#color-scheme"), "types": Kind("ftd#type-data")}
+_NUMBER = re.compile(r"-?\d+")
+
+
+def err(message: str, line: int) -> FtdError:
+    return FtdError(message, line=line)
+
+
+@dataclass(slots=True)
+class Module:
+    doc_id: str
+    aliases: dict[str, str]  # alias -> module id
+    exposed: dict[str, str]  # name -> qualified name
+    exports: set[str]  # names (or "*") re-exported from imports
+    decls: dict[str, ast.Definition]
+    tree: list[ast.Invocation]
+    updates: list[ast.VariableUpdate]
+
+
+@dataclass(slots=True)
+class LoopScope:
+    alias: str
+    index: str | None
+    kind: Kind | None  # element kind
+
+
+@dataclass(slots=True)
+class Ctx:
+    """Where a value is being resolved: which module, component, loops and record."""
+
+    module: Module
+    component: str | None = None  # local name of the component being defined
+    args: dict[str, Field] | None = None
+    loops: list[LoopScope] = field(default_factory=list)
+    record: str | None = None  # record whose field defaults are being resolved
+    record_fields: dict[str, Kind] | None = None
+
+    def with_loop(self, scope: LoopScope) -> Ctx:
+        return replace(self, loops=[*self.loops, scope])
+
+
+class Interpreter:
+    """Turns documents into :class:`Document` models, caching modules and definitions."""
+
+    def __init__(
+        self,
+        loader: ModuleLoader,
+        missing_module_is_empty: bool = False,
+        auto_imports: list[ast.Import] | None = None,
+    ):
+        self.loader = loader
+        self.missing_module_is_empty = missing_module_is_empty
+        self.auto_imports = auto_imports or []
+        self.modules: dict[str, Module] = {}
+        self.records: dict[str, RecordDef] = {}
+        self.or_types: dict[str, OrTypeDef] = {}
+        self.components: dict[str, ComponentDef] = {}
+        self.functions: dict[str, FunctionDef] = {}
+        self.variables: dict[str, VariableDef] = {}
+        self._resolving: set[str] = set()
+
+    # ------------------------------------------------------------ modules
+
+    def module(self, doc_id: str, line: int = 0) -> Module:
+        cached = self.modules.get(doc_id)
+        if cached is not None:
+            return cached
+        source = ftd_source() if doc_id == FTD else self.loader(doc_id)
+        if source is None:
+            if not self.missing_module_is_empty:
+                raise err(f"module `{doc_id}` not found", line)
+            source = ""
+        module = self._build_module(doc_id, source)
+        self.modules[doc_id] = module
+        return module
+
+    def _build_module(self, doc_id: str, source: str) -> Module:
+        statements = ast.parse_document(source, doc_id)
+        module = Module(doc_id, {FTD: FTD}, {}, set(), {}, [], [])
+        auto = [] if doc_id == FTD or any(doc_id == i.module for i in self.auto_imports) else self.auto_imports
+        for st in [*auto, *statements]:
+            if isinstance(st, ast.Import):
+                module.aliases[st.alias] = st.module
+                for name in st.exposing:
+                    if name != "*":
+                        module.exposed[name] = f"{st.module}#{name}"
+                module.exports.update(st.export)
+            elif isinstance(st, ast.Invocation):
+                module.tree.append(st)
+            elif isinstance(st, ast.VariableUpdate):
+                module.updates.append(st)
+            else:
+                if st.name in module.decls:
+                    raise FtdError(f"`{st.name}` is defined twice", doc_id, st.line)
+                module.decls[st.name] = st
+        return module
+
+    # ------------------------------------------------------------ document
+
+    def document(self, doc_id: str) -> Document:
+        module = self.module(doc_id)
+        ctx = Ctx(module)
+        tree = []
+        try:
+            for inv in module.tree:
+                tree.append(self.node(inv, ctx))
+            updates = [self._update(u, ctx) for u in module.updates]
+            for name, decl in module.decls.items():
+                # every definition of the document is checked, used or not
+                self.definition(f"{doc_id}#{name}", decl.line)
+        except FtdError as e:
+            raise e.located(doc_id, e.line)
+        return Document(
+            doc_id=doc_id,
+            tree=tree,
+            variables=self.variables,
+            components=self.components,
+            functions=self.functions,
+            records=self.records,
+            or_types=self.or_types,
+            updates=updates,
+        )
+
+    def _update(self, update: ast.VariableUpdate, ctx: Ctx) -> tuple[str, tuple[str, ...], Any]:
+        name, path = self.qualify(update.name, ctx.module, update.line)
+        var = self.variable(name, update.line)
+        if not var.mutable:
+            raise err(f"cannot update `{update.name}`: it is not mutable (declare it with `$`)", update.line)
+        kind = self.kind_at(var.kind, path, update.line) or var.kind
+        return name, path, self.convert(update.value, kind, ctx)
+
+    # ------------------------------------------------------------ names
+
+    def qualify(self, written: str, module: Module, line: int) -> tuple[str, tuple[str, ...]]:
+        """``lib.person.name`` -> (``lib-module#person``, ("name",)) following imports/exports."""
+        if "#" in written:
+            head, _, rest = written.partition("#")
+            thing, *path = rest.split(".")
+            return self._follow_exports(head, thing, line), tuple(path)
+        parts = written.split(".")
+        head = parts[0]
+        if head in module.decls:
+            return f"{module.doc_id}#{head}", tuple(parts[1:])
+        if head in module.exposed:
+            target_module, _, thing = module.exposed[head].partition("#")
+            return self._follow_exports(target_module, thing, line), tuple(parts[1:])
+        if head in module.aliases and len(parts) > 1:
+            return self._follow_exports(module.aliases[head], parts[1], line), tuple(parts[2:])
+        if module.doc_id == FTD:
+            return f"{FTD}#{head}", tuple(parts[1:])
+        raise err(f"unknown name `{written}`", line)
+
+    def _follow_exports(self, module_id: str, thing: str, line: int) -> str:
+        module = self.module(module_id, line)
+        if thing in module.decls or module_id == FTD:
+            return f"{module_id}#{thing}"
+        if thing in module.exposed:
+            target, _, name = module.exposed[thing].partition("#")
+            return self._follow_exports(target, name, line)
+        if module.exports:
+            for alias, imported in module.aliases.items():
+                if alias == FTD:
+                    continue
+                if "*" in module.exports or thing in module.exports:
+                    other = self.module(imported, line)
+                    if thing in other.decls or thing in other.exposed or other.exports:
+                        try:
+                            return self._follow_exports(imported, thing, line)
+                        except FtdError:
+                            continue
+        raise err(f"`{thing}` not found in module `{module_id}`", line)
+
+    def definition(self, qualified: str, line: int) -> Any:
+        module_id, _, name = qualified.partition("#")
+        decl = self.module(module_id, line).decls.get(name)
+        if decl is None:
+            raise err(f"unknown name `{qualified.replace('#', '.')}`", line)
+        if isinstance(decl, ast.RecordDecl):
+            return self.record(qualified, line)
+        if isinstance(decl, ast.OrTypeDecl):
+            return self.or_type(qualified, line)
+        if isinstance(decl, ast.ComponentDecl | ast.WebComponentDecl):
+            return self.component(qualified, line)
+        if isinstance(decl, ast.FunctionDecl):
+            return self.function(qualified, line)
+        return self.variable(qualified, line)
+
+    def _decl(self, qualified: str, kind: type, what: str, line: int) -> tuple[Module, Any]:
+        module_id, _, name = qualified.partition("#")
+        module = self.module(module_id, line)
+        decl = module.decls.get(name)
+        if not isinstance(decl, kind):
+            raise err(f"unknown {what} `{_display(qualified)}`", line)
+        return module, decl
+
+    def _guard(self, qualified: str, line: int) -> None:
+        if qualified in self._resolving:
+            raise err(f"`{_display(qualified)}` refers to itself", line)
+        self._resolving.add(qualified)
+
+    # ------------------------------------------------------------ kinds
+
+    def kind(self, text: str, module: Module, line: int) -> Kind:
+        try:
+            spec = parse_kind(text)
+        except ValueError as e:
+            raise err(str(e), line) from None
+        base = spec.base
+        variant = None
+        if base in SPECIAL:
+            name = "kw-args" if base == "kwargs" else base
+        else:
+            qualified, path = self.qualify(base, module, line)
+            if qualified in self.records or qualified in self.or_types:
+                name = qualified
+            else:
+                decl = self._decl_of(qualified, line)
+                if not isinstance(decl, ast.RecordDecl | ast.OrTypeDecl):
+                    raise err(f"`{base}` is not a type", line)
+                name = qualified
+            if path:
+                variant = ".".join(path)
+        return Kind(name, spec.is_list, spec.optional, spec.caption, spec.body, spec.constant, variant)
+
+    def _decl_of(self, qualified: str, line: int) -> Any:
+        module_id, _, name = qualified.partition("#")
+        decl = self.module(module_id, line).decls.get(name)
+        if decl is None:
+            raise err(f"unknown type `{_display(qualified)}`", line)
+        return decl
+
+    def kind_at(self, kind: Kind | None, path: tuple[str, ...], line: int) -> Kind | None:
+        """The kind of ``value.path`` when ``value`` has ``kind`` (None when unknown)."""
+        for segment in path:
+            if kind is None:
+                return None
+            if kind.is_list:
+                if not _NUMBER.fullmatch(segment):
+                    raise err(f"list index expected, found `{segment}`", line)
+                kind = kind.element
+                continue
+            if kind.name in PRIMITIVES:
+                raise err(f"`{segment}`: a {kind.name} has no fields", line)
+            if kind.name in SPECIAL:
+                return None
+            if self._is_record(kind.name, line):
+                rec = self.record(kind.name, line)
+                f = next((f for f in rec.fields if f.name == segment), None)
+                if f is None:
+                    raise err(f"record `{_display(kind.name)}` has no field `{segment}`", line)
+                kind = f.kind
+            else:
+                return None
+        return kind
+
+    def _is_record(self, name: str, line: int) -> bool:
+        if name in self.records:
+            return True
+        if name in self.or_types or "#" not in name:
+            return False
+        return isinstance(self._decl_of(name, line), ast.RecordDecl)
+
+    def _is_or_type(self, name: str, line: int) -> bool:
+        if name in self.or_types:
+            return True
+        if name in self.records or "#" not in name:
+            return False
+        return isinstance(self._decl_of(name, line), ast.OrTypeDecl)
+
+    # ------------------------------------------------------------ definitions
+
+    def record(self, qualified: str, line: int) -> RecordDef:
+        cached = self.records.get(qualified)
+        if cached is not None:
+            return cached
+        module, decl = self._decl(qualified, ast.RecordDecl, "record", line)
+        self._guard(qualified, line)
+        rec = RecordDef(qualified, [])
+        self.records[qualified] = rec  # fields may refer to the record itself (recursion)
+        try:
+            kinds: dict[str, Kind] = {}
+            fields = []
+            for f in decl.fields:
+                if f.mutable:
+                    raise err(f"mutable field `{f.name}` is not supported in records", f.line)
+                kind = self.kind(f.kind, module, f.line)
+                kinds[f.name] = kind
+                fields.append(Field(f.name, kind, False, None, f.line))
+            rec.fields = fields
+            ctx = Ctx(module, record=decl.name, record_fields=kinds)
+            for f, fd in zip(fields, decl.fields, strict=True):
+                if fd.default is not None:
+                    f.default = self.convert(fd.default, f.kind, ctx)
+        except BaseException:
+            del self.records[qualified]
+            raise
+        finally:
+            self._resolving.discard(qualified)
+        return rec
+
+    def or_type(self, qualified: str, line: int) -> OrTypeDef:
+        cached = self.or_types.get(qualified)
+        if cached is not None:
+            return cached
+        module, decl = self._decl(qualified, ast.OrTypeDecl, "or-type", line)
+        ot = OrTypeDef(qualified, {})
+        self.or_types[qualified] = ot
+        try:
+            for v in decl.variants:
+                if v.kind is None:
+                    fields = [
+                        Field(f.name, self.kind(f.kind, module, f.line), False, None, f.line)
+                        for f in v.fields
+                    ]
+                    ot.variants[v.name] = Variant(v.name, None, False, None, fields)
+                    continue
+                kind = self.kind(v.kind, module, v.line)
+                value = None
+                if v.constant:
+                    if v.value is None:
+                        raise err(f"constant variant `{v.name}` needs a value", v.line)
+                    value = self.static_value(self.convert(v.value, kind, Ctx(module)))
+                elif v.value is not None:
+                    value = self.static_value(self.convert(v.value, kind, Ctx(module)))
+                ot.variants[v.name] = Variant(v.name, kind, v.constant or v.value is not None, value)
+        except BaseException:
+            del self.or_types[qualified]
+            raise
+        return ot
+
+    def variable(self, qualified: str, line: int) -> VariableDef:
+        cached = self.variables.get(qualified)
+        if cached is not None:
+            return cached
+        if qualified == "ftd#default-colors":
+            return self._builtin_variable(qualified, "ftd#color-scheme", default_colors())
+        if qualified == "ftd#default-types":
+            return self._builtin_variable(qualified, "ftd#type-data", default_types())
+        module, decl = self._decl(qualified, ast.VariableDecl, "variable", line)
+        self._guard(qualified, line)
+        try:
+            kind = self.kind(decl.kind, module, decl.line)
+            ctx = Ctx(module)
+            if decl.processor:
+                value: Any = Lit(None)
+            else:
+                value = self.convert(decl.value, kind, ctx, definition=True)
+                if isinstance(value, Lit) and value.value is None and not kind.optional and not kind.is_list:
+                    raise err(f"variable `{decl.name}` needs a value", decl.line)
+            var = VariableDef(qualified, kind, decl.mutable, value, decl.processor, decl.line, module.doc_id)
+            var.section = decl.section
+            self.variables[qualified] = var
+        finally:
+            self._resolving.discard(qualified)
+        return var
+
+    def _builtin_variable(self, qualified: str, kind: str, value: Any) -> VariableDef:
+        var = VariableDef(qualified, Kind(kind), True, Lit(value), doc_id=FTD)
+        self.variables[qualified] = var
+        return var
+
+    def component(self, qualified: str, line: int) -> ComponentDef:
+        cached = self.components.get(qualified)
+        if cached is not None:
+            return cached
+        module_id, _, name = qualified.partition("#")
+        module = self.module(module_id, line)
+        decl = module.decls.get(name)
+        if not isinstance(decl, ast.ComponentDecl | ast.WebComponentDecl):
+            raise err(f"unknown component `{_display(qualified)}`", line)
+        comp = ComponentDef(qualified, [], None)
+        self.components[qualified] = comp  # recursion: a component may invoke itself
+        try:
+            comp.args = [
+                Field(a.name, self.kind(a.kind, module, a.line), a.mutable, None, a.line) for a in decl.args
+            ]
+            ctx = Ctx(module, component=name, args={a.name: a for a in comp.args})
+            for a, ad in zip(comp.args, decl.args, strict=True):
+                if ad.default is not None:
+                    a.default = self.convert(ad.default, a.kind, ctx, definition=True)
+            if isinstance(decl, ast.WebComponentDecl):
+                comp.web_js = [self._static_text(j, ctx, decl.line) for j in decl.js]
+            else:
+                comp.css = [self._static_text(c, ctx, decl.line) for c in decl.css]
+                if decl.body is not None:
+                    comp.body = self.node(decl.body, ctx)
+                elif module_id != FTD:
+                    raise err(f"component `{name}` has no body", decl.line)
+        except BaseException:
+            del self.components[qualified]
+            raise
+        return comp
+
+    def _static_text(self, text: str, ctx: Ctx, line: int) -> str:
+        value = self.static_value(self.convert(ast.RawText(text, line), Kind("string"), ctx))
+        return "" if value is None else str(value)
+
+    def function(self, qualified: str, line: int) -> FunctionDef:
+        cached = self.functions.get(qualified)
+        if cached is not None:
+            return cached
+        module, decl = self._decl(qualified, ast.FunctionDecl, "function", line)
+        params = [
+            Field(p.name, self.kind(p.kind, module, p.line), p.mutable, None, p.line) for p in decl.params
+        ]
+        ctx = Ctx(module)
+        for p, pd in zip(params, decl.params, strict=True):
+            if pd.default is not None:
+                p.default = self.convert(pd.default, p.kind, ctx)
+        return_kind = self.kind(decl.return_kind, module, decl.line)
+        try:
+            body = expr.parse_program(decl.body)
+        except expr.ExprError as e:
+            raise err(f"function `{decl.name}`: {e}", decl.body_line) from None
+        fn = FunctionDef(qualified, return_kind, params, body, decl.body, decl.js)
+        self.functions[qualified] = fn
+        return fn
+
+    # ------------------------------------------------------------ tree
+
+    def node(self, inv: ast.Invocation, ctx: Ctx) -> Node:
+        loop = None
+        if inv.loop is not None:
+            items, items_kind = self.reference(inv.loop.list_ref, ctx, inv.loop.line)
+            if items_kind is not None and not items_kind.is_list:
+                raise err(f"`{inv.loop.list_ref}` is not a list", inv.loop.line)
+            loop = LoopSpec(inv.loop.alias, inv.loop.index, items)
+            ctx = ctx.with_loop(
+                LoopScope(inv.loop.alias, inv.loop.index, items_kind.element if items_kind else None)
+            )
+        condition = self.condition(inv.condition, ctx, inv.condition_line) if inv.condition else None
+        target = self._invoked(inv, ctx)
+        if isinstance(target, ComponentDef):
+            props = self._arguments(inv, target, ctx)
+            component, ui = target.name, None
+        else:
+            if inv.properties or inv.children:
+                raise err(f"`{inv.name}` is a UI value; it takes no headers or children", inv.line)
+            props, component, ui = {}, None, target
+        events = [self._event(e, ctx) for e in inv.events]
+        return Node(component, props, events, condition, loop, inv.line, ctx.module.doc_id, ui)
+
+    def _invoked(self, inv: ast.Invocation, ctx: Ctx) -> ComponentDef | Any:
+        """What ``-- NAME:`` invokes: a component, or an ``ftd.ui`` value (``-- uis.0:``)."""
+        name = inv.name
+        head = name.split(".", 1)[0]
+        if any(loop.alias == head for loop in ctx.loops) or (
+            ctx.component is not None and head == ctx.component
+        ):
+            value, _ = self.reference("$" + name, ctx, inv.line)
+            return value
+        try:
+            qualified, path = self.qualify(name, ctx.module, inv.line)
+        except FtdError:
+            raise err(f"unknown component `{name}`", inv.line) from None
+        module_id, _, thing = qualified.partition("#")
+        decl = self.module(module_id, inv.line).decls.get(thing)
+        if isinstance(decl, ast.ComponentDecl | ast.WebComponentDecl) and not path:
+            return self.component(qualified, inv.line)
+        if isinstance(decl, ast.VariableDecl):
+            value, _ = self.reference("$" + name, ctx, inv.line)
+            return value
+        raise err(f"unknown component `{name}`", inv.line)
+
+    def _arguments(self, inv: ast.Invocation, comp: ComponentDef, ctx: Ctx) -> dict[str, Any]:
+        grouped: dict[str, list[tuple[ast.Property, Any]]] = {}
+        kw_args = next((a for a in comp.args if a.kind.name == "kw-args"), None)
+        kw: dict[str, Any] = {}
+        for prop in inv.properties:
+            arg = self._argument_for(prop, comp, inv)
+            if arg is None:
+                if kw_args is None:
+                    raise err(
+                        f"Header type `{prop.key}` not found for component `{_display(comp.name)}`",
+                        prop.line,
+                    )
+                kw[prop.key] = self.convert(prop.value, Kind("string"), ctx)
+                continue
+            if prop.source == "header" and prop.mutable != arg.mutable:
+                if prop.mutable:
+                    raise err(f"`{arg.name}` is not a mutable argument; remove the `$`", prop.line)
+            value = self.convert(prop.value, arg.kind, ctx, path=tuple(prop.path))
+            if prop.mutable and arg.mutable:
+                self._check_mutable_ref(value, ctx, prop.line)
+            grouped.setdefault(arg.name, []).append((prop, value))
+        props: dict[str, Any] = {}
+        for name, values in grouped.items():
+            props[name] = self._combine(values, ctx)
+        if kw_args is not None and kw:
+            props[kw_args.name] = RecordExpr("kw-args", kw)
+        if inv.children:
+            children_arg = next((a for a in comp.args if a.kind.name == "children"), None)
+            if children_arg is None:
+                raise err(f"SubSection is unexpected for component `{_display(comp.name)}`", inv.children[0].line)
+            if children_arg.name in props:
+                raise err("children given both as sub-sections and as a header", inv.line)
+            props[children_arg.name] = ListExpr(tuple(UI(self.node(c, ctx)) for c in inv.children))
+        for arg in comp.args:
+            if arg.default is None and not arg.kind.optional and not arg.kind.is_list and arg.kind.name != "kw-args":
+                given = props.get(arg.name)
+                if given is None or (isinstance(given, Cond) and given.default is None):
+                    raise err(
+                        f"Property `{arg.name}` of component `{_display(comp.name, ctx.module)}` is not passed",
+                        inv.line,
+                    )
+        return props
+
+    def _argument_for(self, prop: ast.Property, comp: ComponentDef, inv: ast.Invocation) -> Field | None:
+        if prop.source == "caption":
+            arg = next((a for a in comp.args if a.kind.caption), None)
+            if arg is None:
+                raise err(f"Caption type argument not found for component `{_display(comp.name)}`", prop.line)
+            return arg
+        if prop.source == "body":
+            arg = next((a for a in comp.args if a.kind.body), None)
+            if arg is None:
+                raise err(f"Body type argument not found for component `{_display(comp.name)}`", prop.line)
+            return arg
+        return comp.arg(prop.key)
+
+    def _combine(self, values: list[tuple[ast.Property, Any]], ctx: Ctx) -> Any:
+        if len(values) == 1 and values[0][0].condition is None:
+            return values[0][1]
+        branches = []
+        default = None
+        for prop, value in values:
+            if prop.condition is None:
+                default = value
+            else:
+                branches.append((self.condition(prop.condition, ctx, prop.line), value))
+        if not branches:
+            return default
+        return Cond(tuple(branches), default)
+
+    def _check_mutable_ref(self, value: Any, ctx: Ctx, line: int) -> None:
+        if not isinstance(value, Ref) or value.clone:
+            return
+        if value.scope == "global":
+            if not self.variables[value.name].mutable:
+                raise err("Cannot have mutable reference of immutable variable", line)
+        elif value.scope == "arg" and ctx.args is not None:
+            arg = ctx.args.get(value.name)
+            if arg is not None and not arg.mutable:
+                raise err("Cannot have mutable reference of immutable variable", line)
+
+    def _event(self, event: ast.Event, ctx: Ctx) -> Event:
+        action = event.action.strip()
+        if "(" not in action or not action.endswith(")"):
+            raise err(f"event action `{action}` must be a function call like `$fn(a = $x)`", event.line)
+        call, _ = self.call(action.lstrip("$"), ctx, event.line)
+        return Event(event.name, call, event.line)
+
+    # ------------------------------------------------------------ conditions
+
+    def condition(self, text: str, ctx: Ctx, line: int) -> ExprValue:
+        source = text.strip()
+        if not (source.startswith("{") and source.endswith("}")):
+            raise err(f"Expected condition in expression mode: `{{ {source} }}`", line)
+        return self.expression(source[1:-1], ctx, line)
+
+    def expression(self, source: str, ctx: Ctx, line: int) -> ExprValue:
+        try:
+            tree = expr.parse_expression(source)
+        except expr.ExprError as e:
+            raise err(f"invalid expression `{source.strip()}`: {e}", line) from None
+        names: dict[str, Any] = {}
+        for name in expr.identifiers(tree):
+            try:
+                names[name] = self.reference("$" + name, ctx, line)[0]
+            except FtdError:
+                continue  # maybe an or-type variant name, compared by the evaluator
+        return ExprValue(source, tree, names)
+
+    # ------------------------------------------------------------ references
+
+    def reference(self, text: str, ctx: Ctx, line: int) -> tuple[Any, Kind | None]:
+        """Resolve ``$name.path`` / ``*$name`` / ``$fn(...)`` to a value expression and kind."""
+        clone = text.startswith("*$")
+        name = text[2:] if clone else text[1:]
+        if "(" in name and name.endswith(")"):
+            return self.call(name, ctx, line)
+        head, *rest = name.split(".")
+        path = tuple(rest)
+        if head == "LOOP" and path[:1] == ("COUNTER",):
+            if not ctx.loops:
+                raise err("LOOP.COUNTER used outside a loop", line)
+            return Ref("counter", ctx.loops[-1].alias), Kind("integer")
+        for loop in reversed(ctx.loops):
+            if head == loop.alias:
+                return Ref("loop", head, path, clone), self.kind_at(loop.kind, path, line)
+            if head == loop.index:
+                return Ref("counter", loop.alias), Kind("integer")
+        if ctx.component is not None and head == ctx.component and path and ctx.args is not None:
+            arg = ctx.args.get(path[0])
+            if arg is None:
+                raise err(f"component `{ctx.component}` has no argument `{path[0]}`", line)
+            return Ref("arg", path[0], path[1:], clone), self.kind_at(arg.kind, path[1:], line)
+        if ctx.record is not None and head == ctx.record and path and ctx.record_fields is not None:
+            if path[0] not in ctx.record_fields:
+                raise err(f"record `{ctx.record}` has no field `{path[0]}`", line)
+            return Ref("self", path[0], path[1:]), self.kind_at(ctx.record_fields[path[0]], path[1:], line)
+        if head == "inherited":
+            if not path:
+                raise err("`$inherited` needs a field, e.g. `$inherited.colors.text`", line)
+            kind = _INHERITED_KINDS.get(path[0])
+            return Ref("inherited", path[0], path[1:], clone), self.kind_at(kind, path[1:], line)
+        if head in ("VALUE", "CHECKED") and not path:
+            return Ref("special", head), Kind("string" if head == "VALUE" else "boolean")
+        qualified, var_path = self.qualify(name, ctx.module, line)
+        module_id, _, thing = qualified.partition("#")
+        decl = self.module(module_id, line).decls.get(thing)
+        if isinstance(decl, ast.OrTypeDecl) and var_path:
+            ot = self.or_type(qualified, line)
+            variant = ot.variants.get(var_path[0])
+            if variant is None or not variant.constant:
+                raise err(f"`{var_path[0]}` is not a constant variant of `{_display(qualified)}`", line)
+            return Lit(OrValue(qualified, variant.name, variant.value)), Kind(qualified)
+        if decl is not None and not isinstance(decl, ast.VariableDecl):
+            raise err(f"`{name}` is not a variable", line)
+        var = self.variable(qualified, line)
+        return Ref("global", qualified, var_path, clone), self.kind_at(var.kind, var_path, line)
+
+    def call(self, text: str, ctx: Ctx, line: int) -> tuple[Call, Kind | None]:
+        """``fn(a = v, $b = $x)``: arguments by name, matched against the parameters."""
+        fname, _, arg_text = text.partition("(")
+        arg_text = arg_text[:-1]
+        qualified, path = self.qualify(fname.strip().lstrip("$"), ctx.module, line)
+        if path:
+            raise err(f"unknown function `{fname}`", line)
+        fn = self.function(qualified, line)
+        given: dict[str, tuple[bool, str]] = {}
+        for part in arg_text.split(","):
+            if not part.strip():
+                continue
+            key, eq, value = part.partition("=")
+            if not eq:
+                raise err(f"function argument `{part.strip()}` must be written `name = value`", line)
+            key = key.strip()
+            given[key.lstrip("$")] = (key.startswith("$"), value.strip())
+        args: dict[str, Any] = {}
+        for param in fn.params:
+            if param.name not in given:
+                if param.default is not None:
+                    args[param.name] = param.default
+                elif param.kind.optional:
+                    args[param.name] = Lit(None)
+                else:
+                    raise err(f"argument `{param.name}` of `{fname.strip()}` is not passed", line)
+                continue
+            mutable, value_text = given.pop(param.name)
+            if mutable != param.mutable:
+                raise err(f"Mutability conflict in argument `{param.name}` of `{fname.strip()}`", line)
+            value = self.convert(ast.RawText(value_text, line), param.kind, ctx)
+            if mutable:
+                self._check_mutable_ref(value, ctx, line)
+            args[param.name] = value
+        if given:
+            raise err(f"`{fname.strip()}` has no parameter `{next(iter(given))}`", line)
+        return Call(qualified, args), fn.return_kind
+
+    # ------------------------------------------------------------ conversion
+
+    def convert(
+        self, raw: ast.Raw, kind: Kind, ctx: Ctx, path: tuple[str, ...] = (), definition: bool = False
+    ) -> Any:
+        """The value expression of ``raw`` read as ``kind`` (``path``: or-type variant path)."""
+        if path:
+            if kind.is_list or not self._is_or_type(kind.name, _line(raw)):
+                if kind.name in PRIMITIVES or kind.is_list:
+                    raise err(f"`{'.'.join(path)}`: {kind.describe()} has no variants", _line(raw))
+                return self._record_field_value(raw, kind, path, ctx)
+            return self._or_value(raw, kind.name, path, ctx)
+        if isinstance(raw, ast.RawNull):
+            if kind.is_list:
+                return Lit([])
+            return Lit(None)
+        if isinstance(raw, ast.RawText):
+            text = raw.text
+            if text.startswith(("$", "*$")) and len(text) > 1 and not kind.name == "template":
+                value, value_kind = self.reference(text, ctx, raw.line)
+                self._check_kind(kind, value_kind, text, raw.line)
+                return value
+            if kind.is_list:
+                if kind.is_ui:
+                    raise err(f"expected a list of UI, found `{text}`", raw.line)
+                items = _comma_items(text)
+                return _list([self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items])
+            return self._literal(text, kind, ctx, raw.line)
+        if isinstance(raw, ast.RawList):
+            return self._list_value(raw.items, kind, ctx, raw.line)
+        # RawRecord
+        if kind.is_list:
+            if raw.items and raw.caption is None and raw.body is None and not raw.headers:
+                return self._list_value(raw.items, kind, ctx, raw.line)
+            return _list([self.convert(raw, kind.element, ctx)])
+        if kind.is_ui:
+            raise err("expected a UI value (a component invocation)", raw.line)
+        if self._is_record(kind.name, raw.line):
+            return self._record_value(raw, kind.name, ctx)
+        if self._is_or_type(kind.name, raw.line) and kind.variant:
+            return self._or_value(raw, kind.name, tuple(kind.variant.split(".")), ctx)
+        if raw.caption is not None and not raw.headers and not raw.items:
+            return self.convert(raw.caption, kind, ctx)
+        if raw.body is not None and not raw.headers and not raw.items:
+            return self.convert(raw.body, kind, ctx)
+        raise err(f"cannot read this value as {kind.describe()}", raw.line)
+
+    def _check_kind(self, expected: Kind, actual: Kind | None, text: str, line: int) -> None:
+        if actual is None or expected.name in ("object", "kw-args", "template"):
+            return
+        if expected.is_list and not actual.is_list:
+            expected = expected.element  # a single item is accepted where a list is expected
+        elif actual.is_list and not expected.is_list:
+            raise err(f"`{text}` is a list, expected {expected.describe()}", line)
+        if expected.name == actual.name:
+            return
+        if {expected.name, actual.name} <= {"ftd.ui", "children"}:
+            return
+        if expected.name == "decimal" and actual.name == "integer":
+            return
+        if expected.name == "string" and actual.name in ("integer", "decimal", "boolean"):
+            return
+        raise err(f"`{text}` is {actual.describe()}, expected {expected.describe()}", line)
+
+    def _literal(self, text: str, kind: Kind, ctx: Ctx, line: int) -> Any:
+        name = kind.name
+        if name in ("string", "template", "object", "kw-args"):
+            if text.startswith("{") and text.endswith("}") and name == "string" and len(text) > 2:
+                inner = text[1:-1]
+                if "$" in inner or any(ch in inner for ch in "=!<>+"):
+                    return self.expression(inner, ctx, line)
+            return Lit(text)
+        if name == "integer":
+            try:
+                return Lit(int(text))
+            except ValueError:
+                raise err(f"expected an integer, found `{text}`", line) from None
+        if name == "decimal":
+            try:
+                return Lit(float(text))
+            except ValueError:
+                raise err(f"expected a decimal, found `{text}`", line) from None
+        if name == "boolean":
+            if text in ("true", "false"):
+                return Lit(text == "true")
+            raise err(f"expected true or false, found `{text}`", line)
+        if kind.is_ui:
+            raise err(f"expected a component invocation, found `{text}`", line)
+        if name in ("module", "void"):
+            return Lit(text)
+        if self._is_record(name, line):
+            return self._record_value(_caption_record(text, line), name, ctx)
+        if self._is_or_type(name, line):
+            if kind.variant:
+                return self._or_value(ast.RawText(text, line), name, tuple(kind.variant.split(".")), ctx)
+            ot = self.or_type(name, line)
+            variant = ot.variants.get(text)
+            if variant is not None and variant.constant:
+                return Lit(OrValue(name, variant.name, variant.value))
+            raise err(f"`{text}` is not a variant of `{_display(name)}`", line)
+        raise err(f"cannot read `{text}` as {kind.describe()}", line)
+
+    def _or_value(self, raw: ast.Raw, type_name: str, path: tuple[str, ...], ctx: Ctx) -> Any:
+        line = _line(raw)
+        ot = self.or_type(type_name, line)
+        variant = ot.variants.get(path[0])
+        if variant is None:
+            raise err(f"`{path[0]}` is not a variant of `{_display(type_name)}`", line)
+        if variant.kind is None:  # anonymous record variant
+            rec_kind = Kind(f"{type_name}.{variant.name}")
+            payload = self._anonymous_record(raw, variant, rec_kind.name, path[1:], ctx)
+            return _or(type_name, variant.name, payload)
+        if variant.constant and variant.kind is not None and not isinstance(raw, ast.RawNull):
+            if len(path) > 1:
+                raise err("Cannot pass deconstructed constant variant", line)
+            if isinstance(raw, ast.RawText) and raw.text.startswith("$"):
+                return self.convert(raw, Kind(type_name), ctx)
+            return Lit(OrValue(type_name, variant.name, variant.value))
+        payload = self.convert(raw, variant.kind, ctx, path=path[1:])
+        return _or(type_name, variant.name, payload)
+
+    def _anonymous_record(self, raw: ast.Raw, variant: Variant, name: str, path: tuple[str, ...], ctx: Ctx) -> Any:
+        line = _line(raw)
+        if path:
+            f = next((f for f in variant.fields if f.name == path[0]), None)
+            if f is None:
+                raise err(f"`{variant.name}` has no field `{path[0]}`", line)
+            return RecordExpr(name, {f.name: self.convert(raw, f.kind, ctx, path=path[1:])})
+        if not isinstance(raw, ast.RawRecord):
+            raise err(f"`{variant.name}` needs its fields", line)
+        return self._fill_record(raw, name, variant.fields, ctx)
+
+    def _record_field_value(self, raw: ast.Raw, kind: Kind, path: tuple[str, ...], ctx: Ctx) -> Any:
+        """``-- ftd.text.color.dark: x`` style: one field of a record given by path."""
+        rec = self.record(kind.name, _line(raw))
+        f = next((f for f in rec.fields if f.name == path[0]), None)
+        if f is None:
+            raise err(f"record `{_display(kind.name)}` has no field `{path[0]}`", _line(raw))
+        header = ast.RawHeader(".".join(path), False, None, None, raw, _line(raw))
+        return self._record_value(ast.RawRecord(rec.name, None, [header], None, [], _line(raw)), kind.name, ctx)
+
+    def _record_value(self, raw: ast.RawRecord, type_name: str, ctx: Ctx) -> Any:
+        rec = self.record(type_name, raw.line)
+        return self._fill_record(raw, type_name, rec.fields, ctx)
+
+    def _fill_record(self, raw: ast.RawRecord, type_name: str, fields: list[Field], ctx: Ctx) -> Any:
+        """Construct a record from caption, headers and body (spec §3.3)."""
+        by_key: dict[str, list[ast.RawHeader]] = {}
+        for h in raw.headers:
+            if h.condition is not None:
+                raise err(f"conditional header `{h.key}` is not allowed in a record value", h.line)
+            by_key.setdefault(h.key.split(".", 1)[0], []).append(h)
+        known = {f.name for f in fields}
+        for key, headers in by_key.items():
+            if key not in known:
+                raise err(f"record `{_display(type_name)}` has no field `{key}`", headers[0].line)
+        values: dict[str, Any] = {}
+        caption_used = body_used = False
+        for f in fields:
+            headers = by_key.get(f.name, [])
+            if f.kind.caption and raw.caption is not None and not caption_used and not headers:
+                values[f.name] = self.convert(raw.caption, f.kind, ctx)
+                caption_used = True
+            elif f.kind.body and raw.body is not None and not body_used and not headers:
+                values[f.name] = self.convert(raw.body, f.kind, ctx)
+                body_used = True
+            elif headers:
+                values[f.name] = self._field_from_headers(f, headers, ctx)
+            elif f.default is not None:
+                values[f.name] = _substitute_self(f.default, values)
+            elif f.kind.optional:
+                values[f.name] = Lit(None)
+            elif f.kind.is_list:
+                values[f.name] = Lit([])
+            else:
+                raise err(f"Expected value for field `{f.name}` of `{_display(type_name)}`", raw.line)
+        if raw.caption is not None and not caption_used:
+            raise err(f"`{_display(type_name)}` has no caption field", raw.line)
+        if raw.body is not None and not body_used:
+            raise err(f"`{_display(type_name)}` has no body field", raw.body.line)
+        return _record(type_name, values)
+
+    def _field_from_headers(self, f: Field, headers: list[ast.RawHeader], ctx: Ctx) -> Any:
+        """A field given by ``name: v`` and/or dotted headers (``size.px: 40``, ``d.age: 3``)."""
+        plain = [h for h in headers if h.key == f.name]
+        dotted = [h for h in headers if h.key != f.name]
+        if len(plain) > 1:
+            raise err(f"Multiple header found `{f.name}`", plain[1].line)
+        if not dotted:
+            return self.convert(plain[0].value, f.kind, ctx)
+        if not self._is_record(f.kind.name, dotted[0].line) or f.kind.is_list:
+            if len(headers) > 1:
+                raise err(f"Multiple header found `{f.name}`", headers[1].line)
+            sub = dotted[0].key.split(".")[1:]
+            return self.convert(dotted[0].value, f.kind, ctx, path=tuple(sub))
+        base = plain[0].value if plain else None
+        caption = base if isinstance(base, ast.RawText) else getattr(base, "caption", None)
+        inner = list(base.headers) if isinstance(base, ast.RawRecord) else []
+        for h in dotted:
+            inner.append(replace(h, key=h.key.split(".", 1)[1]))
+        line = headers[0].line
+        return self.convert(ast.RawRecord(f.name, caption, inner, None, [], line), f.kind, ctx)
+
+    def _list_value(self, items: list, kind: Kind, ctx: Ctx, line: int) -> Any:
+        if not kind.is_list:
+            if kind.is_ui and len(items) == 1:
+                return UI(self.node(ast.invocation(items[0]), ctx))
+            raise err(f"expected {kind.describe()}, found a list", line)
+        element = kind.element
+        values = []
+        for item in items:
+            if item.is_commented:
+                continue
+            if element.is_ui:
+                values.append(UI(self.node(ast.invocation(item), ctx)))
+                continue
+            values.append(self.convert(ast.raw_from_section(item), element, ctx))
+        return _list(values)
+
+    # ------------------------------------------------------------ static values
+
+    def static_value(self, value: Any) -> Any:
+        if isinstance(value, Lit):
+            return value.value
+        raise err("expected a constant value here", 0)
+
+
+# -------------------------------------------------------------------- helpers
+
+
+def _display(qualified: str, module: Module | None = None) -> str:
+    """``foo#card`` -> ``card`` inside module foo; ``ftd#text`` -> ``ftd.text``."""
+    module_id, _, name = qualified.partition("#")
+    if module is not None and module_id == module.doc_id:
+        return name
+    return f"{module_id}.{name}" if module_id == FTD else name
+
+
+def _line(raw: ast.Raw) -> int:
+    return raw.line
+
+
+def _caption_record(text: str, line: int) -> ast.RawRecord:
+    return ast.RawRecord("", ast.RawText(text, line), [], None, [], line)
+
+
+def _comma_items(text: str) -> list[str]:
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _list(values: list[Any]) -> Any:
+    if all(isinstance(v, Lit) for v in values):
+        return Lit([v.value for v in values])
+    return ListExpr(tuple(values))
+
+
+def _record(type_name: str, values: dict[str, Any]) -> Any:
+    if all(isinstance(v, Lit) for v in values.values()):
+        return Lit(RecordValue(type_name, {k: v.value for k, v in values.items()}))
+    return RecordExpr(type_name, values)
+
+
+def _or(type_name: str, variant: str, payload: Any) -> Any:
+    if isinstance(payload, Lit):
+        return Lit(OrValue(type_name, variant, payload.value))
+    return OrExpr(type_name, variant, payload)
+
+
+def _substitute_self(default: Any, values: dict[str, Any]) -> Any:
+    """A field default ``$rec.other`` takes the value already computed for ``other``."""
+    if isinstance(default, Ref) and default.scope == "self":
+        value = values.get(default.name, Lit(None))
+        if default.path:
+            if isinstance(value, Lit) and isinstance(value.value, dict):
+                inner = value.value
+                for seg in default.path:
+                    inner = inner.get(seg) if isinstance(inner, dict) else None
+                return Lit(inner)
+            return value
+        return value
+    return default

@@ -1,0 +1,161 @@
+"""`ftd.text` content -> HTML, the way fastn renders it (spec §9.1).
+
+fastn escapes the text (outside backtick spans), renders it with marked v9 (GFM on,
+`breaks` off) and strips the wrapper of the last paragraph.  Here markdown-it-py plays
+marked's part; a core rule and two render rules smooth over the places where the two
+libraries disagree on output (`<del>`, `align=` on table cells, task-list checkboxes,
+which bare URLs become links).  Where marked would emit something unsafe (raw HTML
+after an unbalanced backtick, `javascript:` links) markdown-it's safer behaviour is kept
+on purpose.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+# fastn's pre-escape: a backtick toggles "inside code", where nothing is escaped (the
+# markdown renderer escapes code itself); `/` is escaped only right after `<`, so that
+# `</b>` cannot close a tag while URLs keep their slashes.  An unclosed backtick leaves
+# the rest of the text unescaped, exactly like fastn.
+_PRE_ESCAPE = re.compile(r"`[^`]*`?|</?|[>&\"']")
+_PRE_ESCAPES = {
+    "<": "&lt;",
+    "</": "&lt;&#47;",
+    ">": "&gt;",
+    "&": "&amp;",
+    '"': "&quot;",
+    "'": "&#39;",
+}
+
+# marked's GFM autolinks need a scheme, `www.` or an e-mail address; linkify-it would
+# also link bare domains such as `example.com`.
+_MARKED_AUTOLINK = re.compile(r"(?i)(?:https?://|ftp://|mailto:|www\.)")
+_TASK_MARKER = re.compile(r"\[([ xX])\] +")
+
+
+def _pre_escape(text: str) -> str:
+    """HTML-escape like fastn does before markdown, so raw HTML is shown, not rendered."""
+
+    def replace(match: re.Match[str]) -> str:
+        found = match.group()
+        return found if found.startswith("`") else _PRE_ESCAPES[found]
+
+    return _PRE_ESCAPE.sub(replace, text)
+
+
+def _fix_autolink(children: list[Token], index: int) -> int:
+    """Make the linkify link opened at `index` look like marked's; returns the next index.
+
+    The URL was matched in pre-escaped text, so its `&amp;`/`&#39;` must be decoded
+    again; links without scheme/`www.` that marked would not create are unwrapped.
+    """
+    link_open, label, link_close = children[index : index + 3]
+    is_email = link_open.attrs.get("href", "").startswith("mailto:")
+    if not (is_email or _MARKED_AUTOLINK.match(label.content)):
+        children[index : index + 3] = [label]
+        return index + 1
+    link_open.attrs["href"] = html.unescape(str(link_open.attrs["href"]))
+    label.content = html.unescape(label.content)
+    return index + 3
+
+
+def _add_task_checkbox(inline: Token) -> None:
+    """`[ ] item` / `[x] item` at the start of a list item -> a disabled checkbox."""
+    first = inline.children[0] if inline.children else None
+    marker = _TASK_MARKER.match(first.content) if first and first.type == "text" else None
+    if marker is None:
+        return
+    first.content = first.content[marker.end() :]
+    checked = 'checked="" ' if marker.group(1) != " " else ""
+    checkbox = Token("html_inline", "", 0)
+    checkbox.content = f'<input {checked}disabled="" type="checkbox"> '
+    inline.children.insert(0, checkbox)
+
+
+def _marked_compat(state: StateCore) -> None:
+    """Core rule: rewrite markdown-it's token stream where marked's output differs."""
+    tokens = state.tokens
+    for position, token in enumerate(tokens):
+        if token.type in ("th_open", "td_open") and "style" in token.attrs:
+            # markdown-it writes style="text-align:left", marked writes align="left"
+            token.attrs["align"] = str(token.attrs.pop("style")).removeprefix("text-align:")
+        elif token.type == "inline" and token.children:
+            if position >= 2 and (tokens[position - 2].type, tokens[position - 1].type) == (
+                "list_item_open",
+                "paragraph_open",
+            ):
+                _add_task_checkbox(token)
+            index = 0
+            while index < len(token.children):
+                child = token.children[index]
+                if child.type == "link_open" and child.markup == "linkify":
+                    index = _fix_autolink(token.children, index)
+                else:
+                    index += 1
+
+
+def _render_del(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """marked renders GFM strikethrough as <del>, markdown-it as <s>."""
+    return "<del>" if tokens[idx].nesting == 1 else "</del>"
+
+
+def _build_markdown() -> MarkdownIt:
+    """The one configured parser: GFM tables/strikethrough/autolinks, no raw HTML."""
+    md = MarkdownIt(
+        "gfm-like", {"html": False, "typographer": False, "xhtmlOut": False, "breaks": False}
+    )
+    md.linkify.add("//", None)  # marked does not link protocol-relative `//host` text
+    md.core.ruler.before("text_join", "marked_compat", _marked_compat)
+    md.add_render_rule("s_open", _render_del)
+    md.add_render_rule("s_close", _render_del)
+    return md
+
+
+_MARKDOWN = _build_markdown()
+
+
+def _replace_last(text: str, old: str) -> str:
+    """Remove the last occurrence of `old` (fastn's paragraph-wrapper stripping)."""
+    head, found, tail = text.rpartition(old)
+    return head + tail if found else text
+
+
+def _count_leading_spaces(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def markdown_to_html(text: str) -> str:
+    """The inner HTML fastn gives an `ftd.text` element for `text`.
+
+    A single-paragraph text therefore has no `<p>` at all; in a longer text only the
+    last paragraph loses its wrapper.  Leading/trailing spaces of the source survive
+    (they are not markdown, but fastn keeps them), trailing newlines do not.
+    """
+    leading = _count_leading_spaces(text)
+    trailing = 0 if leading == len(text) else len(text) - len(text.rstrip(" "))
+    rendered = _MARKDOWN.render(_pre_escape(text))
+    rendered = _replace_last(_replace_last(rendered, "<p>"), "</p>")
+    return (" " * leading + rendered + " " * trailing).rstrip("\n")
+
+
+def slugify(text: str) -> str:
+    """The `id` fastn gives a `region: hN` heading, derived from its raw text.
+
+    Order matters and follows fastn: only the first `.` becomes `-` (before the other
+    punctuation is dropped), the text is trimmed before characters are removed, so
+    `"Hello ?"` gives `hello-`.
+    """
+    slug = unicodedata.normalize("NFKD", text).replace(".", "-", 1)
+    slug = re.sub(r"[\u0300-\u036f]", "", slug).strip().lower()
+    slug = re.sub(r"[^a-z0-9 -]", "", slug)
+    return re.sub(r"-+", "-", re.sub(r"\s+", "-", slug))

@@ -1,0 +1,211 @@
+"""The resolved document model: what the interpreter produces and the renderers consume.
+
+Names are resolved and kinds checked, but values stay *expressions* (references, calls,
+conditions, loops) rather than being computed once: the server-side renderer evaluates them
+for the initial state, and the browser runtime evaluates the same expressions again when
+mutable variables change. Every node here has a JSON form (:mod:`fastn.ftd.render.payload`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastn.ftd.kinds import Kind
+
+# ------------------------------------------------------------------ value expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    """A constant value (str, int, float, bool, None, list, RecordValue, OrValue)."""
+
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference, live in the browser: ``scope`` says where ``name`` lives.
+
+    scope: ``global`` (name = ``module#var``), ``arg`` (argument of the component being
+    rendered), ``loop`` (loop alias), ``counter`` (loop index; name = the loop alias),
+    ``inherited`` (name = first segment), ``special`` (``VALUE``/``CHECKED`` in handlers).
+    """
+
+    scope: str
+    name: str
+    path: tuple[str, ...] = ()
+    clone: bool = False  # *$x: copied at initialisation, no binding
+
+
+@dataclass(frozen=True, slots=True)
+class RecordExpr:
+    type_name: str
+    fields: dict[str, Any]  # field -> value expression
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrExpr:
+    type_name: str
+    variant: str
+    payload: Any  # value expression
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call of a function with named arguments (a formula, or an event action)."""
+
+    function: str  # module#name
+    args: dict[str, Any]  # parameter -> value expression
+
+
+@dataclass(frozen=True, slots=True)
+class ExprValue:
+    """``{ expression }``: parsed expression plus what each identifier in it refers to."""
+
+    source: str
+    tree: Any  # fastn.ftd.expr node
+    names: dict[str, Any]  # identifier -> Ref (or Lit for or-type variants resolved statically)
+
+
+@dataclass(frozen=True, slots=True)
+class Cond:
+    """Conditional property: first true condition wins, else the default (may be None)."""
+
+    branches: tuple[tuple[ExprValue, Any], ...]
+    default: Any | None
+
+
+@dataclass(frozen=True, slots=True)
+class UI:
+    """An ``ftd.ui`` value: a component tree to be rendered where it is used."""
+
+    node: Node
+
+
+ValueExpr = Lit | Ref | RecordExpr | ListExpr | OrExpr | Call | ExprValue | Cond | UI
+
+# ------------------------------------------------------------------ tree
+
+
+@dataclass(slots=True)
+class Event:
+    name: str
+    action: Call
+    line: int
+
+
+@dataclass(slots=True)
+class LoopSpec:
+    alias: str
+    index: str | None
+    items: Any  # value expression of the list
+
+
+@dataclass(slots=True)
+class Node:
+    """One invocation in the tree.
+
+    ``component`` is the qualified component (``ftd#text``, ``foo#card``) or, for an invocation
+    of an ``ftd.ui`` value (``-- uis.0:``), None with ``ui`` set to the value expression.
+    """
+
+    component: str | None
+    props: dict[str, Any]  # argument -> value expression
+    events: list[Event]
+    condition: ExprValue | None
+    loop: LoopSpec | None
+    line: int
+    doc_id: str
+    ui: Any = None
+
+
+# ------------------------------------------------------------------ definitions
+
+
+@dataclass(slots=True)
+class Field:
+    """A record field, component argument or function parameter."""
+
+    name: str
+    kind: Kind
+    mutable: bool = False
+    default: Any | None = None  # value expression
+    line: int = 0
+
+
+@dataclass(slots=True)
+class RecordDef:
+    name: str
+    fields: list[Field]
+
+
+@dataclass(slots=True)
+class Variant:
+    name: str
+    kind: Kind | None  # None: anonymous record (fields)
+    constant: bool
+    value: Any  # constant value
+    fields: list[Field] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class OrTypeDef:
+    name: str
+    variants: dict[str, Variant]
+
+
+@dataclass(slots=True)
+class ComponentDef:
+    name: str
+    args: list[Field]
+    body: Node | None  # None for kernels
+    css: list[str] = field(default_factory=list)
+    web_js: list[str] | None = None  # web components: their JS files
+
+    def arg(self, name: str) -> Field | None:
+        for a in self.args:
+            if a.name == name:
+                return a
+        return None
+
+
+@dataclass(slots=True)
+class FunctionDef:
+    name: str
+    return_kind: Kind
+    params: list[Field]
+    body: Any  # expr program
+    source: str
+    js: list[str]
+
+
+@dataclass(slots=True)
+class VariableDef:
+    name: str
+    kind: Kind
+    mutable: bool
+    value: Any  # value expression
+    processor: str | None = None
+    line: int = 0
+    doc_id: str = ""
+    section: Any = None  # the p1 section, for processors (their arguments are its headers/body)
+
+
+@dataclass(slots=True)
+class Document:
+    """A resolved document: its tree plus every definition it (transitively) uses."""
+
+    doc_id: str
+    tree: list[Node]
+    variables: dict[str, VariableDef]
+    components: dict[str, ComponentDef]
+    functions: dict[str, FunctionDef]
+    records: dict[str, RecordDef]
+    or_types: dict[str, OrTypeDef]
+    updates: list[tuple[str, tuple[str, ...], Any]] = field(default_factory=list)
