@@ -15,7 +15,7 @@ from typing import Any
 
 from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Interpreter
-from fastn.ftd.render.html import render_json, render_page
+from fastn.ftd.render.html import render_page, render_payload
 
 
 def render_case(cases: Path, name: str) -> tuple[str, str]:
@@ -30,9 +30,9 @@ def render_case(cases: Path, name: str) -> tuple[str, str]:
 
     try:
         doc = Interpreter(load, missing_module_is_empty=True).document("foo")
-        payload = render_json(doc)
+        payload = render_payload(doc)
         if payload is not None:
-            return "html", payload
+            return "html", payload[0]
         return "html", render_page(doc, _stub_processors(doc))
     except FtdError as e:
         return "error", e.located("foo", e.line).fastn_format()
@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     cases, out = Path(args[0]), Path(args[1])
     out.mkdir(parents=True, exist_ok=True)
     names = sorted(
-        p.stem for p in cases.glob("*.ftd")
+        p.stem
+        for p in cases.glob("*.ftd")
         if (cases / f"{p.stem}.html").exists() or (cases / f"{p.stem}.error").exists()
     )
     for name in names:

@@ -266,7 +266,9 @@ class WebComponentDecl:
     line: int
 
 
-Definition = RecordDecl | OrTypeDecl | FunctionDecl | VariableDecl | ComponentDecl | WebComponentDecl
+Definition = (
+    RecordDecl | OrTypeDecl | FunctionDecl | VariableDecl | ComponentDecl | WebComponentDecl
+)
 Statement = Definition | Import | VariableUpdate | Invocation
 
 
@@ -358,7 +360,9 @@ def _import(section: p1.Section) -> Import:
 def _field(header: p1.Header, what: str) -> FieldDecl:
     kind = header.kind
     if not kind:
-        raise error(f"{what} `{header.key}` needs a kind, e.g. `string {header.key}:`", header.line_number)
+        raise error(
+            f"{what} `{header.key}` needs a kind, e.g. `string {header.key}:`", header.line_number
+        )
     private = False
     words = kind.split()
     if words and words[0] in ("private", "public"):
@@ -431,7 +435,9 @@ def _or_type(section: p1.Section) -> OrTypeDecl:
 
 def _function(section: p1.Section) -> FunctionDecl:
     name = section.name[: section.name.index("(")]
-    params = [_field(h, "parameter") for h in section.headers if not (h.kind is None and h.key == "js")]
+    params = [
+        _field(h, "parameter") for h in section.headers if not (h.kind is None and h.key == "js")
+    ]
     if section.body is None:
         raise error(f"function `{name}` needs a body (its expression)", section.line_number)
     return FunctionDecl(
@@ -514,15 +520,39 @@ def invocation(section: p1.Section) -> Invocation:
             key = key[1:]
         name, *path = key.split(".")
         properties.append(
-            Property(name, mutable, path, raw_from_header(header), header.condition, "header", header.line_number)
+            Property(
+                name,
+                mutable,
+                path,
+                raw_from_header(header),
+                header.condition,
+                "header",
+                header.line_number,
+            )
         )
     if section.caption is not None and section.caption.value is not None:
         properties.append(
-            Property("", False, [], RawText(section.caption.value, section.caption.line_number), None, "caption", section.caption.line_number)
+            Property(
+                "",
+                False,
+                [],
+                RawText(section.caption.value, section.caption.line_number),
+                None,
+                "caption",
+                section.caption.line_number,
+            )
         )
     if section.body is not None:
         properties.append(
-            Property("", False, [], RawText(section.body.value, section.body.line_number), None, "body", section.body.line_number)
+            Property(
+                "",
+                False,
+                [],
+                RawText(section.body.value, section.body.line_number),
+                None,
+                "body",
+                section.body.line_number,
+            )
         )
     children = [invocation(s) for s in section.sub_sections if not s.is_commented]
     return Invocation(
@@ -563,11 +593,13 @@ def parse_document(text: str, doc_id: str) -> list[Statement]:
     try:
         sections = p1.remove_comments(p1.parse(text, doc_id))
     except FtdError as e:
-        raise e.located(doc_id, e.line)
+        e.located(doc_id, e.line)
+        raise
     statements = []
     for section in sections:
         try:
             statements.append(classify(section))
         except FtdError as e:
-            raise e.located(doc_id, section.line_number)
+            e.located(doc_id, section.line_number)
+            raise
     return statements

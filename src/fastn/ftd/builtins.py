@@ -15,15 +15,37 @@ from fastn.ftd.values import OrValue, RecordValue
 # ---------------------------------------------------------------- or-types
 # name -> variants; a variant is "NAME" (constant whose value is its name),
 # "NAME=VALUE" (constant with another value) or "KIND NAME" (regular, with a payload).
-_POSITIONS = (
-    "left center right left-top left-center left-bottom center-top center-center "
-    "center-bottom right-top right-center right-bottom"
-).split()
-_LENGTH_UNITS = "percent vh vw vmin vmax dvh lvh svh em rem".split()
+_POSITIONS = [
+    "left",
+    "center",
+    "right",
+    "left-top",
+    "left-center",
+    "left-bottom",
+    "center-top",
+    "center-center",
+    "center-bottom",
+    "right-top",
+    "right-center",
+    "right-bottom",
+]
+_LENGTH_UNITS = ["percent", "vh", "vw", "vmin", "vmax", "dvh", "lvh", "svh", "em", "rem"]
 
 OR_TYPES: dict[str, list[str]] = {
     "backdrop-filter": [
-        *(f"ftd.length {n}" for n in "blur brightness contrast grayscale invert opacity sepia saturate".split()),
+        *(
+            f"ftd.length {n}"
+            for n in [
+                "blur",
+                "brightness",
+                "contrast",
+                "grayscale",
+                "invert",
+                "opacity",
+                "sepia",
+                "saturate",
+            ]
+        ),
         "ftd.backdrop-multi multi",
     ],
     "linear-gradient-directions": [
@@ -31,40 +53,94 @@ OR_TYPES: dict[str, list[str]] = {
         "decimal turn",
         *(
             f"{n}=to {n.replace('-', ' ')}"
-            for n in "left right top bottom top-left bottom-left top-right bottom-right".split()
+            for n in [
+                "left",
+                "right",
+                "top",
+                "bottom",
+                "top-left",
+                "bottom-left",
+                "top-right",
+                "bottom-right",
+            ]
         ),
     ],
-    "background": ["ftd.color solid", "ftd.background-image image", "ftd.linear-gradient linear-gradient"],
-    "background-repeat": "repeat repeat-x repeat-y no-repeat space round".split(),
+    "background": [
+        "ftd.color solid",
+        "ftd.background-image image",
+        "ftd.linear-gradient linear-gradient",
+    ],
+    "background-repeat": ["repeat", "repeat-x", "repeat-y", "no-repeat", "space", "round"],
     "background-size": ["auto", "cover", "contain", "record length"],
     "background-position": [*_POSITIONS, "record length"],
     "align": [
         f"{n}=ftd#align.{n}"
-        for n in "top-left top-center top-right left center right bottom-left bottom-center bottom-right".split()
+        for n in [
+            "top-left",
+            "top-center",
+            "top-right",
+            "left",
+            "center",
+            "right",
+            "bottom-left",
+            "bottom-center",
+            "bottom-right",
+        ]
     ],
     "spacing": ["ftd.length fixed", "space-between", "space-evenly", "space-around"],
-    "image-fit": "none cover contain fill scale-down".split(),
-    "image-fetch-priority": "auto low high".split(),
+    "image-fit": ["none", "cover", "contain", "fill", "scale-down"],
+    "image-fetch-priority": ["auto", "low", "high"],
     "anchor": ["string id", "parent=absolute", "window=fixed"],
-    "overflow": "scroll visible hidden auto".split(),
-    "resize": "horizontal vertical both".split(),
-    "cursor": (
-        "default none context-menu help pointer progress wait cell crosshair text vertical-text "
-        "alias copy move no-drop not-allowed grab grabbing e-resize n-resize ne-resize nw-resize "
-        "s-resize se-resize sw-resize w-resize ew-resize ns-resize nesw-resize nwse-resize "
-        "col-resize row-resize all-scroll zoom-in zoom-out"
-    ).split(),
-    "align-self": "start center end".split(),
-    "text-align": "start center end justify".split(),
-    "link-rel": "no-follow sponsored ugc".split(),
+    "overflow": ["scroll", "visible", "hidden", "auto"],
+    "resize": ["horizontal", "vertical", "both"],
+    "cursor": [
+        "default",
+        "none",
+        "context-menu",
+        "help",
+        "pointer",
+        "progress",
+        "wait",
+        "cell",
+        "crosshair",
+        "text",
+        "vertical-text",
+        "alias",
+        "copy",
+        "move",
+        "no-drop",
+        "not-allowed",
+        "grab",
+        "grabbing",
+        "e-resize",
+        "n-resize",
+        "ne-resize",
+        "nw-resize",
+        "s-resize",
+        "se-resize",
+        "sw-resize",
+        "w-resize",
+        "ew-resize",
+        "ns-resize",
+        "nesw-resize",
+        "nwse-resize",
+        "col-resize",
+        "row-resize",
+        "all-scroll",
+        "zoom-in",
+        "zoom-out",
+    ],
+    "align-self": ["start", "center", "end"],
+    "text-align": ["start", "center", "end", "justify"],
+    "link-rel": ["no-follow", "sponsored", "ugc"],
     "resizing": [
         "hug-content=ftd#resizing.hug-content",
         "auto=ftd#resizing.auto",
         "fill-container=ftd#resizing.fill-container",
         "ftd.length fixed",
     ],
-    "white-space": "normal nowrap pre pre-wrap pre-line break-spaces".split(),
-    "display": "block inline inline-block".split(),
+    "white-space": ["normal", "nowrap", "pre", "pre-wrap", "pre-line", "break-spaces"],
+    "display": ["block", "inline", "inline-block"],
     "length": [
         "integer px",
         *(f"decimal {u}" for u in _LENGTH_UNITS[:1]),
@@ -73,22 +149,32 @@ OR_TYPES: dict[str, list[str]] = {
         "ftd.responsive-length responsive",
     ],
     "font-size": ["integer px", "decimal em", "decimal rem"],
-    "region": "h1 h2 h3 h4 h5 h6".split(),
+    "region": ["h1", "h2", "h3", "h4", "h5", "h6"],
     "text-input-type": [
-        *"text email password url".split(),
+        *["text", "email", "password", "url"],
         "datetime=datetime-local",
-        *"date time month week color file".split(),
+        *["date", "time", "month", "week", "color", "file"],
     ],
     "loading": ["eager", "lazy"],
-    "border-style": "dashed dotted double groove inset outset ridge solid".split(),
-    "text-style": (
-        "underline strike italic heavy extra-bold bold semi-bold medium regular light "
-        "extra-light hairline"
-    ).split(),
-    "text-transform": "none capitalize uppercase lowercase initial inherit".split(),
+    "border-style": ["dashed", "dotted", "double", "groove", "inset", "outset", "ridge", "solid"],
+    "text-style": [
+        "underline",
+        "strike",
+        "italic",
+        "heavy",
+        "extra-bold",
+        "bold",
+        "semi-bold",
+        "medium",
+        "regular",
+        "light",
+        "extra-light",
+        "hairline",
+    ],
+    "text-transform": ["none", "capitalize", "uppercase", "lowercase", "initial", "inherit"],
     "device-data": ["mobile", "desktop"],
     "mask-size": ["ftd.length fixed", "auto", "cover", "contain"],
-    "mask-repeat": "repeat repeat-x repeat-y no-repeat space round".split(),
+    "mask-repeat": ["repeat", "repeat-x", "repeat-y", "no-repeat", "space", "round"],
     "mask-position": [*_POSITIONS, "record length"],
     "mask": ["ftd.mask-image image", "ftd.mask-multi multi"],
     "http-method": ["GET", "POST"],
@@ -206,17 +292,37 @@ _COLOR_RECORDS = {
 }
 _SCHEME_FIELDS = [
     ("ftd.background-colors", "background"),
-    *(("ftd.color", n) for n in "border border-strong text text-strong shadow scrim".split()),
-    *(("ftd.cta-colors", n) for n in "cta-primary cta-secondary cta-tertiary cta-danger".split()),
+    *(
+        ("ftd.color", n)
+        for n in ["border", "border-strong", "text", "text-strong", "shadow", "scrim"]
+    ),
+    *(
+        ("ftd.cta-colors", n)
+        for n in ["cta-primary", "cta-secondary", "cta-tertiary", "cta-danger"]
+    ),
     ("ftd.pst", "accent"),
-    *(("ftd.btb", n) for n in "error success info warning".split()),
+    *(("ftd.btb", n) for n in ["error", "success", "info", "warning"]),
     ("ftd.custom-colors", "custom"),
 ]
-TYPE_ROLES = (
-    "heading-large heading-medium heading-small heading-hero heading-tiny copy-small "
-    "copy-regular copy-large fine-print blockquote source-code button-small button-medium "
-    "button-large link label-large label-small"
-).split()
+TYPE_ROLES = [
+    "heading-large",
+    "heading-medium",
+    "heading-small",
+    "heading-hero",
+    "heading-tiny",
+    "copy-small",
+    "copy-regular",
+    "copy-large",
+    "fine-print",
+    "blockquote",
+    "source-code",
+    "button-small",
+    "button-medium",
+    "button-large",
+    "link",
+    "label-large",
+    "label-small",
+]
 
 
 def _record_source(name: str, fields: list[tuple[str, str]]) -> str:
@@ -344,8 +450,7 @@ KERNELS: dict[str, str] = {
     + "caption ftd.video-src src:\noptional ftd.image-fit fit:\noptional boolean controls:\n"
     "optional boolean loop:\noptional boolean autoplay:\noptional boolean muted:\n"
     "optional ftd.image-src poster:",
-    "audio": COMMON_ARGS
-    + "string src:\noptional boolean controls:\noptional boolean loop:\n"
+    "audio": COMMON_ARGS + "string src:\noptional boolean controls:\noptional boolean loop:\n"
     "optional boolean autoplay:\noptional boolean muted:",
     "iframe": COMMON_ARGS
     + "caption optional string src:\noptional string youtube:\nbody optional string srcdoc:\n"
@@ -360,8 +465,7 @@ KERNELS: dict[str, str] = {
     "optional boolean multiline:\noptional boolean enabled:\noptional integer max-length:\n"
     "optional ftd.text-input-type type:\noptional boolean autofocus:",
     "checkbox": COMMON_ARGS + "optional boolean checked:\noptional boolean enabled:",
-    "rive": COMMON_ARGS
-    + "caption string id:\nstring src:\noptional integer canvas-width:\n"
+    "rive": COMMON_ARGS + "caption string id:\nstring src:\noptional integer canvas-width:\n"
     "optional integer canvas-height:\nstring list state-machine:\nboolean autoplay: true\n"
     "optional string artboard:",
     "document": "optional ftd.raw-image-src favicon:\n"
@@ -469,8 +573,6 @@ VARIABLES = """
 -- boolean $dark-mode: false
 -- boolean $system-dark-mode: false
 -- boolean $follow-system-dark-mode: true
--- string empty:
--- string space:
 -- string nbsp: &nbsp;
 -- string non-breaking-space: &nbsp;
 -- string $font-display: sans-serif
@@ -503,7 +605,9 @@ def ftd_source() -> str:
         _form_field_record(kind, default)
         for kind, default in (("integer", "0"), ("decimal", "0.0"), ("boolean", "false"))
     ]
-    parts.append("-- record string-field:\ncaption string name:\nstring value:\noptional string error:")
+    parts.append(
+        "-- record string-field:\ncaption string name:\nstring value:\noptional string error:"
+    )
     parts += [_or_type_source(name, variants) for name, variants in OR_TYPES.items()]
     parts += [
         f"-- component {name}:\n{_args(args)}\n-- end: {name}" for name, args in KERNELS.items()
@@ -554,7 +658,7 @@ DEFAULT_COLORS: dict[str, tuple[str, str]] = {
     "cta-tertiary.text-disabled": ("#65b693", "#65b693"),
     **{
         f"cta-danger.{f}": ("#1C1B1F", "#1C1B1F")
-        for f in "base hover pressed disabled focused border text".split()
+        for f in ["base", "hover", "pressed", "disabled", "focused", "border", "text"]
     },
     "cta-danger.border-disabled": ("#feffff", "#feffff"),
     "cta-danger.text-disabled": ("#feffff", "#feffff"),

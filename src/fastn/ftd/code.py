@@ -235,6 +235,8 @@ def highlight(
 
 
 def _is_dark(hex_color: str) -> bool:
+    """Whether a style's background is dark: picks the line-highlight overlay and the
+    fallback text colour (several Pygments styles leave plain text uncoloured)."""
     red, green, blue = (int(hex_color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
     return 0.299 * red + 0.587 * green + 0.114 * blue < 128
 

@@ -7,7 +7,6 @@ file it read has changed, so edits show on the next request without a restart.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +16,7 @@ from fastn.ftd import ast
 from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Interpreter
 from fastn.ftd.page import RenderedPage, RequestInfo
-from fastn.ftd.render.html import render_json, render_page
+from fastn.ftd.render.html import render_page, render_payload
 
 
 def parse_auto_import(text: str) -> ast.Import:
@@ -98,13 +97,16 @@ class Environment:
             if path is not None and e.path is None:
                 e.path = os.path.relpath(path)
             raise
-        payload = render_json(doc)
+        payload = render_payload(doc)
         if payload is not None:
-            return RenderedPage(payload, "application/json")
+            body, content_type, status = payload
+            return RenderedPage(body, content_type, status)
         return RenderedPage(render_page(doc, self._processor_values(doc, request)))
 
     async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
-        return await asyncio.to_thread(self.render_sync, doc_id, request)
+        # Rendering is CPU work on the event loop (like a template engine); processors that
+        # wait on the network will run concurrently before it.
+        return self.render_sync(doc_id, request)
 
     def _processor_values(self, doc: Any, request: RequestInfo | None) -> dict[str, Any]:
         values = {}

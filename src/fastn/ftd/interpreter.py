@@ -8,7 +8,8 @@ and order independent: a definition is resolved the first time something refers 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,8 +36,8 @@ from fastn.ftd.model import (
     RecordDef,
     RecordExpr,
     Ref,
-    Variant,
     VariableDef,
+    Variant,
 )
 from fastn.ftd.values import OrValue, RecordValue
 
@@ -46,10 +47,22 @@ ModuleLoader = Callable[[str], "str | None"]
 FTD = "ftd"
 _INHERITED_KINDS = {"colors": Kind("ftd#color-scheme"), "types": Kind("ftd#type-data")}
 _NUMBER = re.compile(r"-?\d+")
+_BUILTIN_STRINGS = {"ftd#empty": "", "ftd#space": " "}
+_ALWAYS_RESOLVED = ("ftd#device", "ftd#dark-mode", "ftd#breakpoint-width")
 
 
 def err(message: str, line: int) -> FtdError:
     return FtdError(message, line=line)
+
+
+@contextmanager
+def located_in(module_id: str) -> Iterator[None]:
+    """Errors raised while resolving a definition of ``module_id`` point into that module."""
+    try:
+        yield
+    except FtdError as e:
+        e.located(module_id, e.line)
+        raise
 
 
 @dataclass(slots=True)
@@ -61,6 +74,7 @@ class Module:
     decls: dict[str, ast.Definition]
     tree: list[ast.Invocation]
     updates: list[ast.VariableUpdate]
+    imports: list[tuple[str, int]]  # (module id, line of the import)
 
 
 @dataclass(slots=True)
@@ -118,15 +132,23 @@ class Interpreter:
             source = ""
         module = self._build_module(doc_id, source)
         self.modules[doc_id] = module
+        with located_in(doc_id):
+            for imported, import_line in module.imports:
+                self.module(imported, import_line)  # a missing module is an error where imported
         return module
 
     def _build_module(self, doc_id: str, source: str) -> Module:
         statements = ast.parse_document(source, doc_id)
-        module = Module(doc_id, {FTD: FTD}, {}, set(), {}, [], [])
-        auto = [] if doc_id == FTD or any(doc_id == i.module for i in self.auto_imports) else self.auto_imports
+        module = Module(doc_id, {FTD: FTD}, {}, set(), {}, [], [], [])
+        auto = (
+            []
+            if doc_id == FTD or any(doc_id == i.module for i in self.auto_imports)
+            else self.auto_imports
+        )
         for st in [*auto, *statements]:
             if isinstance(st, ast.Import):
                 module.aliases[st.alias] = st.module
+                module.imports.append((st.module, st.line))
                 for name in st.exposing:
                     if name != "*":
                         module.exposed[name] = f"{st.module}#{name}"
@@ -143,7 +165,8 @@ class Interpreter:
 
     # ------------------------------------------------------------ document
 
-    def document(self, doc_id: str) -> Document:
+    def document(self, doc_id: str, check_all: bool = False) -> Document:
+        """The model of document ``doc_id``; ``check_all`` also resolves unused definitions."""
         module = self.module(doc_id)
         ctx = Ctx(module)
         tree = []
@@ -151,11 +174,13 @@ class Interpreter:
             for inv in module.tree:
                 tree.append(self.node(inv, ctx))
             updates = [self._update(u, ctx) for u in module.updates]
-            for name, decl in module.decls.items():
-                # every definition of the document is checked, used or not
+            for name in _ALWAYS_RESOLVED:  # the renderer reads these whatever the document uses
+                self.variable(name, 0)
+            for name, decl in module.decls.items() if check_all else ():
                 self.definition(f"{doc_id}#{name}", decl.line)
         except FtdError as e:
-            raise e.located(doc_id, e.line)
+            e.located(doc_id, e.line)
+            raise
         return Document(
             doc_id=doc_id,
             tree=tree,
@@ -171,7 +196,10 @@ class Interpreter:
         name, path = self.qualify(update.name, ctx.module, update.line)
         var = self.variable(name, update.line)
         if not var.mutable:
-            raise err(f"cannot update `{update.name}`: it is not mutable (declare it with `$`)", update.line)
+            raise err(
+                f"cannot update `{update.name}`: it is not mutable (declare it with `$`)",
+                update.line,
+            )
         kind = self.kind_at(var.kind, path, update.line) or var.kind
         return name, path, self.convert(update.value, kind, ctx)
 
@@ -266,7 +294,9 @@ class Interpreter:
                 name = qualified
             if path:
                 variant = ".".join(path)
-        return Kind(name, spec.is_list, spec.optional, spec.caption, spec.body, spec.constant, variant)
+        return Kind(
+            name, spec.is_list, spec.optional, spec.caption, spec.body, spec.constant, variant
+        )
 
     def _decl_of(self, qualified: str, line: int) -> Any:
         module_id, _, name = qualified.partition("#")
@@ -320,6 +350,11 @@ class Interpreter:
         if cached is not None:
             return cached
         module, decl = self._decl(qualified, ast.RecordDecl, "record", line)
+        with located_in(module.doc_id):
+            return self._resolve_record(qualified, module, decl)
+
+    def _resolve_record(self, qualified: str, module: Module, decl: Any) -> Any:
+        line = decl.line
         self._guard(qualified, line)
         rec = RecordDef(qualified, [])
         self.records[qualified] = rec  # fields may refer to the record itself (recursion)
@@ -349,6 +384,10 @@ class Interpreter:
         if cached is not None:
             return cached
         module, decl = self._decl(qualified, ast.OrTypeDecl, "or-type", line)
+        with located_in(module.doc_id):
+            return self._resolve_or_type(qualified, module, decl)
+
+    def _resolve_or_type(self, qualified: str, module: Module, decl: Any) -> Any:
         ot = OrTypeDef(qualified, {})
         self.or_types[qualified] = ot
         try:
@@ -368,7 +407,9 @@ class Interpreter:
                     value = self.static_value(self.convert(v.value, kind, Ctx(module)))
                 elif v.value is not None:
                     value = self.static_value(self.convert(v.value, kind, Ctx(module)))
-                ot.variants[v.name] = Variant(v.name, kind, v.constant or v.value is not None, value)
+                ot.variants[v.name] = Variant(
+                    v.name, kind, v.constant or v.value is not None, value
+                )
         except BaseException:
             del self.or_types[qualified]
             raise
@@ -378,11 +419,18 @@ class Interpreter:
         cached = self.variables.get(qualified)
         if cached is not None:
             return cached
+        if qualified in _BUILTIN_STRINGS:
+            return self._builtin_variable(qualified, "string", _BUILTIN_STRINGS[qualified])
         if qualified == "ftd#default-colors":
             return self._builtin_variable(qualified, "ftd#color-scheme", default_colors())
         if qualified == "ftd#default-types":
             return self._builtin_variable(qualified, "ftd#type-data", default_types())
         module, decl = self._decl(qualified, ast.VariableDecl, "variable", line)
+        with located_in(module.doc_id):
+            return self._resolve_variable(qualified, module, decl)
+
+    def _resolve_variable(self, qualified: str, module: Module, decl: Any) -> Any:
+        line = decl.line
         self._guard(qualified, line)
         try:
             kind = self.kind(decl.kind, module, decl.line)
@@ -391,9 +439,16 @@ class Interpreter:
                 value: Any = Lit(None)
             else:
                 value = self.convert(decl.value, kind, ctx, definition=True)
-                if isinstance(value, Lit) and value.value is None and not kind.optional and not kind.is_list:
+                if (
+                    isinstance(value, Lit)
+                    and value.value is None
+                    and not kind.optional
+                    and not kind.is_list
+                ):
                     raise err(f"variable `{decl.name}` needs a value", decl.line)
-            var = VariableDef(qualified, kind, decl.mutable, value, decl.processor, decl.line, module.doc_id)
+            var = VariableDef(
+                qualified, kind, decl.mutable, value, decl.processor, decl.line, module.doc_id
+            )
             var.section = decl.section
             self.variables[qualified] = var
         finally:
@@ -414,11 +469,17 @@ class Interpreter:
         decl = module.decls.get(name)
         if not isinstance(decl, ast.ComponentDecl | ast.WebComponentDecl):
             raise err(f"unknown component `{_display(qualified)}`", line)
+        with located_in(module_id):
+            return self._resolve_component(qualified, module, decl)
+
+    def _resolve_component(self, qualified: str, module: Module, decl: Any) -> ComponentDef:
+        module_id, name = module.doc_id, decl.name
         comp = ComponentDef(qualified, [], None)
         self.components[qualified] = comp  # recursion: a component may invoke itself
         try:
             comp.args = [
-                Field(a.name, self.kind(a.kind, module, a.line), a.mutable, None, a.line) for a in decl.args
+                Field(a.name, self.kind(a.kind, module, a.line), a.mutable, None, a.line)
+                for a in decl.args
             ]
             ctx = Ctx(module, component=name, args={a.name: a for a in comp.args})
             for a, ad in zip(comp.args, decl.args, strict=True):
@@ -438,7 +499,10 @@ class Interpreter:
         return comp
 
     def _static_text(self, text: str, ctx: Ctx, line: int) -> str:
-        value = self.static_value(self.convert(ast.RawText(text, line), Kind("string"), ctx))
+        value = self.convert(ast.RawText(text, line), Kind("string"), ctx)
+        if isinstance(value, Ref) and value.scope == "global" and not value.path:
+            value = self.variables[value.name].value
+        value = self.static_value(value, line)
         return "" if value is None else str(value)
 
     def function(self, qualified: str, line: int) -> FunctionDef:
@@ -446,18 +510,27 @@ class Interpreter:
         if cached is not None:
             return cached
         module, decl = self._decl(qualified, ast.FunctionDecl, "function", line)
+        with located_in(module.doc_id):
+            return self._resolve_function(qualified, module, decl)
+
+    def _resolve_function(self, qualified: str, module: Module, decl: Any) -> Any:
         params = [
-            Field(p.name, self.kind(p.kind, module, p.line), p.mutable, None, p.line) for p in decl.params
+            Field(p.name, self.kind(p.kind, module, p.line), p.mutable, None, p.line)
+            for p in decl.params
         ]
         ctx = Ctx(module)
         for p, pd in zip(params, decl.params, strict=True):
             if pd.default is not None:
                 p.default = self.convert(pd.default, p.kind, ctx)
         return_kind = self.kind(decl.return_kind, module, decl.line)
-        try:
-            body = expr.parse_program(decl.body)
-        except expr.ExprError as e:
-            raise err(f"function `{decl.name}`: {e}", decl.body_line) from None
+        body: Any = None
+        if decl.js or return_kind.name == "template":
+            pass  # JavaScript runs in the browser; templates are interpolated when called
+        else:
+            try:
+                body = expr.parse_program(decl.body)
+            except expr.ExprError as e:
+                raise err(f"function `{decl.name}`: {e}", decl.body_line) from None
         fn = FunctionDef(qualified, return_kind, params, body, decl.body, decl.js)
         self.functions[qualified] = fn
         return fn
@@ -472,9 +545,13 @@ class Interpreter:
                 raise err(f"`{inv.loop.list_ref}` is not a list", inv.loop.line)
             loop = LoopSpec(inv.loop.alias, inv.loop.index, items)
             ctx = ctx.with_loop(
-                LoopScope(inv.loop.alias, inv.loop.index, items_kind.element if items_kind else None)
+                LoopScope(
+                    inv.loop.alias, inv.loop.index, items_kind.element if items_kind else None
+                )
             )
-        condition = self.condition(inv.condition, ctx, inv.condition_line) if inv.condition else None
+        condition = (
+            self.condition(inv.condition, ctx, inv.condition_line) if inv.condition else None
+        )
         target = self._invoked(inv, ctx)
         if isinstance(target, ComponentDef):
             props = self._arguments(inv, target, ctx)
@@ -520,11 +597,10 @@ class Interpreter:
                         f"Header type `{prop.key}` not found for component `{_display(comp.name)}`",
                         prop.line,
                     )
-                kw[prop.key] = self.convert(prop.value, Kind("string"), ctx)
+                kw[prop.key] = self.convert(prop.value, Kind("object"), ctx)
                 continue
-            if prop.source == "header" and prop.mutable != arg.mutable:
-                if prop.mutable:
-                    raise err(f"`{arg.name}` is not a mutable argument; remove the `$`", prop.line)
+            if prop.source == "header" and prop.mutable and not arg.mutable:
+                raise err(f"`{arg.name}` is not a mutable argument; remove the `$`", prop.line)
             value = self.convert(prop.value, arg.kind, ctx, path=tuple(prop.path))
             if prop.mutable and arg.mutable:
                 self._check_mutable_ref(value, ctx, prop.line)
@@ -537,12 +613,20 @@ class Interpreter:
         if inv.children:
             children_arg = next((a for a in comp.args if a.kind.name == "children"), None)
             if children_arg is None:
-                raise err(f"SubSection is unexpected for component `{_display(comp.name)}`", inv.children[0].line)
+                raise err(
+                    f"SubSection is unexpected for component `{_display(comp.name)}`",
+                    inv.children[0].line,
+                )
             if children_arg.name in props:
                 raise err("children given both as sub-sections and as a header", inv.line)
             props[children_arg.name] = ListExpr(tuple(UI(self.node(c, ctx)) for c in inv.children))
         for arg in comp.args:
-            if arg.default is None and not arg.kind.optional and not arg.kind.is_list and arg.kind.name != "kw-args":
+            if (
+                arg.default is None
+                and not arg.kind.optional
+                and not arg.kind.is_list
+                and arg.kind.name != "kw-args"
+            ):
                 given = props.get(arg.name)
                 if given is None or (isinstance(given, Cond) and given.default is None):
                     raise err(
@@ -551,16 +635,23 @@ class Interpreter:
                     )
         return props
 
-    def _argument_for(self, prop: ast.Property, comp: ComponentDef, inv: ast.Invocation) -> Field | None:
+    def _argument_for(
+        self, prop: ast.Property, comp: ComponentDef, inv: ast.Invocation
+    ) -> Field | None:
         if prop.source == "caption":
             arg = next((a for a in comp.args if a.kind.caption), None)
             if arg is None:
-                raise err(f"Caption type argument not found for component `{_display(comp.name)}`", prop.line)
+                raise err(
+                    f"Caption type argument not found for component `{_display(comp.name)}`",
+                    prop.line,
+                )
             return arg
         if prop.source == "body":
             arg = next((a for a in comp.args if a.kind.body), None)
             if arg is None:
-                raise err(f"Body type argument not found for component `{_display(comp.name)}`", prop.line)
+                raise err(
+                    f"Body type argument not found for component `{_display(comp.name)}`", prop.line
+                )
             return arg
         return comp.arg(prop.key)
 
@@ -592,7 +683,9 @@ class Interpreter:
     def _event(self, event: ast.Event, ctx: Ctx) -> Event:
         action = event.action.strip()
         if "(" not in action or not action.endswith(")"):
-            raise err(f"event action `{action}` must be a function call like `$fn(a = $x)`", event.line)
+            raise err(
+                f"event action `{action}` must be a function call like `$fn(a = $x)`", event.line
+            )
         call, _ = self.call(action.lstrip("$"), ctx, event.line)
         return Event(event.name, call, event.line)
 
@@ -644,14 +737,16 @@ class Interpreter:
         if ctx.record is not None and head == ctx.record and path and ctx.record_fields is not None:
             if path[0] not in ctx.record_fields:
                 raise err(f"record `{ctx.record}` has no field `{path[0]}`", line)
-            return Ref("self", path[0], path[1:]), self.kind_at(ctx.record_fields[path[0]], path[1:], line)
+            return Ref("self", path[0], path[1:]), self.kind_at(
+                ctx.record_fields[path[0]], path[1:], line
+            )
         if head == "inherited":
             if not path:
                 raise err("`$inherited` needs a field, e.g. `$inherited.colors.text`", line)
             kind = _INHERITED_KINDS.get(path[0])
             return Ref("inherited", path[0], path[1:], clone), self.kind_at(kind, path[1:], line)
         if head in ("VALUE", "CHECKED") and not path:
-            return Ref("special", head), Kind("string" if head == "VALUE" else "boolean")
+            return Ref("special", head), None
         qualified, var_path = self.qualify(name, ctx.module, line)
         module_id, _, thing = qualified.partition("#")
         decl = self.module(module_id, line).decls.get(thing)
@@ -659,7 +754,9 @@ class Interpreter:
             ot = self.or_type(qualified, line)
             variant = ot.variants.get(var_path[0])
             if variant is None or not variant.constant:
-                raise err(f"`{var_path[0]}` is not a constant variant of `{_display(qualified)}`", line)
+                raise err(
+                    f"`{var_path[0]}` is not a constant variant of `{_display(qualified)}`", line
+                )
             return Lit(OrValue(qualified, variant.name, variant.value)), Kind(qualified)
         if decl is not None and not isinstance(decl, ast.VariableDecl):
             raise err(f"`{name}` is not a variable", line)
@@ -680,7 +777,9 @@ class Interpreter:
                 continue
             key, eq, value = part.partition("=")
             if not eq:
-                raise err(f"function argument `{part.strip()}` must be written `name = value`", line)
+                raise err(
+                    f"function argument `{part.strip()}` must be written `name = value`", line
+                )
             key = key.strip()
             given[key.lstrip("$")] = (key.startswith("$"), value.strip())
         args: dict[str, Any] = {}
@@ -695,7 +794,9 @@ class Interpreter:
                 continue
             mutable, value_text = given.pop(param.name)
             if mutable != param.mutable:
-                raise err(f"Mutability conflict in argument `{param.name}` of `{fname.strip()}`", line)
+                raise err(
+                    f"Mutability conflict in argument `{param.name}` of `{fname.strip()}`", line
+                )
             value = self.convert(ast.RawText(value_text, line), param.kind, ctx)
             if mutable:
                 self._check_mutable_ref(value, ctx, line)
@@ -707,7 +808,12 @@ class Interpreter:
     # ------------------------------------------------------------ conversion
 
     def convert(
-        self, raw: ast.Raw, kind: Kind, ctx: Ctx, path: tuple[str, ...] = (), definition: bool = False
+        self,
+        raw: ast.Raw,
+        kind: Kind,
+        ctx: Ctx,
+        path: tuple[str, ...] = (),
+        definition: bool = False,
     ) -> Any:
         """The value expression of ``raw`` read as ``kind`` (``path``: or-type variant path)."""
         if path:
@@ -722,15 +828,25 @@ class Interpreter:
             return Lit(None)
         if isinstance(raw, ast.RawText):
             text = raw.text
-            if text.startswith(("$", "*$")) and len(text) > 1 and not kind.name == "template":
+            if text.startswith(("$", "*$")) and kind.is_list and "," in text:
+                items = _comma_items(text)
+                return _list(
+                    [self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items]
+                )
+            if text.startswith(("$", "*$")) and len(text) > 1 and kind.name != "template":
                 value, value_kind = self.reference(text, ctx, raw.line)
+                wrapped = self._wrap_in_caption_field(value, value_kind, kind, raw.line)
+                if wrapped is not None:
+                    return wrapped
                 self._check_kind(kind, value_kind, text, raw.line)
                 return value
             if kind.is_list:
                 if kind.is_ui:
                     raise err(f"expected a list of UI, found `{text}`", raw.line)
                 items = _comma_items(text)
-                return _list([self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items])
+                return _list(
+                    [self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items]
+                )
             return self._literal(text, kind, ctx, raw.line)
         if isinstance(raw, ast.RawList):
             return self._list_value(raw.items, kind, ctx, raw.line)
@@ -751,6 +867,40 @@ class Interpreter:
             return self.convert(raw.body, kind, ctx)
         raise err(f"cannot read this value as {kind.describe()}", raw.line)
 
+    def _wrap_in_caption_field(
+        self, value: Any, actual: Kind | None, expected: Kind, line: int
+    ) -> Any:
+        """A value of another kind given for a record fills the record's caption field."""
+        if actual is None or expected.is_list or actual.is_list or actual.name == expected.name:
+            return None
+        if expected.name in SPECIAL or not self._is_record(expected.name, line):
+            return None
+        fields = self.record(expected.name, line).fields
+        caption = next((f for f in fields if f.kind.caption), None)
+        if caption is None:
+            return None
+        self._check_kind(caption.kind, actual, "caption", line)
+        raw = ast.RawRecord("", None, [], None, [], line)
+        others = [f for f in fields if f is not caption]
+        filled = self._fill_record(
+            raw, expected.name, others, Ctx(self.module(expected.name.partition("#")[0], line))
+        )
+        values = (
+            dict(filled.fields)
+            if isinstance(filled, RecordExpr)
+            else {k: Lit(v) for k, v in filled.value.items()}
+        )
+        values[caption.name] = value
+        ordered = {f.name: values[f.name] for f in fields}
+        for f in fields:  # defaults that copy the caption field (`dark: $color.light`)
+            if (
+                isinstance(f.default, Ref)
+                and f.default.scope == "self"
+                and f.default.name == caption.name
+            ):
+                ordered[f.name] = value
+        return RecordExpr(expected.name, ordered)
+
     def _check_kind(self, expected: Kind, actual: Kind | None, text: str, line: int) -> None:
         if actual is None or expected.name in ("object", "kw-args", "template"):
             return
@@ -762,6 +912,8 @@ class Interpreter:
             return
         if {expected.name, actual.name} <= {"ftd.ui", "children"}:
             return
+        if {expected.name, actual.name} == {"string", "template"}:
+            return
         if expected.name == "decimal" and actual.name == "integer":
             return
         if expected.name == "string" and actual.name in ("integer", "decimal", "boolean"):
@@ -770,7 +922,9 @@ class Interpreter:
 
     def _literal(self, text: str, kind: Kind, ctx: Ctx, line: int) -> Any:
         name = kind.name
-        if name in ("string", "template", "object", "kw-args"):
+        if name == "object":
+            return Lit(_infer_literal(text))
+        if name in ("string", "template", "kw-args"):
             if text.startswith("{") and text.endswith("}") and name == "string" and len(text) > 2:
                 inner = text[1:-1]
                 if "$" in inner or any(ch in inner for ch in "=!<>+"):
@@ -798,7 +952,9 @@ class Interpreter:
             return self._record_value(_caption_record(text, line), name, ctx)
         if self._is_or_type(name, line):
             if kind.variant:
-                return self._or_value(ast.RawText(text, line), name, tuple(kind.variant.split(".")), ctx)
+                return self._or_value(
+                    ast.RawText(text, line), name, tuple(kind.variant.split(".")), ctx
+                )
             ot = self.or_type(name, line)
             variant = ot.variants.get(text)
             if variant is not None and variant.constant:
@@ -812,6 +968,10 @@ class Interpreter:
         variant = ot.variants.get(path[0])
         if variant is None:
             raise err(f"`{path[0]}` is not a variant of `{_display(type_name)}`", line)
+        if isinstance(raw, ast.RawText) and raw.text.startswith(("$", "*$")):
+            value, value_kind = self.reference(raw.text, ctx, line)
+            if value_kind is not None and value_kind.name == type_name:
+                return value
         if variant.kind is None:  # anonymous record variant
             rec_kind = Kind(f"{type_name}.{variant.name}")
             payload = self._anonymous_record(raw, variant, rec_kind.name, path[1:], ctx)
@@ -825,7 +985,9 @@ class Interpreter:
         payload = self.convert(raw, variant.kind, ctx, path=path[1:])
         return _or(type_name, variant.name, payload)
 
-    def _anonymous_record(self, raw: ast.Raw, variant: Variant, name: str, path: tuple[str, ...], ctx: Ctx) -> Any:
+    def _anonymous_record(
+        self, raw: ast.Raw, variant: Variant, name: str, path: tuple[str, ...], ctx: Ctx
+    ) -> Any:
         line = _line(raw)
         if path:
             f = next((f for f in variant.fields if f.name == path[0]), None)
@@ -843,13 +1005,17 @@ class Interpreter:
         if f is None:
             raise err(f"record `{_display(kind.name)}` has no field `{path[0]}`", _line(raw))
         header = ast.RawHeader(".".join(path), False, None, None, raw, _line(raw))
-        return self._record_value(ast.RawRecord(rec.name, None, [header], None, [], _line(raw)), kind.name, ctx)
+        return self._record_value(
+            ast.RawRecord(rec.name, None, [header], None, [], _line(raw)), kind.name, ctx
+        )
 
     def _record_value(self, raw: ast.RawRecord, type_name: str, ctx: Ctx) -> Any:
         rec = self.record(type_name, raw.line)
         return self._fill_record(raw, type_name, rec.fields, ctx)
 
-    def _fill_record(self, raw: ast.RawRecord, type_name: str, fields: list[Field], ctx: Ctx) -> Any:
+    def _fill_record(
+        self, raw: ast.RawRecord, type_name: str, fields: list[Field], ctx: Ctx
+    ) -> Any:
         """Construct a record from caption, headers and body (spec §3.3)."""
         by_key: dict[str, list[ast.RawHeader]] = {}
         for h in raw.headers:
@@ -879,7 +1045,9 @@ class Interpreter:
             elif f.kind.is_list:
                 values[f.name] = Lit([])
             else:
-                raise err(f"Expected value for field `{f.name}` of `{_display(type_name)}`", raw.line)
+                raise err(
+                    f"Expected value for field `{f.name}` of `{_display(type_name)}`", raw.line
+                )
         if raw.caption is not None and not caption_used:
             raise err(f"`{_display(type_name)}` has no caption field", raw.line)
         if raw.body is not None and not body_used:
@@ -925,10 +1093,10 @@ class Interpreter:
 
     # ------------------------------------------------------------ static values
 
-    def static_value(self, value: Any) -> Any:
+    def static_value(self, value: Any, line: int = 0) -> Any:
         if isinstance(value, Lit):
             return value.value
-        raise err("expected a constant value here", 0)
+        raise err("expected a constant value here", line)
 
 
 # -------------------------------------------------------------------- helpers
@@ -988,3 +1156,13 @@ def _substitute_self(default: Any, values: dict[str, Any]) -> Any:
             return value
         return value
     return default
+
+
+def _infer_literal(text: str) -> Any:
+    """An untyped literal (``ftd.json`` fields): booleans and numbers as JSON would read them."""
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return float(text)
+    except ValueError:
+        return text

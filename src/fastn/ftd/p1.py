@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from fastn.ftd.errors import ParseError
 CAPTION_KEY = "$caption$"
 SECTION_NOT_FOUND = "SectionNotFound"
 MORE_THAN_ONE_CAPTION = "MoreThanOneCaption"
+_SECTION_MARKERS = ("-- ", "/-- ")
 
 
 @dataclass(slots=True)
@@ -68,12 +70,16 @@ Header = KV | SectionHeader | BlockRecordHeader
 
 @dataclass(slots=True)
 class Body:
+    """The free text of a section, after a blank line (or from ``-- name.body:``)."""
+
     value: str
     line_number: int
 
 
 @dataclass(slots=True)
 class Section:
+    """``-- [KIND ]NAME: CAPTION``, its headers, body and the sections its ``end`` closed."""
+
     name: str
     kind: str | None
     caption: KV | None
@@ -91,7 +97,7 @@ class Section:
 
 def _is_section_start(trimmed: str) -> bool:
     """``-- `` or ``/-- `` after the indentation: the line starts a section (or ends one)."""
-    return trimmed.startswith("-- ") or trimmed.startswith("/-- ")
+    return trimmed.startswith(_SECTION_MARKERS)
 
 
 def _respace(line: str) -> str:
@@ -235,8 +241,8 @@ class _Frame:
     """A section on the parse stack."""
 
     section: Section
-    closed: bool = False  # its `-- end:` was seen
-    has_children: bool = False  # a child section followed: block headers are over
+    position: int  # index in the stack; stable, only frames above it are ever removed
+    has_children: bool = False  # a body or a child section followed: block headers are over
     pending: _PendingList | None = None
 
 
@@ -247,14 +253,15 @@ class _Frame:
 class _Parser:
     """One parse of one document; ``run`` returns the top-level sections."""
 
-    __slots__ = ("doc_id", "lines", "trimmed", "count", "stack")
+    __slots__ = ("doc_id", "lines", "trimmed", "count", "stack", "open")
 
     def __init__(self, text: str, doc_id: str):
         self.doc_id = doc_id
         self.lines = text.split("\n")
         self.trimmed = [line.lstrip() for line in self.lines]
         self.count = len(self.lines)
-        self.stack: list[_Frame] = []
+        self.stack: list[_Frame] = []  # every section not yet made a child, in order
+        self.open: list[_Frame] = []  # the frames of `stack` not closed by `-- end:`
 
     def error(self, message: str, index: int) -> ParseError:
         return ParseError(message, self.doc_id, index + 1)
@@ -295,17 +302,19 @@ class _Parser:
                 self.end(head.caption, index)
                 index += 1
                 continue
-            top = self.stack[-1] if self.stack else None
-            if top is not None and not top.closed:
-                if self.is_block_header_of(top.section, head.name):
-                    if top.has_children or top.pending is not None:
+            parent = self.open[-1] if self.open else None
+            if parent is not None:
+                if self.is_block_header_of(parent.section, head.name):
+                    if parent.has_children or parent.pending is not None:
                         raise self.error(SECTION_NOT_FOUND, index)
-                    index = self.block_header(top, head, index)
+                    index = self.block_header(parent, head, index)
                     continue
-                if top.pending is None:
-                    top.has_children = True
+                if parent.pending is None:
+                    parent.has_children = True
             section, index = self.section(head, index)
-            self.stack.append(_Frame(section, has_children=section.body is not None))
+            frame = _Frame(section, len(self.stack), has_children=section.body is not None)
+            self.stack.append(frame)
+            self.open.append(frame)
 
     def section_line(self, index: int) -> _SectionLine:
         line = clean_line(self.lines[index]).strip()
@@ -339,28 +348,33 @@ class _Parser:
         """``-- end: name``: close the nearest open section (or section list) called name."""
         if name is None:
             raise self.error("section name not provided for `end`", index)
-        stack = self.stack
-        for position in range(len(stack) - 1, -1, -1):
-            frame = stack[position]
-            if frame.closed:
-                continue
+        for depth in range(len(self.open) - 1, -1, -1):
+            frame = self.open[depth]
             pending = frame.pending
             if pending is not None and f"{frame.section.name}.{pending.key}" == name:
-                sections = [above.section for above in stack[position + 1 :]]
-                del stack[position + 1 :]
                 frame.pending = None
                 header = SectionHeader(
-                    pending.key, pending.kind, sections, pending.condition, pending.line_number
+                    pending.key,
+                    pending.kind,
+                    self.pop_above(frame, depth),
+                    pending.condition,
+                    pending.line_number,
                 )
                 self.attach(frame.section, header, pending.line_number - 1)
                 return
             if frame.section.name == name:
-                frame.section.sub_sections.extend(above.section for above in stack[position + 1 :])
-                del stack[position + 1 :]
-                frame.closed = True
+                frame.section.sub_sections.extend(self.pop_above(frame, depth))
+                del self.open[depth]
                 frame.pending = None
                 return
         raise self.error(f"No section found to end: {name}", index)
+
+    def pop_above(self, frame: _Frame, depth: int) -> list[Section]:
+        """Remove and return the sections pushed after ``frame`` (``open[depth]``)."""
+        above = self.stack[frame.position + 1 :]
+        del self.stack[frame.position + 1 :]
+        del self.open[depth + 1 :]
+        return [other.section for other in above]
 
     # -- a section: its line, inline headers and body ------------------------------------
 
@@ -402,7 +416,7 @@ class _Parser:
             index += 1
         return index
 
-    def read_text(self, index: int, stops_at) -> tuple[str, int, int]:
+    def read_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str, int, int]:
         """Free text from ``index`` until a line ``stops_at`` accepts.
 
         Returns (indentation-trimmed text, index of its first line, index after it).
@@ -417,8 +431,7 @@ class _Parser:
         return _trim_block(kept), first, index
 
     def is_unindented_section_at(self, index: int) -> bool:
-        line = self.lines[index]
-        return line.startswith("-- ") or line.startswith("/-- ")
+        return self.lines[index].startswith(_SECTION_MARKERS)
 
     # -- block headers: `-- name.key:` ---------------------------------------------------
 
@@ -490,7 +503,7 @@ class _Parser:
                 return value.strip() or None, candidate + 1
         return None, index
 
-    def block_text(self, index: int, stops_at) -> tuple[str | None, int]:
+    def block_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str | None, int]:
         """Text after a blank line below a ``-- name.caption:`` / ``-- name.body:`` header."""
         first = self.skip_comments(index)
         if first < self.count and self.trimmed[first] and not self.is_section_at(first):
@@ -518,7 +531,7 @@ class _Parser:
         fields: dict[str, Header] = {}
         text_lines: list[str] | None = None
         text_start = 0
-        seen_line = False
+        first_line_checked = False
         lines, trimmed = self.lines, self.trimmed
         while index < self.count and not _is_section_start(trimmed[index]):
             text = trimmed[index]
@@ -526,13 +539,12 @@ class _Parser:
                 index += 1
                 continue
             if text_lines is None:
+                if not first_line_checked and text and ":" not in text:
+                    raise self.body_not_after_blank(index)
+                first_line_checked = True
                 if not text:
-                    seen_line = True
                     index += 1
                     continue
-                if not seen_line and ":" not in text:
-                    raise self.body_not_after_blank(index)
-                seen_line = True
                 if ":" in text and not text.startswith("\\"):
                     field = _header_kv(lines[index], "Header", index + 1)
                     fields[field.key] = field

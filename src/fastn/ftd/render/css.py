@@ -72,10 +72,9 @@ def _colored(prop: str, value: Any, important: bool = False, visited: bool = Fal
     out: Declarations = {"": {prop: light + suffix}}
     if dark != light:
         out["dark"] = {prop: dark + suffix}
-    if visited:
+    if visited and dark != light:
         out[":visited"] = {prop: light + suffix}
-        if dark != light:
-            out["dark:visited"] = {prop: dark + suffix}
+        out["dark:visited"] = {prop: dark + suffix}
     return out
 
 
@@ -87,7 +86,9 @@ def _plain(prop: str, convert: Callable[[Any], str | None]) -> Callable[[Any], D
     return converter
 
 
-def _multi(props: tuple[str, ...], convert: Callable[[Any], str | None]) -> Callable[[Any], Declarations]:
+def _multi(
+    props: tuple[str, ...], convert: Callable[[Any], str | None]
+) -> Callable[[Any], Declarations]:
     def converter(value: Any) -> Declarations:
         css = convert(value)
         return {"": dict.fromkeys(props, css)} if css is not None else {}
@@ -140,8 +141,15 @@ def _font(t: Any) -> dict[str, str]:
 
 
 _WEIGHTS = {
-    "heavy": "900", "extra-bold": "800", "bold": "700", "semi-bold": "600", "medium": "500",
-    "regular": "400", "light": "300", "extra-light": "200", "hairline": "100",
+    "heavy": "900",
+    "extra-bold": "800",
+    "bold": "700",
+    "semi-bold": "600",
+    "medium": "500",
+    "regular": "400",
+    "light": "300",
+    "extra-light": "200",
+    "hairline": "100",
 }
 
 
@@ -161,8 +169,14 @@ def _style(value: Any) -> Declarations:
 
 
 _DIRECTIONS = {
-    "left": "270deg", "right": "90deg", "top": "0deg", "bottom": "180deg",
-    "top-left": "315deg", "top-right": "45deg", "bottom-left": "225deg", "bottom-right": "135deg",
+    "left": "270deg",
+    "right": "90deg",
+    "top": "0deg",
+    "bottom": "180deg",
+    "top-left": "315deg",
+    "top-right": "45deg",
+    "bottom-left": "225deg",
+    "bottom-right": "135deg",
 }
 
 
@@ -230,7 +244,11 @@ def _shadow(prop: str, with_spread: bool) -> Callable[[Any], Declarations]:
         if not isinstance(value, RecordValue):
             return {}
         parts = ["inset"] if with_spread and value.get("inset") else []
-        keys = ("x-offset", "y-offset", "blur", "spread") if with_spread else ("x-offset", "y-offset", "blur")
+        keys = (
+            ("x-offset", "y-offset", "blur", "spread")
+            if with_spread
+            else ("x-offset", "y-offset", "blur")
+        )
         parts += [length(value.get(k)) or "0px" for k in keys]
         pair = color_pair(value.get("color")) or ("black", "white")
         light = " ".join([*parts, pair[0]])
@@ -258,14 +276,26 @@ def _spacing(value: Any) -> Declarations:
 
 
 _ALIGN_COLUMN = {
-    "top-left": ("start", "start"), "top-center": ("start", "center"), "top-right": ("start", "end"),
-    "left": ("center", "start"), "center": ("center", "center"), "right": ("center", "end"),
-    "bottom-left": ("end", "left"), "bottom-center": ("end", "center"), "bottom-right": ("end", "end"),
+    "top-left": ("start", "start"),
+    "top-center": ("start", "center"),
+    "top-right": ("start", "end"),
+    "left": ("center", "start"),
+    "center": ("center", "center"),
+    "right": ("center", "end"),
+    "bottom-left": ("end", "left"),
+    "bottom-center": ("end", "center"),
+    "bottom-right": ("end", "end"),
 }
 _ALIGN_ROW = {
-    "top-left": ("start", "start"), "top-center": ("center", "start"), "top-right": ("end", "start"),
-    "left": ("start", "center"), "center": ("center", "center"), "right": ("right", "center"),
-    "bottom-left": ("start", "end"), "bottom-center": ("center", "end"), "bottom-right": ("end", "end"),
+    "top-left": ("start", "start"),
+    "top-center": ("center", "start"),
+    "top-right": ("end", "start"),
+    "left": ("start", "center"),
+    "center": ("center", "center"),
+    "right": ("right", "center"),
+    "bottom-left": ("start", "end"),
+    "bottom-center": ("center", "end"),
+    "bottom-right": ("end", "end"),
 }
 
 
@@ -309,16 +339,38 @@ def _border_style(*sides: str) -> Callable[[Any], Declarations]:
 
 
 CONVERTERS: dict[str, Callable[[Any], Declarations]] = {
-    **{p: _plain(p, resizing) for p in ("width", "height", "min-width", "max-width", "min-height", "max-height")},
+    **{
+        p: _plain(p, resizing)
+        for p in ("width", "height", "min-width", "max-width", "min-height", "max-height")
+    },
     **{
         p: _plain(p, length)
         for p in (
-            "padding", "padding-left", "padding-right", "padding-top", "padding-bottom",
-            "margin", "margin-left", "margin-right", "margin-top", "margin-bottom",
-            "border-width", "border-top-width", "border-bottom-width", "border-left-width",
-            "border-right-width", "border-radius", "border-top-left-radius",
-            "border-top-right-radius", "border-bottom-left-radius", "border-bottom-right-radius",
-            "top", "bottom", "left", "right", "text-indent",
+            "padding",
+            "padding-left",
+            "padding-right",
+            "padding-top",
+            "padding-bottom",
+            "margin",
+            "margin-left",
+            "margin-right",
+            "margin-top",
+            "margin-bottom",
+            "border-width",
+            "border-top-width",
+            "border-bottom-width",
+            "border-left-width",
+            "border-right-width",
+            "border-radius",
+            "border-top-left-radius",
+            "border-top-right-radius",
+            "border-bottom-left-radius",
+            "border-bottom-right-radius",
+            "top",
+            "bottom",
+            "left",
+            "right",
+            "text-indent",
         )
     },
     "padding-horizontal": _multi(("padding-left", "padding-right"), length),
@@ -330,7 +382,10 @@ CONVERTERS: dict[str, Callable[[Any], Declarations]] = {
     "border-style-horizontal": _border_style("left", "right"),
     **{f"border-style-{s}": _border_style(s) for s in ("left", "right", "top", "bottom")},
     "border-color": lambda v: _colored("border-color", v),
-    **{f"border-{s}-color": (lambda p: lambda v: _colored(p, v))(f"border-{s}-color") for s in ("top", "bottom", "left", "right")},
+    **{
+        f"border-{s}-color": (lambda p: lambda v: _colored(p, v))(f"border-{s}-color")
+        for s in ("top", "bottom", "left", "right")
+    },
     "color": lambda v: _colored("color", v, important=True, visited=True),
     "background": _background,
     "role": _role,
@@ -345,7 +400,9 @@ CONVERTERS: dict[str, Callable[[Any], Declarations]] = {
     "overflow-y": _plain("overflow-y", _text),
     "opacity": _plain("opacity", _text),
     "cursor": _plain("cursor", _text),
-    "resize": lambda v: {"": {"resize": str(v.value), "overflow": "auto"}} if isinstance(v, OrValue) else {},
+    "resize": lambda v: (
+        {"": {"resize": str(v.value), "overflow": "auto"}} if isinstance(v, OrValue) else {}
+    ),
     "shadow": _shadow("box-shadow", True),
     "text-shadow": _shadow("text-shadow", False),
     "white-space": _plain("white-space", _text),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from fastn.ftd.model import (
     Ref,
 )
 from fastn.ftd.values import OrValue, RecordValue
+
+_TEMPLATE_NAME = re.compile(r"\$([A-Za-z_][\w-]*)")
 
 ProcessorHook = Callable[[str, Any], Any]
 """(qualified variable name, VariableDef) -> value computed by a processor."""
@@ -62,10 +65,7 @@ class State:
         var = self.doc.variables.get(name)
         if var is None:
             raise FtdError(f"unknown variable `{name}`")
-        if var.processor:
-            value = self.processors.get(name)
-        else:
-            value = evaluate(var.value, Frame(), self)
+        value = self.processors.get(name) if var.processor else evaluate(var.value, Frame(), self)
         for path, update in self._updates.get(name, ()):
             new = evaluate(update, Frame(), self)
             value = _set_path(value, path, new) if path else new
@@ -114,7 +114,9 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
                 return evaluate(branch, frame, state)
         return None if value.default is None else evaluate(value.default, frame, state)
     if kind is RecordExpr:
-        return RecordValue(value.type_name, {k: evaluate(v, frame, state) for k, v in value.fields.items()})
+        return RecordValue(
+            value.type_name, {k: evaluate(v, frame, state) for k, v in value.fields.items()}
+        )
     if kind is ListExpr:
         return [evaluate(item, frame, state) for item in value.items]
     if kind is OrExpr:
@@ -157,7 +159,9 @@ class _ExprScope:
 
     __slots__ = ("frame", "locals", "names", "state")
 
-    def __init__(self, value: ExprValue | None, frame: Frame, state: State, local: dict | None = None):
+    def __init__(
+        self, value: ExprValue | None, frame: Frame, state: State, local: dict | None = None
+    ):
         self.names = value.names if value is not None else {}
         self.frame = frame
         self.state = state
@@ -168,6 +172,9 @@ class _ExprScope:
             return self.locals[name]
         target = self.names.get(name)
         if target is None:
+            head, _, rest = name.partition(".")
+            if rest and head in self.locals:
+                return follow(self.locals[head], tuple(rest.split(".")))
             raise expr.UnknownName(name)
         return evaluate(target, self.frame, self.state)
 
@@ -177,14 +184,28 @@ class _ExprScope:
     def call(self, name: str, args: list[Any]) -> Any:
         if name in ("ftd.get", "get"):
             return follow(args[0], (str(args[1]),))
-        if name in ("enable_dark_mode", "enable_light_mode", "enable_system_mode") or name.startswith("ftd."):
+        if name in (
+            "enable_dark_mode",
+            "enable_light_mode",
+            "enable_system_mode",
+        ) or name.startswith("ftd."):
             return None  # browser-only effects have no server-side result
         raise expr.UnknownName(name)
 
 
 def call(value: Call, frame: Frame, state: State) -> Any:
     fn = state.doc.functions[value.function]
-    local = {p.name: evaluate(value.args[p.name], frame, state) for p in fn.params if p.name in value.args}
+    local = {
+        p.name: evaluate(value.args[p.name], frame, state)
+        for p in fn.params
+        if p.name in value.args
+    }
+    if fn.js:
+        return None  # a JavaScript function: only the browser can run it
+    if fn.body is None:  # template: `$name` replaced by the parameter's value
+        return _TEMPLATE_NAME.sub(
+            lambda m: expr.js_string(local.get(m.group(1), m.group(0))), fn.source
+        )
     scope = _ExprScope(None, frame, state, local)
     try:
         return expr.evaluate(fn.body, scope)

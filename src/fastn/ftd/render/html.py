@@ -23,11 +23,45 @@ from fastn.ftd.values import OrValue, RecordValue
 _CONTAINERS = {"ftd#column": "ft_column", "ftd#row": "ft_row", "ftd#container": None}
 _TEXT_KERNELS = {"ftd#text", "ftd#integer", "ftd#decimal", "ftd#boolean"}
 _NO_CSS = {
-    "text", "value", "children", "colors", "types", "id", "classes", "link", "open-in-new-tab",
-    "rel", "download", "region", "src", "alt", "css", "js", "format", "lang", "theme",
-    "show-line-number", "placeholder", "default-value", "multiline", "enabled", "max-length",
-    "type", "autofocus", "checked", "controls", "loop", "autoplay", "muted", "poster",
-    "youtube", "srcdoc", "loading", "fetch-priority", "align-content", "link-color",
+    "text",
+    "value",
+    "children",
+    "colors",
+    "types",
+    "id",
+    "classes",
+    "link",
+    "open-in-new-tab",
+    "rel",
+    "download",
+    "region",
+    "src",
+    "alt",
+    "css",
+    "js",
+    "format",
+    "lang",
+    "theme",
+    "show-line-number",
+    "placeholder",
+    "default-value",
+    "multiline",
+    "enabled",
+    "max-length",
+    "type",
+    "autofocus",
+    "checked",
+    "controls",
+    "loop",
+    "autoplay",
+    "muted",
+    "poster",
+    "youtube",
+    "srcdoc",
+    "loading",
+    "fetch-priority",
+    "align-content",
+    "link-color",
 }
 
 
@@ -83,7 +117,9 @@ class Renderer:
             return
         self.depth += 1
         if self.depth > 200:
-            raise FtdError("component nesting is too deep (recursion without an end?)", node.doc_id, node.line)
+            raise FtdError(
+                "component nesting is too deep (recursion without an end?)", node.doc_id, node.line
+            )
         try:
             if node.component is None:
                 value = evaluate(node.ui, frame, self.state)
@@ -92,20 +128,25 @@ class Renderer:
             comp = self.doc.components[node.component]
             if comp.body is None:
                 props = {name: evaluate(v, frame, self.state) for name, v in node.props.items()}
-                self.kernel(node.component, props, frame, out, bool(node.events or extra_events), node)
+                self.kernel(
+                    node.component, props, frame, out, bool(node.events or extra_events), node
+                )
                 return
             args = self._arguments(comp, node, frame)
             inherited = {**frame.inherited, **{k: v for k, v in args.items() if v is not None}}
             inner = Frame(args, {}, inherited, comp.name)
             self.node(comp.body, inner, out, (*extra_events, *node.events))
         except FtdError as e:
-            raise e.located(node.doc_id, node.line)
+            e.located(node.doc_id, node.line)
+            raise
         finally:
             self.depth -= 1
 
     def _ui(self, value: Any, frame: Frame, out: list[str], events: tuple) -> None:
         if isinstance(value, BoundUI):
-            ui_frame = Frame(value.frame.args, value.frame.loops, frame.inherited, value.frame.component)
+            ui_frame = Frame(
+                value.frame.args, value.frame.loops, frame.inherited, value.frame.component
+            )
             self.node(value.node, ui_frame, out, events)
         elif isinstance(value, list):
             for item in value:
@@ -138,12 +179,22 @@ class Renderer:
                 inherited["types"] = props["types"]
         for child in props.get("children") or []:
             if isinstance(child, BoundUI):
-                child_frame = Frame(child.frame.args, child.frame.loops, inherited, child.frame.component)
+                child_frame = Frame(
+                    child.frame.args, child.frame.loops, inherited, child.frame.component
+                )
                 self.node(child.node, child_frame, out)
 
     # ------------------------------------------------------------ kernels
 
-    def kernel(self, name: str, props: dict[str, Any], frame: Frame, out: list[str], clickable: bool, node: Node) -> None:
+    def kernel(
+        self,
+        name: str,
+        props: dict[str, Any],
+        frame: Frame,
+        out: list[str],
+        clickable: bool,
+        node: Node,
+    ) -> None:
         if name in ("ftd#desktop", "ftd#mobile"):
             device = self.state.get("ftd#device")
             if isinstance(device, OrValue) and device.variant == name[4:]:
@@ -177,7 +228,9 @@ class Renderer:
             tag = "pre"
             theme = props.get("theme") or code_highlight.DEFAULT_THEME
             block = code_highlight.highlight(
-                str(props.get("text") or ""), props.get("lang"), theme,
+                str(props.get("text") or ""),
+                props.get("lang"),
+                theme,
                 bool(props.get("show-line-number")),
             )
             self.head.code_themes.add(theme)
@@ -210,7 +263,9 @@ class Renderer:
             tag = "textarea" if props.get("multiline") else "input"
             if props.get("placeholder") is not None:
                 attrs.append(("placeholder", str(props["placeholder"])))
-            value = props.get("value") if props.get("value") is not None else props.get("default-value")
+            value = (
+                props.get("value") if props.get("value") is not None else props.get("default-value")
+            )
             if tag == "input":
                 if props.get("type") is not None:
                     attrs.append(("type", str(props["type"].variant)))
@@ -233,7 +288,12 @@ class Renderer:
                 attrs.append(("disabled", ""))
         elif name == "ftd#rive":
             tag = "canvas"
-        elif name in ("ftd#json", "ftd#response", "ftd#permanent-redirect", "ftd#temporary-redirect"):
+        elif name in (
+            "ftd#json",
+            "ftd#response",
+            "ftd#permanent-redirect",
+            "ftd#temporary-redirect",
+        ):
             return
         else:
             comp = self.doc.components.get(name)
@@ -373,13 +433,21 @@ def render_page(doc: Document, processors: dict[str, Any] | None = None, base_cs
     return "".join(parts)
 
 
-def render_json(doc: Document) -> str | None:
-    """``-- ftd.json:`` documents answer with JSON (compact, keys sorted) instead of a page."""
+def render_payload(doc: Document) -> tuple[str, str, int] | None:
+    """Documents with ``ftd.json`` / ``ftd.response`` answer with that payload, not a page.
+
+    Returns (body, content type, status), or None for an ordinary page.
+    """
     for node in doc.tree:
+        if node.component not in ("ftd#json", "ftd#response"):
+            continue
+        state = Renderer(doc).state
+        props = {name: evaluate(value, Frame(), state) for name, value in node.props.items()}
         if node.component == "ftd#json":
-            renderer = Renderer(doc)
-            data = evaluate(node.props.get("data"), Frame(), renderer.state) if node.props.get("data") else {}
-            return json.dumps(_jsonable(data), sort_keys=True, separators=(",", ":"))
+            data = _jsonable(props.get("data") or {})
+            return json.dumps(data, sort_keys=True, separators=(",", ":")), "application/json", 200
+        content_type = str(props.get("content-type") or "text/html")
+        return str(props.get("response") or ""), content_type, int(props.get("status-code") or 200)
     return None
 
 

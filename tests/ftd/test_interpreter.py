@@ -1,0 +1,149 @@
+"""Documents in, pages or located errors out: the interpreter and renderer end to end."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fastn.ftd.environment import Environment, render_file
+from fastn.ftd.errors import FtdError
+
+
+def render(tmp_path, source: str, **modules: str) -> str:
+    (tmp_path / "index.ftd").write_text(source)
+    for name, text in modules.items():
+        (tmp_path / f"{name}.ftd").write_text(text)
+    return Environment(tmp_path, "pkg").render_sync("index").body
+
+
+def body_text(page: str) -> str:
+    body = page.split("<body>", 1)[1].split("</body>", 1)[0]
+    return re.sub(r"<[^>]+>", "|", body)
+
+
+def error_of(tmp_path, source: str, **modules: str) -> FtdError:
+    with pytest.raises(FtdError) as info:
+        render(tmp_path, source, **modules)
+    return info.value
+
+
+def test_variables_records_and_components(tmp_path):
+    page = render(
+        tmp_path,
+        """
+-- record person:
+caption name:
+integer age: 30
+
+-- person amit: Amit
+
+-- component card:
+caption person p:
+
+-- ftd.row:
+-- ftd.text: $card.p.name
+-- ftd.integer: $card.p.age
+-- end: ftd.row
+
+-- end: card
+
+-- card: $amit
+""",
+    )
+    assert "|Amit|" in body_text(page)
+    assert "|30|" in body_text(page)
+
+
+def test_loops_conditions_and_functions(tmp_path):
+    page = render(
+        tmp_path,
+        """
+-- string list names: Ann, Bob, Cy
+
+-- ftd.text: $name
+for: name, i in $names
+if: { i != 1 }
+
+-- integer add(a, b):
+integer a:
+integer b:
+
+a + b
+
+-- ftd.integer: $add(a = 2, b = 40)
+""",
+    )
+    text = body_text(page)
+    assert "Ann" in text and "Cy" in text and "Bob" not in text
+    assert "|42|" in text
+
+
+def test_imports_with_alias_and_exposing(tmp_path):
+    page = render(
+        tmp_path,
+        "-- import: pkg/lib as l\nexposing: greeting\n\n-- ftd.text: $l.name\n-- ftd.text: $greeting\n",
+        lib="-- string name: from lib\n-- string greeting: hi there\n",
+    )
+    assert "from lib" in page and "hi there" in page
+
+
+def test_colors_become_light_and_dark_classes(tmp_path):
+    page = render(tmp_path, "-- ftd.text: Hi\ncolor: $c\n\n-- ftd.color c: red\ndark: blue\n")
+    assert re.search(r"\.__color-\d+ \{ color: red !important; \}", page)
+    assert re.search(r"body\.dark \.__color-\d+ \{ color: blue !important; \}", page)
+
+
+def test_markdown_is_escaped(tmp_path):
+    page = render(tmp_path, "-- ftd.text: <script>alert(1)</script> **bold**\n")
+    assert "<script>alert" not in page
+    assert "<strong>bold</strong>" in page
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "fragment"),
+    [
+        ("-- ftd.text: $nope\n", 1, "unknown name `nope`"),
+        ("-- integer x: hello\n\n-- ftd.integer: $x\n", 1, "expected an integer"),
+        ("-- component c:\nstring s:\n-- ftd.text: $c.s\n-- end: c\n\n-- c:\n", 6, "Property `s`"),
+        ("-- foo: hi\n", 1, "unknown component `foo`"),
+        ("-- ftd.text: hi\ncolour: red\n", 2, "Header type `colour`"),
+        ("-- import: pkg/missing\n\n-- ftd.text: hi\n", 1, "module `pkg/missing` not found"),
+        ("-- ftd.text hi\n", 1, ": is missing"),
+        ("-- ftd.column:\n-- end: ftd.row\n", 2, "No section found to end"),
+        ("-- ftd.text: hi\nif: flag\n", 2, "Expected condition in expression mode"),
+    ],
+)
+def test_errors_are_located(tmp_path, source, line, fragment):
+    e = error_of(tmp_path, source)
+    assert e.line == line, str(e)
+    assert fragment in e.message
+    assert str(e).startswith("index.ftd:") or str(e).split(":")[0].endswith("index.ftd")
+
+
+def test_error_in_imported_module_names_that_module(tmp_path):
+    e = error_of(tmp_path, "-- import: pkg/lib\n\n-- ftd.text: $lib.x\n", lib="-- integer x: oops\n")
+    assert e.doc_id == "pkg/lib"
+    assert e.line == 1
+    assert str(e).endswith("lib.ftd:1: expected an integer, found `oops`")
+
+
+def test_render_file_cli_function(tmp_path):
+    path = tmp_path / "page.ftd"
+    path.write_text("-- ftd.document: My title\n\n-- ftd.text: Hello\n\n-- end: ftd.document\n")
+    page = render_file(path)
+    assert "<title>My title</title>" in page
+    assert "Hello" in page
+
+
+def test_edits_show_on_next_render(tmp_path):
+    env = Environment(tmp_path, "pkg")
+    (tmp_path / "index.ftd").write_text("-- ftd.text: one\n")
+    assert "one" in env.render_sync("index").body
+    import os
+    import time
+
+    (tmp_path / "index.ftd").write_text("-- ftd.text: two\n")
+    later = time.time() + 5
+    os.utime(tmp_path / "index.ftd", (later, later))
+    assert "two" in env.render_sync("index").body
