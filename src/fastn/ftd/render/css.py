@@ -114,7 +114,7 @@ def _role(value: Any) -> Declarations:
     if plain:
         out[""] = plain
     on_mobile = _font(mobile)
-    if on_mobile and on_mobile != plain:
+    if on_mobile:
         out["mobile"] = on_mobile
     return out
 

@@ -129,7 +129,7 @@ class Renderer:
             if comp.body is None:
                 props = {name: evaluate(v, frame, self.state) for name, v in node.props.items()}
                 self.kernel(
-                    node.component, props, frame, out, bool(node.events or extra_events), node
+                    node.component, props, frame, out, _clicks(node, extra_events), node
                 )
                 return
             args = self._arguments(comp, node, frame)
@@ -256,7 +256,7 @@ class Renderer:
             attrs.append(("src", _light(props.get("src"))))
             for flag in ("controls", "loop", "autoplay", "muted"):
                 if props.get(flag):
-                    attrs.append((flag, ""))
+                    attrs.append((flag, "true"))
             if props.get("poster") is not None:
                 attrs.append(("poster", _light(props["poster"])))
         elif name == "ftd#text-input":
@@ -385,6 +385,11 @@ class Renderer:
 
 
 _REL = {"no-follow": "nofollow"}
+
+
+def _clicks(node: Node, extra_events: tuple) -> bool:
+    """A clickable element gets ``cursor: pointer`` like in fastn."""
+    return any(e.name == "click" for e in (*node.events, *extra_events))
 _DOCUMENT_META = [
     ("property", "og:title", "og-title"),
     ("name", "twitter:title", "twitter-title"),
