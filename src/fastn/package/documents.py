@@ -1,0 +1,22 @@
+"""The one place where a package meets the ftd Environment that renders its documents."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastn.package.config import Package
+
+if TYPE_CHECKING:
+    from fastn.ftd.environment import Environment
+
+
+def environment_for(package: Package) -> Environment:
+    """An Environment for the package: its auto-imports and its locally present dependencies."""
+    from fastn.ftd.environment import Environment
+
+    return Environment(
+        package.root,
+        package.name,
+        auto_imports=[auto_import.text for auto_import in package.auto_imports],
+        dependencies=package.dependency_folders(),
+    )

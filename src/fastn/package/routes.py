@@ -1,0 +1,195 @@
+"""URL → what the package serves there: a document, a static file, or a redirect.
+
+fastn's URL scheme: `index.ftd` → `/`, `about.ftd` → `/about/`, `docs/index.ftd` →
+`/docs/`; `/about` (no slash) is served like `/about/`. Files that are not documents are
+served at their own path. A real document wins over a `fastn.dynamic-urls` pattern (fastn#2048
+does the opposite).
+
+Never served, whatever the URL: `FASTN.ftd`, `.ftd` sources as files, anything under a dot
+folder or named with a leading dot (`.env`, `.git/`, `.packages/`, `.build/`), `..`, and
+files reached through a symlink that leaves the package.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastn.package.config import PACKAGE_FILE, DynamicUrl, Package
+
+DOCUMENT_SUFFIX = ".ftd"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRoute:
+    """Render document `doc_id` (path without `.ftd`); `path_params` from a dynamic URL."""
+
+    doc_id: str
+    path_params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRoute:
+    """Serve this file of the package as it is."""
+
+    path: Path
+
+
+Route = DocumentRoute | FileRoute
+
+
+class Router:
+    """Resolves request paths against one package folder."""
+
+    def __init__(self, package: Package) -> None:
+        self.root = package.root
+        self._root_text = str(package.root) + os.sep
+        self._root_prefix = os.path.realpath(package.root) + os.sep
+        self._redirects = {redirect.source: redirect.target for redirect in package.redirects}
+        self._patterns = [_DynamicPattern.compile(entry) for entry in package.dynamic_urls]
+
+    def redirect_target(self, path: str) -> str | None:
+        """Where `fastn.redirects`/url-mappings send `path` (`/a` also matches `/a/`)."""
+        if not self._redirects:
+            return None
+        target = self._redirects.get(path)
+        if target is None:
+            target = self._redirects.get("/" + path.strip("/") + "/" if path.strip("/") else "/")
+        return target
+
+    def resolve(self, path: str) -> Route | None:
+        """The route for a decoded request path, or None when the package has nothing there."""
+        parts = safe_parts(path)
+        if parts is None:
+            return None
+        if parts and not path.endswith("/"):
+            found = self._file(parts)
+            if found is not None:
+                return FileRoute(found)
+        document = self._document(parts)
+        if document is not None:
+            return DocumentRoute(document)
+        for pattern in self._patterns:
+            params = pattern.match(path)
+            if params is not None:
+                return DocumentRoute(pattern.doc_id, params)
+        return None
+
+    # Plain string paths and os.path: this runs for every request that is not a redirect or
+    # a mapped proxy (pathlib costs several times more per lookup).
+
+    def _file(self, parts: list[str]) -> Path | None:
+        if parts[-1].endswith(DOCUMENT_SUFFIX):
+            return None
+        candidate = self._root_text + "/".join(parts)
+        return Path(candidate) if os.path.isfile(candidate) and self._inside(candidate) else None
+
+    def _document(self, parts: list[str]) -> str | None:
+        doc_ids = ("/".join(parts), "/".join(parts) + "/index") if parts else ("index",)
+        for doc_id in doc_ids:
+            file = self._root_text + doc_id + DOCUMENT_SUFFIX
+            if os.path.isfile(file) and self._inside(file) and not self._is_package_file(file):
+                return doc_id
+        return None
+
+    def _inside(self, file: str) -> bool:
+        """False for a file reached through a symlink pointing out of the package."""
+        return os.path.realpath(file).startswith(self._root_prefix)
+
+    def _is_package_file(self, file: str) -> bool:
+        # compared case-insensitively: on macOS/Windows `/fastn/` would open FASTN.ftd
+        return os.path.realpath(file).lower() == (self._root_prefix + PACKAGE_FILE).lower()
+
+    def documents(self) -> Iterator[tuple[str, str]]:
+        """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""
+        dynamic_documents = {pattern.doc_id for pattern in self._patterns}
+        for relative in _package_files(self.root, lambda name: name.endswith(DOCUMENT_SUFFIX)):
+            doc_id = relative[: -len(DOCUMENT_SUFFIX)]
+            if relative == PACKAGE_FILE or doc_id in dynamic_documents:
+                continue
+            url = document_url(doc_id)
+            route = self.resolve(url)
+            if isinstance(route, DocumentRoute) and route.doc_id == doc_id:
+                yield doc_id, url
+
+    def static_files(self) -> Iterator[str]:
+        """Package-relative paths of every file served as is."""
+        for relative in _package_files(self.root, lambda name: not name.endswith(DOCUMENT_SUFFIX)):
+            if self._inside(self._root_text + relative):
+                yield relative
+
+
+def document_url(doc_id: str) -> str:
+    """`index` → `/`, `docs/index` → `/docs/`, `docs/intro` → `/docs/intro/`."""
+    if doc_id == "index":
+        return "/"
+    if doc_id.endswith("/index"):
+        doc_id = doc_id[: -len("/index")]
+    return f"/{doc_id}/"
+
+
+def safe_parts(path: str) -> list[str] | None:
+    """The path's segments, or None if one could step outside the served files."""
+    parts = [part for part in path.split("/") if part]
+    for part in parts:
+        if part.startswith(".") or "\\" in part or "\x00" in part:
+            return None
+    return parts
+
+
+def _package_files(root: Path, wanted: Callable[[str], bool]) -> Iterator[str]:
+    """Package-relative POSIX paths of files, skipping dot files and dot folders."""
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        relative_folder = os.path.relpath(folder, root)
+        for name in sorted(files):
+            if name.startswith(".") or not wanted(name):
+                continue
+            relative = name if relative_folder == "." else f"{relative_folder}/{name}"
+            yield relative.replace(os.sep, "/")
+
+
+_SEGMENT_TYPES: dict[str, tuple[str, Callable[[str], object]]] = {
+    "string": (r"[^/]+", str),
+    "integer": (r"[-+]?\d+", int),
+    "decimal": (r"[-+]?(?:\d+\.?\d*|\.\d+)", float),
+}
+_TYPED_SEGMENT = re.compile(r"<(\w+):([^<>]+)>")
+
+
+@dataclass(frozen=True, slots=True)
+class _DynamicPattern:
+    """A compiled `fastn.dynamic-urls` entry: `/user/<string:username>/` → regex + converters."""
+
+    regex: re.Pattern[str]
+    converters: dict[str, Callable[[str], object]]
+    doc_id: str
+    data: dict[str, str]
+
+    @classmethod
+    def compile(cls, entry: DynamicUrl) -> _DynamicPattern:
+        regex, converters, position = "", {}, 0
+        pattern = entry.pattern.strip("/")
+        for match in _TYPED_SEGMENT.finditer(pattern):
+            kind, name = match.group(1), match.group(2).strip()
+            regex += re.escape(pattern[position : match.start()])
+            regex += f"(?P<p{len(converters)}>{_SEGMENT_TYPES[kind][0]})"
+            converters[name] = _SEGMENT_TYPES[kind][1]
+            position = match.end()
+        regex += re.escape(pattern[position:])
+        doc_id = entry.document.strip("/").removesuffix(DOCUMENT_SUFFIX)
+        return cls(re.compile(f"/{regex}/?" if regex else "/"), converters, doc_id, entry.data)
+
+    def match(self, path: str) -> dict[str, object] | None:
+        found = self.regex.fullmatch(path)
+        if found is None:
+            return None
+        params: dict[str, object] = {
+            name: convert(found.group(f"p{index}"))
+            for index, (name, convert) in enumerate(self.converters.items())
+        }
+        params.update(self.data)
+        return params

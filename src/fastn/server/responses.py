@@ -1,0 +1,35 @@
+"""Sending a whole response in ASGI terms: the few lines every non-streaming piece shares."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+Headers = list[tuple[bytes, bytes]]
+
+HTML = b"text/html; charset=utf-8"
+
+
+async def send_response(
+    scope: Scope, send: Send, status: int, headers: Headers, body: bytes = b""
+) -> None:
+    """Status, headers (Content-Length added) and body; no body for HEAD, 204 and 304."""
+    if status not in (204, 304):
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    no_body = scope.get("method") == "HEAD" or status in (204, 304)
+    await send({"type": "http.response.body", "body": b"" if no_body else body})
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of request header `name` (lower-case bytes), if any."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None

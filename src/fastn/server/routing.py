@@ -1,0 +1,119 @@
+"""The routing pieces, each an ASGI app handing what it does not serve to the next one.
+
+fastn-server.md §2 order: redirects → url-mapping proxies → documents and static files →
+endpoint proxy → 404. `app.py` chains them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastn.ftd.errors import FtdError
+from fastn.package.routes import FileRoute, Router
+from fastn.server.errors import ErrorPages
+from fastn.server.pages import Pages, request_info
+from fastn.server.proxy import ReverseProxy
+from fastn.server.responses import ASGIApp, Receive, Scope, Send, send_response
+from fastn.server.static import send_file
+
+logger = logging.getLogger("fastn.server")
+
+PAGE_METHODS = ("GET", "HEAD")
+
+
+class Redirects:
+    """`fastn.redirects` and redirect url-mappings: a permanent redirect (308 keeps the method)."""
+
+    def __init__(self, router: Router, app: ASGIApp) -> None:
+        self.router = router
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = self.router.redirect_target(scope["path"])
+            if target is not None:
+                query = scope["query_string"]
+                location = target.encode()
+                if query and b"?" not in location:
+                    location += b"?" + query
+                await send_response(scope, send, 308, [(b"location", location)])
+                return
+        await self.app(scope, receive, send)
+
+
+class ProxyMappings:
+    """`/api/* -> http+proxy://…` mappings: an explicit claim on every path under the prefix."""
+
+    def __init__(self, proxies: list[tuple[bytes, ReverseProxy]], app: ASGIApp) -> None:
+        self.proxies = proxies
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+            for prefix, proxy in self.proxies:
+                if raw_path.startswith(prefix):
+                    await proxy(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+class PackageContent:
+    """Documents and static files of the package.
+
+    Pages answer GET and HEAD. Another method on a page URL goes on to the endpoint when there
+    is one (a backend form posting to the page's own URL), else it is 405.
+    """
+
+    def __init__(
+        self, router: Router, pages: Pages, errors: ErrorPages, app: ASGIApp, endpoint_behind: bool
+    ) -> None:
+        self.router = router
+        self.pages = pages
+        self.errors = errors
+        self.app = app
+        self.endpoint_behind = endpoint_behind
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self.router.resolve(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in PAGE_METHODS:
+            if self.endpoint_behind:
+                await self.app(scope, receive, send)
+            else:
+                await send_response(scope, send, 405, [(b"allow", b"GET, HEAD")])
+            return
+        if isinstance(route, FileRoute):
+            await send_file(scope, send, route.path)
+            return
+        request = await request_info(scope, receive, route.path_params)
+        try:
+            page = await self.pages.render(route.doc_id, request)
+        except FtdError as error:
+            logger.error("%s", error)
+            await self.errors.send(scope, send, 500, str(error))
+            return
+        except Exception:
+            logger.exception("rendering %s failed", route.doc_id)
+            await self.errors.send(scope, send, 500, f"{route.doc_id}.ftd could not be rendered.")
+            return
+        headers = [(b"content-type", page.content_type.encode())]
+        headers += [
+            (name.encode("latin-1"), value.encode("latin-1")) for name, value in page.headers
+        ]
+        await send_response(scope, send, page.status, headers, page.body.encode())
+
+
+class NotFound:
+    """The end of the chain when there is no endpoint: `404.ftd` with status 404, or plain 404."""
+
+    def __init__(self, errors: ErrorPages) -> None:
+        self.errors = errors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.errors.send(scope, send, 404)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})

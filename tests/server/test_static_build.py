@@ -1,0 +1,109 @@
+"""`fastn build`: the `.build/` tree, redirect pages, and located errors with a failing exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = """\
+-- import: fastn
+
+-- fastn.package: built
+endpoint: http://127.0.0.1:1
+
+-- fastn.url-mappings:
+
+/api/* -> http+proxy://127.0.0.1:1/api/*
+/legacy/ -> /about/
+
+-- fastn.redirects:
+
+/old/ -> /docs/intro/
+"""
+
+FILES = {
+    "index.ftd": "-- ftd.text: Home page\n",
+    "about.ftd": "-- ftd.text: About page\n",
+    "docs/index.ftd": "-- ftd.text: Docs index\n",
+    "docs/intro.ftd": "-- ftd.text: Docs intro\n",
+    "404.ftd": "-- ftd.text: Lost?\n",
+    "static/logo.svg": "<svg/>",
+    "images/a/b.png": b"\x89PNG",
+    ".env": "SECRET=not-published\n",
+    ".hidden/x.txt": "not published",
+}
+
+
+def run_build(package: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "fastn.cli", "build", *arguments],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_build_tree(package_folder) -> None:
+    package = package_folder(PACKAGE, FILES)
+    result = run_build(package)
+    assert result.returncode == 0, result.stderr
+    build = package / ".build"
+    files = sorted(str(path.relative_to(build)) for path in build.rglob("*") if path.is_file())
+    assert files == [
+        "404.html",
+        "404/index.html",
+        "about/index.html",
+        "docs/index.html",
+        "docs/intro/index.html",
+        "images/a/b.png",
+        "index.html",
+        "legacy/index.html",
+        "old/index.html",
+        "static/logo.svg",
+    ]
+    assert "Home page" in (build / "index.html").read_text()
+    assert "Docs intro" in (build / "docs/intro/index.html").read_text()
+    assert "Lost?" in (build / "404.html").read_text()
+    assert (build / "images/a/b.png").read_bytes() == b"\x89PNG"
+    redirect = (build / "old/index.html").read_text()
+    assert 'http-equiv="refresh" content="0; url=/docs/intro/"' in redirect
+    assert "location.search" in redirect and "location.hash" in redirect  # query and hash kept
+    assert "/ -> index.html" in result.stdout  # progress
+    assert "not built: /api/* is proxied" in result.stdout
+
+
+def test_base_url_prefixes_redirect_targets(package_folder) -> None:
+    package = package_folder(PACKAGE, FILES)
+    assert run_build(package, "--base-url", "/site/").returncode == 0
+    assert 'url=/site/docs/intro/"' in (package / ".build/old/index.html").read_text()
+
+
+def test_a_broken_document_fails_the_build_with_its_location(package_folder) -> None:
+    package = package_folder(
+        PACKAGE, {**FILES, "broken.ftd": "-- ftd.text: ok\n\n-- ftd.no-such-thing: x\n"}
+    )
+    result = run_build(package)
+    assert result.returncode == 1
+    assert "broken.ftd:3:" in result.stderr
+    assert (package / ".build/about/index.html").is_file()  # the rest is still built
+    assert run_build(package, "--ignore-failed").returncode == 0
+
+
+def test_a_bad_package_file_fails_the_build(package_folder) -> None:
+    package = package_folder(
+        "-- import: fastn\n\n-- fastn.package: p\n\n-- fastn.url-mappings:\n\n/a/ /b/\n"
+    )
+    result = run_build(package)
+    assert result.returncode == 1
+    assert "FASTN.ftd:7: url-mapping '/a/ /b/' is not `FROM -> TO`" in result.stderr
+
+
+def test_the_build_folder_starts_empty(package_folder) -> None:
+    package = package_folder(PACKAGE, FILES)
+    stale = "old-page/index.html"
+    (package / ".build" / stale).parent.mkdir(parents=True)
+    (package / ".build" / stale).write_text("stale")
+    assert run_build(package).returncode == 0
+    assert not (package / ".build" / stale).exists()
