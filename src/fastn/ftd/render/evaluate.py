@@ -110,7 +110,7 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
         return _ref(value, frame, state)
     if kind is Cond:
         for condition, branch in value.branches:
-            if truthy(evaluate(condition, frame, state)):
+            if expr.is_truthy(evaluate(condition, frame, state)):
                 return evaluate(branch, frame, state)
         return None if value.default is None else evaluate(value.default, frame, state)
     if kind is RecordExpr:
@@ -145,13 +145,6 @@ def _ref(ref: Ref, frame: Frame, state: State) -> Any:
     else:
         return None
     return follow(base, ref.path) if ref.path else base
-
-
-def truthy(value: Any) -> bool:
-    """JavaScript truthiness (an empty list is truthy there too)."""
-    if isinstance(value, list):
-        return True
-    return bool(value)
 
 
 class _ExprScope:

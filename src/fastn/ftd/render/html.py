@@ -14,10 +14,11 @@ from typing import Any
 from fastn.ftd import code as code_highlight
 from fastn.ftd.builtins import default_colors, default_types
 from fastn.ftd.errors import FtdError
+from fastn.ftd.expr import is_truthy
 from fastn.ftd.markdown import markdown_to_html, slugify
 from fastn.ftd.model import Document, Node
 from fastn.ftd.render.css import CONVERTERS, StyleSheet, align_content, number
-from fastn.ftd.render.evaluate import BoundUI, Frame, State, evaluate, truthy
+from fastn.ftd.render.evaluate import BoundUI, Frame, State, evaluate
 from fastn.ftd.values import OrValue, RecordValue
 
 _CONTAINERS = {"ftd#column": "ft_column", "ftd#row": "ft_row", "ftd#container": None}
@@ -113,7 +114,7 @@ class Renderer:
         self._single(node, frame, out, extra_events)
 
     def _single(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
-        if node.condition is not None and not truthy(evaluate(node.condition, frame, self.state)):
+        if node.condition is not None and not is_truthy(evaluate(node.condition, frame, self.state)):
             return
         self.depth += 1
         if self.depth > 200:
