@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -26,3 +28,13 @@ def conformance_dir() -> Path:
             pytest.fail("conformance corpus not found (set FASTN_CONFORMANCE_DIR)")
         pytest.skip("conformance corpus not found")
     return path
+
+
+@pytest.fixture(scope="session")
+def observe(conformance_dir: Path) -> ModuleType:
+    """The conformance comparison tool, so "same as fastn" means what the scorer means."""
+    spec = importlib.util.spec_from_file_location("observe", conformance_dir / "tools" / "observe.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,7 +4,6 @@ Pygments colouring (token spans, highlighted lines, per-theme CSS)."""
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 from pathlib import Path
 from types import ModuleType
@@ -20,18 +19,6 @@ CODE_CASES = [
     ("40-code-themes", 24),
     ("46-code-languages", 9),
 ]
-
-
-@pytest.fixture(scope="module")
-def observe(conformance_dir: Path) -> ModuleType:
-    """The conformance comparison tool, so "same as fastn" means what the scorer means."""
-    spec = importlib.util.spec_from_file_location(
-        "observe", conformance_dir / "tools" / "observe.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def literal_code_sections(source: str) -> list[tuple[dict[str, str], str]]:

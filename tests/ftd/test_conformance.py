@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
 # Raise these as the implementation improves; never lower them.
 TEXT_FLOOR = 72
 TREE_FLOOR = 65
-
-
-def _observe(conformance_dir):
-    spec = importlib.util.spec_from_file_location("observe", conformance_dir / "tools" / "observe.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_render_corpus_meets_floor(conformance_dir, tmp_path):
@@ -43,7 +35,7 @@ def test_error_case_is_located_like_fastn(conformance_dir, tmp_path):
     assert text == (cases / "90-error.error").read_text().strip()
 
 
-def test_basic_page_observable_form(conformance_dir, tmp_path):
+def test_basic_page_observable_form(conformance_dir, observe, tmp_path):
     from fastn.conformance import render_case
 
     cases = conformance_dir / "render" / "cases"
@@ -51,5 +43,5 @@ def test_basic_page_observable_form(conformance_dir, tmp_path):
     assert kind == "html"
     ours = tmp_path / "ours.html"
     ours.write_text(page)
-    result = _observe(conformance_dir).compare(str(cases / "01-basic.html"), str(ours))
+    result = observe.compare(str(cases / "01-basic.html"), str(ours))
     assert result["pass"], result

@@ -6,7 +6,6 @@ Corpus cases compare the observable form (observe.py) of fastn's element with th
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
@@ -85,18 +84,6 @@ CORPUS_TEXTS = [
         'Hi John,\n\nSome <b>yo</b>, <a href="/some/link/">Confirm account</a>',
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def observe(conformance_dir: Path) -> ModuleType:
-    """The conformance comparison tool, so "same as fastn" means what the scorer means."""
-    spec = importlib.util.spec_from_file_location(
-        "observe", conformance_dir / "tools" / "observe.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _find(node: dict, data_id: str) -> dict | None:

@@ -88,8 +88,6 @@ class UI:
     node: Node
 
 
-ValueExpr = Lit | Ref | RecordExpr | ListExpr | OrExpr | Call | ExprValue | Cond | UI
-
 # ------------------------------------------------------------------ tree
 
 

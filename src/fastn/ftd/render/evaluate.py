@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +24,6 @@ from fastn.ftd.model import (
 from fastn.ftd.values import OrValue, RecordValue
 
 _TEMPLATE_NAME = re.compile(r"\$([A-Za-z_][\w-]*)")
-
-ProcessorHook = Callable[[str, Any], Any]
-"""(qualified variable name, VariableDef) -> value computed by a processor."""
-
 
 @dataclass(slots=True)
 class BoundUI:
