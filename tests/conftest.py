@@ -1,16 +1,36 @@
-"""Shared fixtures: where the conformance corpus lives, and CI strictness."""
+"""Shared fixtures: the conformance corpus, real servers (`servers.py`), Chromium, PostgreSQL.
+
+Real parts that a machine may lack (the corpus, Chromium, PostgreSQL) are skipped outside CI
+and fail the run under `CI=true`, where `scripts/test` has installed or started them.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 import os
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("FASTN_CHROMIUM", "/usr/bin/chromium")
+POSTGRES_URL = os.environ.get("FASTN_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+pytest_plugins = ["servers"]
+
+
+def missing(what: str) -> None:
+    """Skip, or fail under CI: a real part the suite needs is not there."""
+    if IN_CI:
+        pytest.fail(f"{what} (CI must provide it: see scripts/test)")
+    pytest.skip(what)
 
 
 def conformance_root() -> Path | None:
@@ -24,9 +44,8 @@ def conformance_root() -> Path | None:
 def conformance_dir() -> Path:
     path = conformance_root()
     if path is None:
-        if IN_CI:
-            pytest.fail("conformance corpus not found (set FASTN_CONFORMANCE_DIR)")
-        pytest.skip("conformance corpus not found")
+        missing("conformance corpus not found (set FASTN_CONFORMANCE_DIR)")
+    assert path is not None
     return path
 
 
@@ -38,3 +57,49 @@ def observe(conformance_dir: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's headless Chromium driven by Playwright (no browser download, loopback only)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        missing(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A fresh browser context and tab per test (no cookies or storage carried over)."""
+    context = chromium.new_context()
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The machine's PostgreSQL (127.0.0.1:5432, user postgres, database test)."""
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        missing(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    return POSTGRES_URL
