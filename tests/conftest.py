@@ -7,8 +7,8 @@ and fail the run under `CI=true`, where `scripts/test` has installed or started 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -52,7 +52,9 @@ def conformance_dir() -> Path:
 @pytest.fixture(scope="session")
 def observe(conformance_dir: Path) -> ModuleType:
     """The conformance comparison tool, so "same as fastn" means what the scorer means."""
-    spec = importlib.util.spec_from_file_location("observe", conformance_dir / "tools" / "observe.py")
+    spec = importlib.util.spec_from_file_location(
+        "observe", conformance_dir / "tools" / "observe.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

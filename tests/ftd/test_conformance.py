@@ -13,11 +13,16 @@ TREE_FLOOR = 65
 def test_render_corpus_meets_floor(conformance_dir, tmp_path):
     cases = conformance_dir / "render" / "cases"
     subprocess.run(
-        [sys.executable, "-m", "fastn.conformance", str(cases), str(tmp_path)], check=True, timeout=120
+        [sys.executable, "-m", "fastn.conformance", str(cases), str(tmp_path)],
+        check=True,
+        timeout=120,
     )
     result = subprocess.run(
         [sys.executable, str(conformance_dir / "tools" / "score.py"), str(cases), str(tmp_path)],
-        check=True, capture_output=True, text=True, timeout=120,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     summary = result.stdout.strip().splitlines()[-1]  # "cases N: text A/N, tree B/N, full C/N"
     text = int(summary.split("text ")[1].split("/")[0])

@@ -122,7 +122,9 @@ def test_errors_are_located(tmp_path, source, line, fragment):
 
 
 def test_error_in_imported_module_names_that_module(tmp_path):
-    e = error_of(tmp_path, "-- import: pkg/lib\n\n-- ftd.text: $lib.x\n", lib="-- integer x: oops\n")
+    e = error_of(
+        tmp_path, "-- import: pkg/lib\n\n-- ftd.text: $lib.x\n", lib="-- integer x: oops\n"
+    )
     assert e.doc_id == "pkg/lib"
     assert e.line == 1
     assert str(e).endswith("lib.ftd:1: expected an integer, found `oops`")

@@ -25,6 +25,7 @@ from fastn.ftd.values import OrValue, RecordValue
 
 _TEMPLATE_NAME = re.compile(r"\$([A-Za-z_][\w-]*)")
 
+
 @dataclass(slots=True)
 class BoundUI:
     """An ``ftd.ui`` value together with the frame it was written in."""

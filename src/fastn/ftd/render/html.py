@@ -114,7 +114,9 @@ class Renderer:
         self._single(node, frame, out, extra_events)
 
     def _single(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
-        if node.condition is not None and not is_truthy(evaluate(node.condition, frame, self.state)):
+        if node.condition is not None and not is_truthy(
+            evaluate(node.condition, frame, self.state)
+        ):
             return
         self.depth += 1
         if self.depth > 200:
@@ -129,9 +131,7 @@ class Renderer:
             comp = self.doc.components[node.component]
             if comp.body is None:
                 props = {name: evaluate(v, frame, self.state) for name, v in node.props.items()}
-                self.kernel(
-                    node.component, props, frame, out, _clicks(node, extra_events), node
-                )
+                self.kernel(node.component, props, frame, out, _clicks(node, extra_events), node)
                 return
             args = self._arguments(comp, node, frame)
             inherited = {**frame.inherited, **{k: v for k, v in args.items() if v is not None}}
@@ -391,6 +391,8 @@ _REL = {"no-follow": "nofollow"}
 def _clicks(node: Node, extra_events: tuple) -> bool:
     """A clickable element gets ``cursor: pointer`` like in fastn."""
     return any(e.name == "click" for e in (*node.events, *extra_events))
+
+
 _DOCUMENT_META = [
     ("property", "og:title", "og-title"),
     ("name", "twitter:title", "twitter-title"),
