@@ -63,7 +63,8 @@ class Environment:
         if path is None:
             return None
         self._files[path] = path.stat().st_mtime
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        return markdown_document(text) if path.suffix == ".md" else text
 
     def interpreter(self) -> Interpreter:
         if self._interpreter is None or self._changed():
@@ -120,10 +121,32 @@ class Environment:
 
 
 def _find_ftd(root: Path, rest: str) -> Path | None:
-    for candidate in (root / f"{rest}.ftd", root / rest / "index.ftd"):
-        if candidate.is_file():
-            return candidate
+    """The module's file: `.ftd` first; a Markdown page (`.md`) is a document too."""
+    for suffix in (".ftd", ".md"):
+        for candidate in (root / f"{rest}{suffix}", root / rest / f"index{suffix}"):
+            if candidate.is_file():
+                return candidate
     return None
+
+
+def markdown_document(markdown: str) -> str:
+    """A Markdown page as the ftd document showing it: one `ftd.text` whose body is the text.
+
+    Lines the section grammar would read (`-- `, `;;`, a leading `/`) are escaped, so the body
+    reaches the markdown renderer exactly as written.
+    """
+    lines = []
+    for line in markdown.split("\n"):
+        if "<hl>" not in line:  # such lines are kept verbatim by the grammar
+            line = line.replace(";", "\\;")
+        stripped = line.lstrip()
+        if stripped.startswith(("-- ", "/-- ")):
+            line = line[: len(line) - len(stripped)] + "\\" + stripped
+        lines.append(line)
+    body = "\n".join(lines).strip("\n")
+    if body.startswith("/"):
+        body = "\\" + body
+    return f"-- ftd.text:\n\n{body}\n"
 
 
 def render_file(path: Path) -> str:

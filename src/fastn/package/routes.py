@@ -1,8 +1,9 @@
 """URL → what the package serves there: a document, a static file, or a redirect.
 
 fastn's URL scheme: `index.ftd` → `/`, `about.ftd` → `/about/`, `docs/index.ftd` →
-`/docs/`; `/about` (no slash) is served like `/about/`. Files that are not documents are
-served at their own path. A real document wins over a `fastn.dynamic-urls` pattern (fastn#2048
+`/docs/`; `/about` (no slash) is served like `/about/`. Markdown files are pages too
+(`guide.md` → `/guide/`; a `.ftd` of the same name wins). Files that are not `.ftd` documents
+are served at their own path. A real document wins over a `fastn.dynamic-urls` pattern (fastn#2048
 does the opposite).
 
 Never served, whatever the URL: `FASTN.ftd`, `.ftd` sources as files, anything under a dot
@@ -21,6 +22,8 @@ from pathlib import Path
 from fastn.package.config import PACKAGE_FILE, DynamicUrl, Package
 
 DOCUMENT_SUFFIX = ".ftd"
+MARKDOWN_SUFFIX = ".md"
+PAGE_SUFFIXES = (DOCUMENT_SUFFIX, MARKDOWN_SUFFIX)  # in precedence order
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +93,10 @@ class Router:
     def _document(self, parts: list[str]) -> str | None:
         doc_ids = ("/".join(parts), "/".join(parts) + "/index") if parts else ("index",)
         for doc_id in doc_ids:
-            file = self._root_text + doc_id + DOCUMENT_SUFFIX
-            if os.path.isfile(file) and self._inside(file) and not self._is_package_file(file):
-                return doc_id
+            for suffix in PAGE_SUFFIXES:
+                file = self._root_text + doc_id + suffix
+                if os.path.isfile(file) and self._inside(file) and not self._is_package_file(file):
+                    return doc_id
         return None
 
     def _inside(self, file: str) -> bool:
@@ -105,11 +109,12 @@ class Router:
 
     def documents(self) -> Iterator[tuple[str, str]]:
         """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""
-        dynamic_documents = {pattern.doc_id for pattern in self._patterns}
-        for relative in _package_files(self.root, lambda name: name.endswith(DOCUMENT_SUFFIX)):
-            doc_id = relative[: -len(DOCUMENT_SUFFIX)]
-            if relative == PACKAGE_FILE or doc_id in dynamic_documents:
+        skipped = {pattern.doc_id for pattern in self._patterns}
+        for relative in _package_files(self.root, lambda name: name.endswith(PAGE_SUFFIXES)):
+            doc_id = relative.rsplit(".", 1)[0]
+            if relative == PACKAGE_FILE or doc_id in skipped:
                 continue
+            skipped.add(doc_id)  # `a.ftd` and `a.md`: one page
             url = document_url(doc_id)
             route = self.resolve(url)
             if isinstance(route, DocumentRoute) and route.doc_id == doc_id:
