@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fastn.ftd import ast, expr
+from fastn.ftd import ast, expr, p1
 from fastn.ftd.builtins import default_colors, default_types, ftd_source
 from fastn.ftd.errors import FtdError
 from fastn.ftd.kinds import PRIMITIVES, SPECIAL, Kind, parse_kind
@@ -33,6 +33,7 @@ from fastn.ftd.model import (
     Node,
     OrExpr,
     OrTypeDef,
+    ProcessorCall,
     RecordDef,
     RecordExpr,
     Ref,
@@ -45,6 +46,8 @@ ModuleLoader = Callable[[str], "str | None"]
 """Returns the source of a module by its id (``pkg/path``), or None when there is none."""
 
 FTD = "ftd"
+PROCESSORS = "fastn/processors"  # built in: `-- import: fastn/processors as pr`
+_PROCESSOR_CONTROL_KEYS = frozenset({"$processor$", "$always-include$"})
 _INHERITED_KINDS = {"colors": Kind("ftd#color-scheme"), "types": Kind("ftd#type-data")}
 _NUMBER = re.compile(r"-?\d+")
 _BUILTIN_STRINGS = {"ftd#empty": "", "ftd#space": " "}
@@ -94,6 +97,7 @@ class Ctx:
     loops: list[LoopScope] = field(default_factory=list)
     record: str | None = None  # record whose field defaults are being resolved
     record_fields: dict[str, Kind] | None = None
+    modules: dict[str, str] = field(default_factory=dict)  # module argument -> bound module id
 
     def with_loop(self, scope: LoopScope) -> Ctx:
         return replace(self, loops=[*self.loops, scope])
@@ -125,7 +129,10 @@ class Interpreter:
         cached = self.modules.get(doc_id)
         if cached is not None:
             return cached
-        source = ftd_source() if doc_id == FTD else self.loader(doc_id)
+        if doc_id == PROCESSORS:
+            source = ""  # processors are Python, named through this module's alias
+        else:
+            source = ftd_source() if doc_id == FTD else self.loader(doc_id)
         if source is None:
             if not self.missing_module_is_empty:
                 raise err(f"module `{doc_id}` not found", line)
@@ -193,6 +200,11 @@ class Interpreter:
         )
 
     def _update(self, update: ast.VariableUpdate, ctx: Ctx) -> tuple[str, tuple[str, ...], Any]:
+        if update.processor:
+            raise err(
+                "a processor cannot update a variable; declare a new variable with it",
+                update.line,
+            )
         name, path = self.qualify(update.name, ctx.module, update.line)
         var = self.variable(name, update.line)
         if not var.mutable:
@@ -224,13 +236,18 @@ class Interpreter:
             return f"{FTD}#{head}", tuple(parts[1:])
         raise err(f"unknown name `{written}`", line)
 
-    def _follow_exports(self, module_id: str, thing: str, line: int) -> str:
+    def _follow_exports(
+        self, module_id: str, thing: str, line: int, seen: frozenset[tuple[str, str]] = frozenset()
+    ) -> str:
+        if (module_id, thing) in seen:  # `exposing`/`export` lead back where they started
+            raise err(f"`{thing}` is exposed or exported in a cycle through `{module_id}`", line)
+        seen = seen | {(module_id, thing)}
         module = self.module(module_id, line)
         if thing in module.decls or module_id == FTD:
             return f"{module_id}#{thing}"
         if thing in module.exposed:
             target, _, name = module.exposed[thing].partition("#")
-            return self._follow_exports(target, name, line)
+            return self._follow_exports(target, name, line, seen)
         if module.exports:
             for alias, imported in module.aliases.items():
                 if alias == FTD:
@@ -239,7 +256,7 @@ class Interpreter:
                     other = self.module(imported, line)
                     if thing in other.decls or thing in other.exposed or other.exports:
                         try:
-                            return self._follow_exports(imported, thing, line)
+                            return self._follow_exports(imported, thing, line, seen)
                         except FtdError:
                             continue
         raise err(f"`{thing}` not found in module `{module_id}`", line)
@@ -281,22 +298,24 @@ class Interpreter:
             raise err(str(e), line) from None
         base = spec.base
         variant = None
+        is_list = spec.is_list
         if base in SPECIAL:
             name = "kw-args" if base == "kwargs" else base
         else:
             qualified, path = self.qualify(base, module, line)
-            if qualified in self.records or qualified in self.or_types:
-                name = qualified
-            else:
-                decl = self._decl_of(qualified, line)
-                if not isinstance(decl, ast.RecordDecl | ast.OrTypeDecl):
-                    raise err(f"`{base}` is not a type", line)
-                name = qualified
-            if path:
+            name = qualified
+            known = qualified in self.records or qualified in self.or_types
+            decl = None if known else self._decl_of(qualified, line)
+            if isinstance(decl, ast.VariableDecl) and not path:
+                # as in fastn, a variable's name stands for its kind (`user u:`, `-- status user:`)
+                of_variable = self.variable(qualified, line).kind
+                name, variant = of_variable.name, of_variable.variant
+                is_list = is_list or of_variable.is_list
+            elif decl is not None and not isinstance(decl, ast.RecordDecl | ast.OrTypeDecl):
+                raise err(f"`{base}` is not a type", line)
+            elif path:
                 variant = ".".join(path)
-        return Kind(
-            name, spec.is_list, spec.optional, spec.caption, spec.body, spec.constant, variant
-        )
+        return Kind(name, is_list, spec.optional, spec.caption, spec.body, spec.constant, variant)
 
     def _decl_of(self, qualified: str, line: int) -> Any:
         module_id, _, name = qualified.partition("#")
@@ -435,8 +454,10 @@ class Interpreter:
         try:
             kind = self.kind(decl.kind, module, decl.line)
             ctx = Ctx(module)
+            call = None
             if decl.processor:
                 value: Any = Lit(None)
+                call = self._processor_call(decl.processor, decl.section, ctx)
             else:
                 value = self.convert(decl.value, kind, ctx, definition=True)
                 if (
@@ -450,10 +471,57 @@ class Interpreter:
                 qualified, kind, decl.mutable, value, decl.processor, decl.line, module.doc_id
             )
             var.section = decl.section
+            var.call = call
             self.variables[qualified] = var
         finally:
             self._resolving.discard(qualified)
         return var
+
+    def _processor_call(self, written: str, section: p1.Section, ctx: Ctx) -> ProcessorCall:
+        """The processor's name and its arguments (headers, caption) as value expressions."""
+        alias, dot, name = written.partition(".")
+        if not (dot and ctx.module.aliases.get(alias) == PROCESSORS):
+            name = written
+        args: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        untyped: set[str] = set()
+        for header in section.headers:
+            if header.key in _PROCESSOR_CONTROL_KEYS:
+                continue
+            if header.key in args:
+                raise err(f"Multiple header found `{header.key}`", header.line_number)
+            value = args[header.key] = self._processor_argument(header, ctx)
+            lines[header.key] = header.line_number
+            if not header.kind and isinstance(value, Lit) and isinstance(value.value, str):
+                untyped.add(header.key)
+        caption = section.caption
+        return ProcessorCall(
+            name=name,
+            args=args,
+            lines=lines,
+            untyped=frozenset(untyped),
+            caption=None if caption is None else self._processor_argument(caption, ctx),
+            body=section.body.value if section.body else None,
+            body_line=section.body.line_number if section.body else section.line_number,
+        )
+
+    def _processor_argument(self, header: p1.Header, ctx: Ctx) -> Any:
+        line = header.line_number
+        if not isinstance(header, p1.KV):
+            raise err(f"processor argument `{header.key}` must be a single value", line)
+        raw = ast.raw_from_header(header)
+        if header.kind:
+            return self.convert(raw, self.kind(header.kind, ctx.module, line), ctx)
+        if isinstance(raw, ast.RawNull):
+            return Lit(None)
+        if raw.text.startswith(("$", "*$")) and len(raw.text) > 1:
+            return self.reference(raw.text, ctx, line)[0]
+        return Lit(raw.text)  # untyped: the processor decides what the text means
+
+    def reference_in(self, module_id: str, text: str, line: int) -> Any:
+        """``$name`` resolved as module ``module_id`` sees it (a processor's implicit argument)."""
+        with located_in(module_id):
+            return self.reference(text, Ctx(self.module(module_id, line)), line)[0]
 
     def _builtin_variable(self, qualified: str, kind: str, value: Any) -> VariableDef:
         var = VariableDef(qualified, Kind(kind), True, Lit(value), doc_id=FTD)
@@ -472,7 +540,9 @@ class Interpreter:
         with located_in(module_id):
             return self._resolve_component(qualified, module, decl)
 
-    def _resolve_component(self, qualified: str, module: Module, decl: Any) -> ComponentDef:
+    def _resolve_component(
+        self, qualified: str, module: Module, decl: Any, modules: dict[str, str] | None = None
+    ) -> ComponentDef:
         module_id, name = module.doc_id, decl.name
         comp = ComponentDef(qualified, [], None)
         self.components[qualified] = comp  # recursion: a component may invoke itself
@@ -481,9 +551,10 @@ class Interpreter:
                 Field(a.name, self.kind(a.kind, module, a.line), a.mutable, None, a.line)
                 for a in decl.args
             ]
-            ctx = Ctx(module, component=name, args={a.name: a for a in comp.args})
+            bound = self._bind_modules(comp.args, decl.args, module, modules or {})
+            ctx = Ctx(module, component=name, args={a.name: a for a in comp.args}, modules=bound)
             for a, ad in zip(comp.args, decl.args, strict=True):
-                if ad.default is not None:
+                if ad.default is not None and a.name not in bound:
                     a.default = self.convert(ad.default, a.kind, ctx, definition=True)
             if isinstance(decl, ast.WebComponentDecl):
                 comp.web_js = [self._static_text(j, ctx, decl.line) for j in decl.js]
@@ -497,6 +568,58 @@ class Interpreter:
             del self.components[qualified]
             raise
         return comp
+
+    def _bind_modules(
+        self, args: list[Field], decls: list[ast.FieldDecl], module: Module, given: dict[str, str]
+    ) -> dict[str, str]:
+        """Module argument -> module id: as ``given``, else the default (spec §5.8).
+
+        The bound module becomes the argument's default, so the model carries it as a constant.
+        """
+        bound: dict[str, str] = {}
+        for a, ad in zip(args, decls, strict=True):
+            if a.kind.name != "module":
+                continue
+            if ad.default is None:
+                raise err(f"module argument `{a.name}` needs a default module", a.line)
+            default = self._module_value(ad.default, Ctx(module), a.line)
+            bound[a.name] = given.get(a.name, default)
+            a.default = Lit(bound[a.name])
+        return bound
+
+    def _module_value(self, raw: ast.Raw, ctx: Ctx, line: int) -> str:
+        """The module id a module argument is given: an import alias, a module name, or
+        ``$comp.m`` (a module argument of the component being defined)."""
+        if not isinstance(raw, ast.RawText):
+            raise err("a module argument takes a module name", line)
+        text = raw.text
+        if text.startswith("$"):
+            head, _, arg = text[1:].partition(".")
+            if head == ctx.component and arg in ctx.modules:
+                return ctx.modules[arg]
+            raise err(f"`{text}` is not a module argument", line)
+        module_id = ctx.module.aliases.get(text, text)
+        self.module(module_id, line)
+        return module_id
+
+    def _specialised(self, comp: ComponentDef, modules: dict[str, str], line: int) -> ComponentDef:
+        """``comp`` with module arguments bound to other modules than its defaults.
+
+        Modules cannot change at runtime, so each distinct binding is resolved once as its own
+        definition, named ``comp[arg=module, …]``, whose ``arg.X`` names point into the module.
+        """
+        defaults = {a.name: a.default.value for a in comp.args if a.kind.name == "module"}
+        bound = {**defaults, **modules}
+        if bound == defaults:
+            return comp
+        derived = f"{comp.name}[{', '.join(f'{k}={v}' for k, v in sorted(bound.items()))}]"
+        cached = self.components.get(derived)
+        if cached is not None:
+            return cached
+        module_id, _, name = comp.name.partition("#")
+        module = self.module(module_id, line)
+        with located_in(module_id):
+            return self._resolve_component(derived, module, module.decls[name], bound)
 
     def _static_text(self, text: str, ctx: Ctx, line: int) -> str:
         value = self.convert(ast.RawText(text, line), Kind("string"), ctx)
@@ -554,8 +677,8 @@ class Interpreter:
         )
         target = self._invoked(inv, ctx)
         if isinstance(target, ComponentDef):
-            props = self._arguments(inv, target, ctx)
-            component, ui = target.name, None
+            props, modules = self._arguments(inv, target, ctx)
+            component, ui = self._specialised(target, modules, inv.line).name, None
         else:
             if inv.properties or inv.children:
                 raise err(f"`{inv.name}` is a UI value; it takes no headers or children", inv.line)
@@ -565,10 +688,11 @@ class Interpreter:
 
     def _invoked(self, inv: ast.Invocation, ctx: Ctx) -> ComponentDef | Any:
         """What ``-- NAME:`` invokes: a component, or an ``ftd.ui`` value (``-- uis.0:``)."""
-        name = inv.name
+        name = self._module_member(inv.name, ctx)
         head = name.split(".", 1)[0]
-        if any(loop.alias == head for loop in ctx.loops) or (
-            ctx.component is not None and head == ctx.component
+        if name == inv.name and (
+            any(loop.alias == head for loop in ctx.loops)
+            or (ctx.component is not None and head == ctx.component)
         ):
             value, _ = self.reference("$" + name, ctx, inv.line)
             return value
@@ -585,8 +709,12 @@ class Interpreter:
             return value
         raise err(f"unknown component `{name}`", inv.line)
 
-    def _arguments(self, inv: ast.Invocation, comp: ComponentDef, ctx: Ctx) -> dict[str, Any]:
+    def _arguments(
+        self, inv: ast.Invocation, comp: ComponentDef, ctx: Ctx
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The invocation's argument values, and the modules its module arguments are given."""
         grouped: dict[str, list[tuple[ast.Property, Any]]] = {}
+        modules: dict[str, str] = {}
         kw_args = next((a for a in comp.args if a.kind.name == "kw-args"), None)
         kw: dict[str, Any] = {}
         for prop in inv.properties:
@@ -599,6 +727,11 @@ class Interpreter:
                     )
                 kw[prop.key] = self.convert(prop.value, Kind("object"), ctx)
                 continue
+            if arg.kind.name == "module":
+                if prop.condition is not None:
+                    raise err(f"module argument `{arg.name}` cannot be conditional", prop.line)
+                modules[arg.name] = self._module_value(prop.value, ctx, prop.line)
+                continue
             if prop.source == "header" and prop.mutable and not arg.mutable:
                 raise err(f"`{arg.name}` is not a mutable argument; remove the `$`", prop.line)
             value = self.convert(prop.value, arg.kind, ctx, path=tuple(prop.path))
@@ -607,7 +740,7 @@ class Interpreter:
             grouped.setdefault(arg.name, []).append((prop, value))
         props: dict[str, Any] = {}
         for name, values in grouped.items():
-            props[name] = self._combine(values, ctx)
+            props[name] = self._combine(values, ctx, _condition_fallback(comp, name))
         if kw_args is not None and kw:
             props[kw_args.name] = RecordExpr("kw-args", kw)
         if inv.children:
@@ -633,7 +766,7 @@ class Interpreter:
                         f"Property `{arg.name}` of component `{_display(comp.name, ctx.module)}` is not passed",
                         inv.line,
                     )
-        return props
+        return props, modules
 
     def _argument_for(
         self, prop: ast.Property, comp: ComponentDef, inv: ast.Invocation
@@ -655,11 +788,15 @@ class Interpreter:
             return arg
         return comp.arg(prop.key)
 
-    def _combine(self, values: list[tuple[ast.Property, Any]], ctx: Ctx) -> Any:
+    def _combine(
+        self, values: list[tuple[ast.Property, Any]], ctx: Ctx, fallback: Any = None
+    ) -> Any:
+        """One argument's value from its headers; ``fallback`` applies when no condition holds
+        and no unconditional header is given."""
         if len(values) == 1 and values[0][0].condition is None:
             return values[0][1]
         branches = []
-        default = None
+        default = fallback
         for prop, value in values:
             if prop.condition is None:
                 default = value
@@ -718,6 +855,7 @@ class Interpreter:
         name = text[2:] if clone else text[1:]
         if "(" in name and name.endswith(")"):
             return self.call(name, ctx, line)
+        name = self._module_member(name, ctx)
         head, *rest = name.split(".")
         path = tuple(rest)
         if head == "LOOP" and path[:1] == ("COUNTER",):
@@ -763,11 +901,21 @@ class Interpreter:
         var = self.variable(qualified, line)
         return Ref("global", qualified, var_path, clone), self.kind_at(var.kind, var_path, line)
 
+    def _module_member(self, name: str, ctx: Ctx) -> str:
+        """``page.ds.X.rest`` inside ``page``, whose module argument ``ds`` is bound to module
+        M, is ``M#X.rest`` (spec §5.8); any other name is returned as it is."""
+        head, _, rest = name.partition(".")
+        arg, _, member = rest.partition(".")
+        if head != ctx.component or not member or arg not in ctx.modules:
+            return name
+        return f"{ctx.modules[arg]}#{member}"
+
     def call(self, text: str, ctx: Ctx, line: int) -> tuple[Call, Kind | None]:
         """``fn(a = v, $b = $x)``: arguments by name, matched against the parameters."""
         fname, _, arg_text = text.partition("(")
         arg_text = arg_text[:-1]
-        qualified, path = self.qualify(fname.strip().lstrip("$"), ctx.module, line)
+        written = self._module_member(fname.strip().lstrip("$"), ctx)
+        qualified, path = self.qualify(written, ctx.module, line)
         if path:
             raise err(f"unknown function `{fname}`", line)
         fn = self.function(qualified, line)
@@ -918,7 +1066,17 @@ class Interpreter:
             return
         if expected.name == "string" and actual.name in ("integer", "decimal", "boolean"):
             return
+        if self._is_constants_of(actual.name, expected.name, line):
+            return
         raise err(f"`{text}` is {actual.describe()}, expected {expected.describe()}", line)
+
+    def _is_constants_of(self, or_type: str, primitive: str, line: int) -> bool:
+        """An or-type whose variants are all constants of one primitive kind (``constant
+        integer small: 1``) is read as that kind where one is expected."""
+        if primitive not in PRIMITIVES or not self._is_or_type(or_type, line):
+            return False
+        variants = self.or_type(or_type, line).variants.values()
+        return all(v.constant and v.kind is not None and v.kind.name == primitive for v in variants)
 
     def _literal(self, text: str, kind: Kind, ctx: Ctx, line: int) -> Any:
         name = kind.name
@@ -1108,6 +1266,16 @@ def _display(qualified: str, module: Module | None = None) -> str:
     if module is not None and module_id == module.doc_id:
         return name
     return f"{module_id}.{name}" if module_id == FTD else name
+
+
+def _condition_fallback(comp: ComponentDef, arg: str) -> Any:
+    """The default of a component argument given only conditionally, when it reads the same at
+    the call site (a constant or a global variable). Kernels keep no fallback: their unset
+    properties are simply absent."""
+    default = comp.arg(arg).default if comp.body is not None else None
+    if isinstance(default, Lit) or (isinstance(default, Ref) and default.scope == "global"):
+        return default
+    return None
 
 
 def _line(raw: ast.Raw) -> int:

@@ -184,6 +184,24 @@ class FunctionDef:
 
 
 @dataclass(slots=True)
+class ProcessorCall:
+    """What a ``$processor$`` section hands its processor, resolved in the document's scope.
+
+    ``name`` is the processor's own name (``sql`` for ``pr.sql`` when ``pr`` is the alias of
+    ``fastn/processors``), else the name as written. Arguments are value expressions: ``$x``
+    references, typed literals, or the literal text of an untyped header.
+    """
+
+    name: str
+    args: dict[str, Any]  # header key (as written, e.g. `$header-x$`) -> value expression
+    lines: dict[str, int]  # header key -> its line
+    untyped: frozenset[str]  # header keys given as plain text (no kind, no $reference)
+    caption: Any | None  # value expression
+    body: str | None
+    body_line: int
+
+
+@dataclass(slots=True)
 class VariableDef:
     name: str
     kind: Kind
@@ -193,6 +211,7 @@ class VariableDef:
     line: int = 0
     doc_id: str = ""
     section: Any = None  # the p1 section, for processors (their arguments are its headers/body)
+    call: ProcessorCall | None = None  # set when `processor` is
 
 
 @dataclass(slots=True)

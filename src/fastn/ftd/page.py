@@ -15,6 +15,7 @@ class RequestInfo:
     headers: list[tuple[str, str]] = field(default_factory=list)  # lower-cased names
     body: bytes = b""
     path_params: dict[str, object] = field(default_factory=dict)  # dynamic-URL captures
+    data: dict[str, str] = field(default_factory=dict)  # extra keys of the dynamic-URL entry
 
     def header(self, name: str) -> str | None:
         name = name.lower()

@@ -338,41 +338,40 @@ def _border_style(*sides: str) -> Callable[[Any], Declarations]:
     return _multi(props, _text)
 
 
+# Attributes that are the same-name CSS property of a resizing / a length (the browser
+# runtime reads these tables too).
+RESIZING_PROPERTIES = ("width", "height", "min-width", "max-width", "min-height", "max-height")
+LENGTH_PROPERTIES = (
+    "padding",
+    "padding-left",
+    "padding-right",
+    "padding-top",
+    "padding-bottom",
+    "margin",
+    "margin-left",
+    "margin-right",
+    "margin-top",
+    "margin-bottom",
+    "border-width",
+    "border-top-width",
+    "border-bottom-width",
+    "border-left-width",
+    "border-right-width",
+    "border-radius",
+    "border-top-left-radius",
+    "border-top-right-radius",
+    "border-bottom-left-radius",
+    "border-bottom-right-radius",
+    "top",
+    "bottom",
+    "left",
+    "right",
+    "text-indent",
+)
+
 CONVERTERS: dict[str, Callable[[Any], Declarations]] = {
-    **{
-        p: _plain(p, resizing)
-        for p in ("width", "height", "min-width", "max-width", "min-height", "max-height")
-    },
-    **{
-        p: _plain(p, length)
-        for p in (
-            "padding",
-            "padding-left",
-            "padding-right",
-            "padding-top",
-            "padding-bottom",
-            "margin",
-            "margin-left",
-            "margin-right",
-            "margin-top",
-            "margin-bottom",
-            "border-width",
-            "border-top-width",
-            "border-bottom-width",
-            "border-left-width",
-            "border-right-width",
-            "border-radius",
-            "border-top-left-radius",
-            "border-top-right-radius",
-            "border-bottom-left-radius",
-            "border-bottom-right-radius",
-            "top",
-            "bottom",
-            "left",
-            "right",
-            "text-indent",
-        )
-    },
+    **{p: _plain(p, resizing) for p in RESIZING_PROPERTIES},
+    **{p: _plain(p, length) for p in LENGTH_PROPERTIES},
     "padding-horizontal": _multi(("padding-left", "padding-right"), length),
     "padding-vertical": _multi(("padding-top", "padding-bottom"), length),
     "margin-horizontal": _multi(("margin-left", "margin-right"), length),
@@ -418,6 +417,17 @@ CONVERTERS: dict[str, Callable[[Any], Declarations]] = {
 }
 
 
+# Characters that would end a declaration or a rule, or the <style> element, if a value (from
+# data, e.g. a colour read from a database) contained them: written as CSS escapes, they stay
+# inside the value (six hex digits, so no terminating space is needed).
+_CSS_VALUE_ESCAPES = str.maketrans({char: f"\\{ord(char):06x}" for char in ";{}<>"})
+
+
+def css_value(value: str) -> str:
+    """A declaration's value made safe to write in a style sheet inside `<style>`."""
+    return value.translate(_CSS_VALUE_ESCAPES)
+
+
 class StyleSheet:
     """Generated classes of one page: identical declarations share one class."""
 
@@ -432,7 +442,7 @@ class StyleSheet:
             name = f"__{short}-{len(self._classes) + 1}"
             self._classes[key] = name
             for ctx, decls in declarations.items():
-                body = " ".join(f"{p}: {v};" for p, v in decls.items())
+                body = " ".join(f"{p}: {css_value(v)};" for p, v in decls.items())
                 selector = {
                     "": f".{name}",
                     "dark": f"body.dark .{name}",

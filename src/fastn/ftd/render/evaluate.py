@@ -1,4 +1,9 @@
-"""Evaluate value expressions of the document model for one rendering (the initial state)."""
+"""Evaluate value expressions of the document model for one rendering (the initial state).
+
+Evaluation also notes what was *live*: read from a mutable variable (directly, or through an
+immutable one computed from it, a component argument or a loop over it). The page renderer
+uses that to decide whether a page needs the browser runtime and which elements it marks.
+"""
 
 from __future__ import annotations
 
@@ -34,14 +39,24 @@ class BoundUI:
     frame: Frame
 
 
+_NOTHING_LIVE: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class Frame:
-    """What names mean while rendering one place of the tree."""
+    """What names mean while rendering one place of the tree.
+
+    ``live_*`` name the arguments, loop aliases and inherited values whose value came from
+    mutable state: reading one makes the evaluation live (see :meth:`State.touch`).
+    """
 
     args: dict[str, Any] = field(default_factory=dict)
     loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
     inherited: dict[str, Any] = field(default_factory=dict)
     component: str | None = None
+    live_args: frozenset[str] = _NOTHING_LIVE
+    live_loops: frozenset[str] = _NOTHING_LIVE
+    live_inherited: frozenset[str] = _NOTHING_LIVE
 
 
 class State:
@@ -54,18 +69,33 @@ class State:
         self._updates: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
         for name, path, value in doc.updates:
             self._updates.setdefault(name, []).append((path, value))
+        self.touches = 0  # how many live reads so far: compare before/after an evaluation
+        self.live: dict[str, bool] = {}  # global -> is it mutable, for globals that are live
+        self.mutable_reads: set[str] = set()  # mutable globals read at all
+
+    def touch(self, name: str | None = None) -> None:
+        """Note a live read (of the mutable global ``name``, when it is one)."""
+        self.touches += 1
+        if name is not None:
+            self.mutable_reads.add(name)
 
     def get(self, name: str) -> Any:
         if name in self.values:
+            if name in self.live:
+                self.touch(name if self.live[name] else None)
             return self.values[name]
         var = self.doc.variables.get(name)
         if var is None:
             raise FtdError(f"unknown variable `{name}`")
+        before = self.touches
         value = self.processors.get(name) if var.processor else evaluate(var.value, Frame(), self)
         for path, update in self._updates.get(name, ()):
             new = evaluate(update, Frame(), self)
             value = _set_path(value, path, new) if path else new
         self.values[name] = value
+        if var.mutable or self.touches != before:
+            self.live[name] = var.mutable
+            self.touch(name if var.mutable else None)
         return value
 
 
@@ -120,7 +150,10 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
     if kind is UI:
         return BoundUI(value.node, frame)
     if kind is ExprValue:
-        return expr.evaluate(value.tree, _ExprScope(value, frame, state))
+        try:
+            return expr.evaluate(value.tree, _ExprScope(value, frame, state))
+        except expr.ExprError as e:  # e.g. a name the interpreter left for the evaluator
+            raise FtdError(f"cannot evaluate `{{{value.source}}}`: {e}") from None
     if kind is Call:
         return call(value, frame, state)
     raise TypeError(f"not a value expression: {value!r}")
@@ -128,33 +161,51 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
 
 def _ref(ref: Ref, frame: Frame, state: State) -> Any:
     scope = ref.scope
+    name = ref.name
     if scope == "global":
-        base = state.get(ref.name)
+        base = state.get(name)
     elif scope == "arg":
-        base = frame.args.get(ref.name)
-    elif scope == "loop":
-        base = frame.loops.get(ref.name, (None, 0))[0]
-    elif scope == "counter":
-        return frame.loops.get(ref.name, (None, 0))[1]
+        if name in frame.live_args:
+            state.touch()
+        base = frame.args.get(name)
+    elif scope == "loop" or scope == "counter":
+        if name in frame.live_loops:
+            state.touch()
+        item, index = frame.loops.get(name, (None, 0))
+        if scope == "counter":
+            return index
+        base = item
     elif scope == "inherited":
-        base = frame.inherited.get(ref.name)
+        if name in frame.live_inherited:
+            state.touch()
+        base = frame.inherited.get(name)
     else:
         return None
     return follow(base, ref.path) if ref.path else base
 
 
 class _ExprScope:
-    """Names inside ``{ expression }`` and function bodies, for the expression evaluator."""
+    """Names inside ``{ expression }`` and function bodies, for the expression evaluator.
 
-    __slots__ = ("frame", "locals", "names", "state")
+    A function body (``module`` set) may also read the globals of the function's module and
+    of ``ftd`` by their short names (``count``, ``ftd.dark-mode``), like the browser does.
+    """
+
+    __slots__ = ("frame", "locals", "module", "names", "state")
 
     def __init__(
-        self, value: ExprValue | None, frame: Frame, state: State, local: dict | None = None
+        self,
+        value: ExprValue | None,
+        frame: Frame,
+        state: State,
+        local: dict | None = None,
+        module: str | None = None,
     ):
         self.names = value.names if value is not None else {}
         self.frame = frame
         self.state = state
         self.locals = local if local is not None else {}
+        self.module = module
 
     def lookup(self, name: str) -> Any:
         if name in self.locals:
@@ -164,6 +215,10 @@ class _ExprScope:
             head, _, rest = name.partition(".")
             if rest and head in self.locals:
                 return follow(self.locals[head], tuple(rest.split(".")))
+            if self.module is not None:
+                found = _function_global(name, self.module, self.state.doc.variables)
+                if found is not None:
+                    return follow(self.state.get(found[0]), found[1])
             raise expr.UnknownName(name)
         return evaluate(target, self.frame, self.state)
 
@@ -182,6 +237,21 @@ class _ExprScope:
         raise expr.UnknownName(name)
 
 
+def _function_global(
+    name: str, module: str, variables: dict[str, Any]
+) -> tuple[str, tuple[str, ...]] | None:
+    """The global a function body's ``name`` reads: (qualified variable, field path).
+
+    ``ftd.x.y`` is ``ftd#x`` then ``y``; any other ``x.y`` is ``x`` of the function's module.
+    """
+    parts = name.split(".")
+    if parts[0] == "ftd" and len(parts) > 1:
+        qualified, path = f"ftd#{parts[1]}", tuple(parts[2:])
+    else:
+        qualified, path = f"{module}#{parts[0]}", tuple(parts[1:])
+    return (qualified, path) if qualified in variables else None
+
+
 def call(value: Call, frame: Frame, state: State) -> Any:
     fn = state.doc.functions[value.function]
     local = {
@@ -195,8 +265,10 @@ def call(value: Call, frame: Frame, state: State) -> Any:
         return _TEMPLATE_NAME.sub(
             lambda m: expr.js_string(local.get(m.group(1), m.group(0))), fn.source
         )
-    scope = _ExprScope(None, frame, state, local)
+    scope = _ExprScope(None, frame, state, local, module=fn.name.partition("#")[0])
     try:
         return expr.evaluate(fn.body, scope)
     except expr.UnknownName as e:
         raise FtdError(f"function `{fn.name.split('#')[-1]}`: unknown name `{e.name}`") from None
+    except expr.ExprError as e:
+        raise FtdError(f"function `{fn.name.split('#')[-1]}`: {e}") from None

@@ -2,6 +2,12 @@
 
 The element tree follows fastn's (same tags, nesting and classes a user could observe); CSS
 of kernel attributes goes to generated classes collected in ``<style id="styles">``.
+
+A page that can change in the browser (it has event handlers, or shows something that depends
+on the device or the colour scheme) is also *interactive*: it carries hydration markers (a
+``data-id`` on elements that can change, comments around conditional, looped and UI-valued
+parts), the document model as JSON and the runtime script (:mod:`fastn.runtime`), which
+attaches to this HTML instead of drawing it again. Other pages get none of that.
 """
 
 from __future__ import annotations
@@ -17,13 +23,16 @@ from fastn.ftd.errors import FtdError
 from fastn.ftd.expr import is_truthy
 from fastn.ftd.markdown import markdown_to_html, slugify
 from fastn.ftd.model import Document, Node
-from fastn.ftd.render.css import CONVERTERS, StyleSheet, align_content, number
+from fastn.ftd.render.css import CONVERTERS, Declarations, StyleSheet, align_content, number
 from fastn.ftd.render.evaluate import BoundUI, Frame, State, evaluate
 from fastn.ftd.values import OrValue, RecordValue
+from fastn.runtime import model as runtime_model
+from fastn.runtime import runtime_url
 
 _CONTAINERS = {"ftd#column": "ft_column", "ftd#row": "ft_row", "ftd#container": None}
 _TEXT_KERNELS = {"ftd#text", "ftd#integer", "ftd#decimal", "ftd#boolean"}
-_NO_CSS = {
+# Kernel attributes that are not turned into CSS (the browser runtime reads this too).
+NOT_CSS = {
     "text",
     "value",
     "children",
@@ -66,6 +75,39 @@ _NO_CSS = {
 }
 
 
+# Mutable globals the browser changes by itself: reading one makes a page interactive.
+_ENVIRONMENT = frozenset(
+    {"ftd#device", "ftd#dark-mode", "ftd#system-dark-mode", "ftd#follow-system-dark-mode"}
+)
+
+
+class _Mark(str):
+    """A piece of output that only interactive pages keep (a hydration marker)."""
+
+    __slots__ = ()
+
+
+_REGION_START = _Mark("<!--f?-->")
+_REGION_END = _Mark("<!--f/-->")
+_LOOP_START = _Mark("<!--f[-->")
+_LOOP_ITEM = _Mark("<!--f,-->")
+_LOOP_END = _Mark("<!--f]-->")
+
+
+class _Styles(StyleSheet):
+    """The page's stylesheet, also remembering declarations -> class for the browser."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.named: dict[str, str] = {}  # class -> declarations key (runtime_model.css_key)
+
+    def class_for(self, short: str, declarations: Declarations) -> str:
+        name = super().class_for(short, declarations)
+        if name not in self.named:
+            self.named[name] = runtime_model.css_key(declarations)
+        return name
+
+
 @dataclass(slots=True)
 class Head:
     """What the document contributes to ``<head>``."""
@@ -81,12 +123,31 @@ class Head:
 class Renderer:
     """Renders one document (one request): holds the state, the stylesheet and the head."""
 
-    def __init__(self, doc: Document, processors: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        doc: Document,
+        processors: dict[str, Any] | None = None,
+        runtime: bool | None = None,
+    ):
         self.doc = doc
         self.state = State(doc, processors)
-        self.styles = StyleSheet()
+        self.runtime = runtime  # None: when the page is interactive
+        self.styles = _Styles()
         self.head = Head()
         self.depth = 0
+        self.has_events = False
+        self.element_ids = 0
+        self.web_components = 0  # `args` of each web component: its index on the page
+        # what the browser cannot redo alone: rendered markdown and highlighted code
+        self.markdown: dict[str, str] = {}
+        self.code: dict[str, dict[str, Any]] = {}
+
+    @property
+    def interactive(self) -> bool:
+        """Whether the page can change in the browser, so that it needs the runtime."""
+        if self.runtime is not None:
+            return self.runtime
+        return self.has_events or not _ENVIRONMENT.isdisjoint(self.state.mutable_reads)
 
     # ------------------------------------------------------------ page
 
@@ -97,27 +158,57 @@ class Renderer:
             self.node(node, root, out)
         wrapper = self.styles.class_for("w", {"": {"width": "100%"}})
         wrapper_h = self.styles.class_for("h", {"": {"height": "100%"}})
-        return f'<div class="ft_column {wrapper} {wrapper_h}">{"".join(out)}</div>'
+        keep_marks = self.interactive
+        inner = "".join(part for part in out if keep_marks or type(part) is not _Mark)
+        root = ' data-id="0"' if keep_marks else ""
+        return f'<div{root} class="ft_column {wrapper} {wrapper_h}">{inner}</div>'
 
     # ------------------------------------------------------------ tree
 
     def node(self, node: Node, frame: Frame, out: list[str], extra_events: tuple = ()) -> None:
         if node.loop is not None:
-            items = evaluate(node.loop.items, frame, self.state) or []
+            before = self.state.touches
+            items = self._node_value(node, node.loop.items, frame) or []
+            live_loops = frame.live_loops
+            if self.state.touches != before:
+                live_loops = live_loops | {node.loop.alias}  # the index reads it too
+            out.append(_LOOP_START)
             for index, item in enumerate(items):
                 loops = {**frame.loops, node.loop.alias: (item, index)}
                 if node.loop.index:
                     loops[node.loop.index] = (index, index)
-                inner = Frame(frame.args, loops, frame.inherited, frame.component)
+                inner = Frame(
+                    frame.args,
+                    loops,
+                    frame.inherited,
+                    frame.component,
+                    frame.live_args,
+                    live_loops,
+                    frame.live_inherited,
+                )
+                out.append(_LOOP_ITEM)
                 self._single(node, inner, out, extra_events)
+            out.append(_LOOP_END)
             return
         self._single(node, frame, out, extra_events)
 
     def _single(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
-        if node.condition is not None and not is_truthy(
-            evaluate(node.condition, frame, self.state)
-        ):
+        if node.condition is not None:
+            out.append(_REGION_START)
+            if is_truthy(self._node_value(node, node.condition, frame)):
+                self._shown(node, frame, out, extra_events)
+            out.append(_REGION_END)
             return
+        self._shown(node, frame, out, extra_events)
+
+    def _node_value(self, node: Node, value: Any, frame: Frame) -> Any:
+        """A node's loop list or condition; an error in it points at the node."""
+        try:
+            return evaluate(value, frame, self.state)
+        except FtdError as e:
+            raise e.located(node.doc_id, node.line) from None
+
+    def _shown(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
         self.depth += 1
         if self.depth > 200:
             raise FtdError(
@@ -125,17 +216,28 @@ class Renderer:
             )
         try:
             if node.component is None:
+                out.append(_REGION_START)
                 value = evaluate(node.ui, frame, self.state)
                 self._ui(value, frame, out, (*extra_events, *node.events))
+                out.append(_REGION_END)
                 return
             comp = self.doc.components[node.component]
             if comp.body is None:
-                props = {name: evaluate(v, frame, self.state) for name, v in node.props.items()}
-                self.kernel(node.component, props, frame, out, _clicks(node, extra_events), node)
+                self._kernel_node(node, frame, out, extra_events)
                 return
-            args = self._arguments(comp, node, frame)
-            inherited = {**frame.inherited, **{k: v for k, v in args.items() if v is not None}}
-            inner = Frame(args, {}, inherited, comp.name)
+            args, live = self._arguments(comp, node, frame)
+            inherited = dict(frame.inherited)
+            live_inherited = set(frame.live_inherited)
+            for name, value in args.items():
+                if value is not None:
+                    inherited[name] = value
+                    if name in live:
+                        live_inherited.add(name)
+                    else:
+                        live_inherited.discard(name)
+            inner = Frame(
+                args, {}, inherited, comp.name, live, frame.live_loops, frozenset(live_inherited)
+            )
             self.node(comp.body, inner, out, (*extra_events, *node.events))
         except FtdError as e:
             e.located(node.doc_id, node.line)
@@ -143,45 +245,110 @@ class Renderer:
         finally:
             self.depth -= 1
 
+    def _kernel_node(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
+        """A kernel invocation: its properties, and whether the element can change."""
+        state = self.state
+        before = state.touches
+        props: dict[str, Any] = {}
+        live_props: set[str] = set()
+        for name, value in node.props.items():
+            start = state.touches
+            props[name] = evaluate(value, frame, state)
+            if state.touches != start:
+                live_props.add(name)
+        for name in _environment_reads(props):
+            state.touch(name)
+        has_events = bool(node.events or extra_events)
+        self.has_events = self.has_events or has_events
+        element = _ElementInfo(
+            clickable=_clicks(node, extra_events),
+            live=has_events or state.touches != before,
+            live_props=frozenset(live_props),
+        )
+        self.kernel(node.component or "", props, frame, out, element, node)
+
     def _ui(self, value: Any, frame: Frame, out: list[str], events: tuple) -> None:
         if isinstance(value, BoundUI):
+            bound = value.frame
             ui_frame = Frame(
-                value.frame.args, value.frame.loops, frame.inherited, value.frame.component
+                bound.args,
+                bound.loops,
+                frame.inherited,
+                bound.component,
+                bound.live_args,
+                bound.live_loops,
+                frame.live_inherited,
             )
             self.node(value.node, ui_frame, out, events)
         elif isinstance(value, list):
             for item in value:
                 self._ui(item, frame, out, events)
 
-    def _arguments(self, comp: Any, node: Node, frame: Frame) -> dict[str, Any]:
+    def _arguments(
+        self, comp: Any, node: Node, frame: Frame
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        """The component's argument values, and which of them are live (mutable included)."""
+        state = self.state
         args: dict[str, Any] = {}
+        live: set[str] = set()
         pending = []
         for arg in comp.args:
             if arg.name in node.props:
-                args[arg.name] = evaluate(node.props[arg.name], frame, self.state)
+                before = state.touches
+                args[arg.name] = evaluate(node.props[arg.name], frame, state)
+                if arg.mutable or state.touches != before:
+                    live.add(arg.name)
             else:
                 pending.append(arg)
         # defaults may refer to other arguments of the same component
-        inner = Frame(args, {}, frame.inherited, comp.name)
+        inner = Frame(
+            args,
+            {},
+            frame.inherited,
+            comp.name,
+            frozenset(live),
+            frame.live_loops,
+            frame.live_inherited,
+        )
         for arg in pending:
             if arg.default is not None:
-                args[arg.name] = evaluate(arg.default, inner, self.state)
+                before = state.touches
+                args[arg.name] = evaluate(arg.default, inner, state)
+                if arg.mutable or state.touches != before:
+                    live.add(arg.name)
             else:
                 args[arg.name] = [] if arg.kind.is_list else None
-        return args
+                if arg.mutable:
+                    live.add(arg.name)
+        return args, frozenset(live)
 
-    def children(self, props: dict[str, Any], frame: Frame, out: list[str]) -> None:
+    def children(
+        self,
+        props: dict[str, Any],
+        frame: Frame,
+        out: list[str],
+        live_props: frozenset[str] = frozenset(),
+    ) -> None:
         inherited = frame.inherited
-        if props.get("colors") is not None or props.get("types") is not None:
-            inherited = dict(inherited)
-            if props.get("colors") is not None:
-                inherited["colors"] = props["colors"]
-            if props.get("types") is not None:
-                inherited["types"] = props["types"]
+        live_inherited = frame.live_inherited
+        for key in ("colors", "types"):
+            if props.get(key) is not None:
+                inherited = {**inherited, key: props[key]}
+                if key in live_props:
+                    live_inherited = live_inherited | {key}
+                else:
+                    live_inherited = live_inherited - {key}
         for child in props.get("children") or []:
             if isinstance(child, BoundUI):
+                bound = child.frame
                 child_frame = Frame(
-                    child.frame.args, child.frame.loops, inherited, child.frame.component
+                    bound.args,
+                    bound.loops,
+                    inherited,
+                    bound.component,
+                    bound.live_args,
+                    bound.live_loops,
+                    live_inherited,
                 )
                 self.node(child.node, child_frame, out)
 
@@ -193,16 +360,18 @@ class Renderer:
         props: dict[str, Any],
         frame: Frame,
         out: list[str],
-        clickable: bool,
+        element: _ElementInfo,
         node: Node,
     ) -> None:
         if name in ("ftd#desktop", "ftd#mobile"):
+            out.append(_REGION_START)
             device = self.state.get("ftd#device")
             if isinstance(device, OrValue) and device.variant == name[4:]:
-                self.children(props, frame, out)
+                self.children(props, frame, out, element.live_props)
+            out.append(_REGION_END)
             return
         if name == "ftd#document":
-            self._document(props, frame, out)
+            self._document(props, frame, out, element.live_props)
             return
         classes: list[str] = []
         tag = "div"
@@ -240,6 +409,14 @@ class Renderer:
                 attrs.append(("data-line", block.data_line))
             code_classes = " ".join(block.code_classes)
             inner = f'<code class="{code_classes}">{block.inner_html}</code>'
+            code_key = runtime_model.code_key(
+                props.get("text"), props.get("lang"), theme, props.get("show-line-number")
+            )
+            self.code[code_key] = {
+                "pre": list(block.pre_classes),
+                "line": block.data_line,
+                "html": inner,
+            }
         elif name == "ftd#iframe":
             tag = "iframe"
             src = props.get("src")
@@ -300,7 +477,9 @@ class Renderer:
             comp = self.doc.components.get(name)
             if comp is not None and comp.web_js is not None:
                 self.head.scripts.extend(j for j in comp.web_js if j not in self.head.scripts)
-                out.append(f"<{name.split('#', 1)[1]}></{name.split('#', 1)[1]}>")
+                tag = name.split("#", 1)[1]
+                out.append(f'<{tag} args="{self.web_components}"></{tag}>')
+                self.web_components += 1
                 return
             raise FtdError(f"cannot render `{name}`")
 
@@ -308,10 +487,10 @@ class Renderer:
             attrs.insert(0, ("id", str(props["id"])))
         for css_class in props.get("classes") or []:
             classes.append(str(css_class))
-        if clickable:
+        if element.clickable:
             classes.append(self.styles.class_for("cur", {"": {"cursor": "pointer"}}))
         for prop, value in props.items():
-            if value is None or prop in _NO_CSS:
+            if value is None or prop in NOT_CSS:
                 continue
             converter = CONVERTERS.get(prop)
             if converter is None:
@@ -337,18 +516,24 @@ class Renderer:
                 attrs.append(("target", "_blank"))
             rel = props.get("rel") or []
             if rel:
-                attrs.append(("rel", " ".join(_REL.get(r.variant, r.variant) for r in rel)))
+                attrs.append(("rel", " ".join(LINK_REL.get(r.variant, r.variant) for r in rel)))
             if props.get("download") is not None:
                 attrs.append(("download", str(props["download"])))
         if classes:
             attrs.append(("class", " ".join(classes)))
-        attr_text = "".join(f' {k}="{escape(v)}"' if v != "" else f" {k}" for k, v in attrs)
+        attr_text = "".join(
+            f' {k}="{escape(safe_url(v) if k in _URL_ATTRIBUTES else v)}"' if v != "" else f" {k}"
+            for k, v in attrs
+        )
+        out.append(f"<{tag}")
+        if element.live:
+            self.element_ids += 1
+            out.append(_Mark(f' data-id="{self.element_ids}"'))
+        out.append(f"{attr_text}>")
         if tag in ("img", "input"):
-            out.append(f"<{tag}{attr_text}>")
             return
-        out.append(f"<{tag}{attr_text}>")
         if name in _CONTAINERS:
-            self.children(props, frame, out)
+            self.children(props, frame, out, element.live_props)
         else:
             out.append(inner)
         out.append(f"</{tag}>")
@@ -356,13 +541,20 @@ class Renderer:
     def _text_content(self, name: str, props: dict[str, Any]) -> str:
         if name == "ftd#text":
             text = props.get("text")
-            return "" if text is None else markdown_to_html(str(text))
+            if text is None:
+                return ""
+            html = markdown_to_html(str(text))
+            if html != runtime_model.plain_text_html(str(text)):
+                self.markdown[str(text)] = html
+            return html
         value = props.get("value")
         if value is None:
             return ""
         return escape(number(value))
 
-    def _document(self, props: dict[str, Any], frame: Frame, out: list[str]) -> None:
+    def _document(
+        self, props: dict[str, Any], frame: Frame, out: list[str], live_props: frozenset[str]
+    ) -> None:
         head = self.head
         head.title = props.get("title")
         for attr, key, prop in _DOCUMENT_META:
@@ -381,11 +573,47 @@ class Renderer:
         if isinstance(breakpoint, RecordValue):
             self.state.values["ftd#breakpoint-width"] = breakpoint
         out.append('<div class="ft_column ft_full_size">')
-        self.children(props, frame, out)
+        self.children(props, frame, out, live_props)
         out.append("</div>")
 
 
-_REL = {"no-follow": "nofollow"}
+LINK_REL = {"no-follow": "nofollow"}
+
+
+@dataclass(frozen=True, slots=True)
+class _ElementInfo:
+    """About a kernel element beyond its properties."""
+
+    clickable: bool  # has an on-click handler (fastn adds `cursor: pointer`)
+    live: bool  # can change in the browser: marked for hydration
+    live_props: frozenset[str]  # properties whose value came from mutable state
+
+
+def _environment_reads(props: dict[str, Any]) -> list[str]:
+    """Browser state the runtime reads to draw these properties (responsive lengths, images
+    with a dark variant)."""
+    names = []
+    for value in props.values():
+        if _has_responsive_length(value):
+            names.append("ftd#device")
+        if (
+            isinstance(value, RecordValue)
+            and "dark" in value
+            and value.get("dark") not in (None, value.get("light"))
+            and value.type_name in ("ftd#image-src", "ftd#video-src")
+        ):
+            names.append("ftd#dark-mode")
+    return names
+
+
+def _has_responsive_length(value: Any) -> bool:
+    if isinstance(value, OrValue):
+        if value.variant == "responsive" and value.type_name == "ftd#length":
+            return True
+        return _has_responsive_length(value.value)
+    if isinstance(value, RecordValue):
+        return any(_has_responsive_length(v) for v in value.values())
+    return False
 
 
 def _clicks(node: Node, extra_events: tuple) -> bool:
@@ -405,17 +633,40 @@ _DOCUMENT_META = [
 ]
 
 
+_URL_ATTRIBUTES = frozenset({"href", "src", "poster"})
+_IGNORED_IN_URLS = str.maketrans("", "", "\t\n\r")  # browsers drop these anywhere in a URL
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))  # and these at either end
+BLOCKED_URL = "about:blank#blocked"
+
+
+def safe_url(url: str) -> str:
+    """A URL that runs script when followed or loaded (`javascript:`, `vbscript:`, however the
+    browser would read it) becomes a blank page; data can put any text in `link` or `src`."""
+    scheme = url.translate(_IGNORED_IN_URLS).strip(_C0_OR_SPACE).partition(":")[0].lower()
+    return BLOCKED_URL if scheme in ("javascript", "vbscript") else url
+
+
 def _light(value: Any) -> str:
     if isinstance(value, RecordValue):
         return str(value.get("light") or "")
     return "" if value is None else str(value)
 
 
-def render_page(doc: Document, processors: dict[str, Any] | None = None, base_css: str = "") -> str:
-    """A whole HTML page for ``doc``."""
-    renderer = Renderer(doc, processors)
+def render_page(
+    doc: Document,
+    processors: dict[str, Any] | None = None,
+    base_css: str = "",
+    runtime: bool | None = None,
+) -> str:
+    """A whole HTML page for ``doc``.
+
+    ``runtime``: load the browser runtime (None: only when the page is interactive).
+    """
+    renderer = Renderer(doc, processors, runtime)
     body = renderer.body()
+    runtime = renderer.interactive
     head = renderer.head
+    stylesheet = renderer.styles.css()
     parts = [
         "<!DOCTYPE html>\n<html>\n<head>\n",
         '<meta charset="UTF-8">\n<meta content="fastn" name="generator">\n',
@@ -429,16 +680,38 @@ def render_page(doc: Document, processors: dict[str, Any] | None = None, base_cs
         parts.append(f'<link rel="icon" href="{escape(head.favicon)}">\n')
     for url in head.stylesheets:
         parts.append(f'<link rel="stylesheet" href="{escape(url)}">\n')
-    for url in head.scripts:
+    scripts = head.scripts + (_function_scripts(renderer) if runtime else [])
+    for url in dict.fromkeys(scripts):
         parts.append(f'<script src="{escape(url)}"></script>\n')
     if base_css:
         parts.append(f"<style>{base_css}</style>\n")
     for theme in sorted(head.code_themes):
         parts.append(f"<style>{code_highlight.theme_css(theme)}</style>\n")
+    if runtime:
+        parts.append(f'<script src="{runtime_url()}" defer></script>\n')
     parts.append("</head>\n<body>")
+    if runtime or "body.dark " in stylesheet or "body.mobile " in stylesheet:
+        breakpoint = renderer.state.values.get("ftd#breakpoint-width")
+        parts.append(runtime_model.boot_script(breakpoint, runtime))
     parts.append(body)
-    parts.append(f'</body>\n<style id="styles">\n{renderer.styles.css()}\n</style>\n</html>\n')
+    if runtime:
+        parts.append(runtime_model.model_script(runtime_model.page_model(renderer)))
+    parts.append(f'</body>\n<style id="styles">\n{stylesheet}\n</style>\n</html>\n')
     return "".join(parts)
+
+
+def _function_scripts(renderer: Renderer) -> list[str]:
+    """The files of functions written in JavaScript (``js:``), which the browser calls."""
+    urls = []
+    for fn in renderer.doc.functions.values():
+        for entry in fn.js:
+            if entry.startswith("$"):
+                name = f"{fn.name.partition('#')[0]}#{entry[1:]}"
+                if name not in renderer.doc.variables:
+                    continue
+                entry = str(renderer.state.get(name))
+            urls.append(entry)
+    return urls
 
 
 def render_payload(doc: Document) -> tuple[str, str, int] | None:
