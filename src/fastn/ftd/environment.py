@@ -3,20 +3,33 @@
 An :class:`Environment` is what the server and the build use. It keeps the interpreter (and
 so every parsed module and resolved definition) between renderings and drops it when any
 file it read has changed, so edits show on the next request without a restart.
+
+Rendering a document first runs its processors (:mod:`fastn.processors`), independent ones
+concurrently, then renders the page with their values. `render` is the server's (async; the
+worker's HTTP session and database pools are kept between requests); `render_sync` is for
+code without an event loop (`fastn build`): it opens and closes its connections per call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastn.ftd import ast
 from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Interpreter
+from fastn.ftd.model import Document
 from fastn.ftd.page import RenderedPage, RequestInfo
 from fastn.ftd.render.html import render_page, render_payload
+from fastn.processors import runner
+from fastn.processors.context import ProcessorSettings, Resources
+
+Result = TypeVar("Result")
 
 
 def parse_auto_import(text: str) -> ast.Import:
@@ -36,13 +49,17 @@ class Environment:
         *,
         auto_imports: Iterable[str] = (),
         dependencies: Mapping[str, Path] | None = None,
+        processor_settings: ProcessorSettings | None = None,
     ):
         self.root = Path(root)
         self.package_name = package_name
         self.auto_imports = [parse_auto_import(a) for a in auto_imports]
         self.dependencies = {name: Path(path) for name, path in (dependencies or {}).items()}
+        self.processor_settings = processor_settings or ProcessorSettings(self.root)
         self._files: dict[Path, float] = {}  # every file read -> its mtime when read
         self._interpreter: Interpreter | None = None
+        self._plans: dict[str, runner.Plan] = {}  # module id -> its processors, per interpreter
+        self._resources: tuple[asyncio.AbstractEventLoop, Resources] | None = None
 
     # ------------------------------------------------------------ modules
 
@@ -69,6 +86,7 @@ class Environment:
     def interpreter(self) -> Interpreter:
         if self._interpreter is None or self._changed():
             self._files = {}
+            self._plans = {}
             self._interpreter = Interpreter(self._load, auto_imports=self.auto_imports)
         return self._interpreter
 
@@ -88,36 +106,98 @@ class Environment:
         return f"{self.package_name}/{doc_id}"
 
     def render_sync(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
+        """Render from code without an event loop of its own (`fastn build`): processors get
+        connections for this call only."""
+        with self._located():
+            doc, plan = self._prepare(doc_id)
+            values, headers = {}, []
+            if plan.steps:
+                values, headers = _run_to_end(self._run_once(doc, plan, request))
+            return self._page(doc, values, headers)
+
+    async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
+        """Render in the server: connections stay open for the next requests on this loop."""
+        with self._located():
+            doc, plan = self._prepare(doc_id)
+            values, headers = {}, []
+            if plan.steps:
+                values, headers = await runner.run(
+                    plan,
+                    doc,
+                    request or RequestInfo(),
+                    self.processor_settings,
+                    self._loop_resources(),
+                )
+            # Rendering is CPU work on the event loop, like a template engine's.
+            return self._page(doc, values, headers)
+
+    async def aclose(self) -> None:
+        """Close the connections processors keep (HTTP session, database pools)."""
+        if self._resources is not None:
+            _, resources = self._resources
+            self._resources = None
+            await resources.close()
+
+    def _prepare(self, doc_id: str) -> tuple[Document, runner.Plan]:
         module_id = self.document_id(doc_id)
         if self.module_path(module_id) is None:
             raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
+        interpreter = self.interpreter()
+        doc = interpreter.document(module_id)
+        plan = self._plans.get(module_id)
+        if plan is None:
+            plan = self._plans[module_id] = runner.plan(doc, interpreter, module_id)
+        return doc, plan
+
+    async def _run_once(
+        self, doc: Document, plan: runner.Plan, request: RequestInfo | None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        resources = Resources()
         try:
-            doc = self.interpreter().document(module_id)
+            return await runner.run(
+                plan, doc, request or RequestInfo(), self.processor_settings, resources
+            )
+        finally:
+            await resources.close()
+
+    def _loop_resources(self) -> Resources:
+        """The connections of the running event loop (one per server worker)."""
+        loop = asyncio.get_running_loop()
+        if self._resources is None or self._resources[0] is not loop:
+            self._resources = (loop, Resources())
+        return self._resources[1]
+
+    @staticmethod
+    def _page(
+        doc: Document, values: dict[str, Any], headers: list[tuple[str, str]]
+    ) -> RenderedPage:
+        payload = render_payload(doc)
+        if payload is not None:
+            body, content_type, status = payload
+            return RenderedPage(body, content_type, status, headers)
+        return RenderedPage(render_page(doc, values), headers=headers)
+
+    @contextmanager
+    def _located(self) -> Iterator[None]:
+        """Errors name the file on disk (relative to the working directory) when it is known."""
+        try:
+            yield
         except FtdError as e:
             path = self.module_path(e.doc_id) if e.doc_id else None
             if path is not None and e.path is None:
                 e.path = os.path.relpath(path)
             raise
-        payload = render_payload(doc)
-        if payload is not None:
-            body, content_type, status = payload
-            return RenderedPage(body, content_type, status)
-        return RenderedPage(render_page(doc, self._processor_values(doc, request)))
 
-    async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
-        # Rendering is CPU work on the event loop (like a template engine); processors that
-        # wait on the network will run concurrently before it.
-        return self.render_sync(doc_id, request)
 
-    def _processor_values(self, doc: Any, request: RequestInfo | None) -> dict[str, Any]:
-        values = {}
-        for name, var in doc.variables.items():
-            if var.processor:
-                raise FtdError(
-                    f"processor `{var.processor}` is not available yet", var.doc_id, var.line
-                )
-            values[name] = None
-        return values
+def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:
+    """Run `coroutine` on a fresh event loop: here, or in a helper thread when this thread
+    already runs one (code inside an event loop, Playwright's sync API…)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _find_ftd(root: Path, rest: str) -> Path | None:

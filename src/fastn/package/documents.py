@@ -13,10 +13,12 @@ if TYPE_CHECKING:
 def environment_for(package: Package) -> Environment:
     """An Environment for the package: its auto-imports and its locally present dependencies."""
     from fastn.ftd.environment import Environment
+    from fastn.processors.context import ProcessorSettings
 
     return Environment(
         package.root,
         package.name,
         auto_imports=[auto_import.text for auto_import in package.auto_imports],
         dependencies=package.dependency_folders(),
+        processor_settings=ProcessorSettings.from_package(package),
     )

@@ -28,10 +28,12 @@ PAGE_SUFFIXES = (DOCUMENT_SUFFIX, MARKDOWN_SUFFIX)  # in precedence order
 
 @dataclass(frozen=True, slots=True)
 class DocumentRoute:
-    """Render document `doc_id` (path without `.ftd`); `path_params` from a dynamic URL."""
+    """Render document `doc_id` (path without `.ftd`); `path_params` and `data` (the entry's
+    extra keys) from a dynamic URL."""
 
     doc_id: str
     path_params: dict[str, object] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,7 @@ class Router:
         for pattern in self._patterns:
             params = pattern.match(path)
             if params is not None:
-                return DocumentRoute(pattern.doc_id, params)
+                return DocumentRoute(pattern.doc_id, params, pattern.data)
         return None
 
     # Plain string paths and os.path: this runs for every request that is not a redirect or
@@ -189,12 +191,11 @@ class _DynamicPattern:
         return cls(re.compile(f"/{regex}/?" if regex else "/"), converters, doc_id, entry.data)
 
     def match(self, path: str) -> dict[str, object] | None:
+        """The typed captures of `path`, or None; the entry's `data` is kept apart from them."""
         found = self.regex.fullmatch(path)
         if found is None:
             return None
-        params: dict[str, object] = {
+        return {
             name: convert(found.group(f"p{index}"))
             for index, (name, convert) in enumerate(self.converters.items())
         }
-        params.update(self.data)
-        return params

@@ -1,0 +1,192 @@
+"""Data from outside (JSON, SQL rows, request values) as ftd values of a declared kind.
+
+Records are filled by field name (a field `created-on` also takes a key `created_on`), lists
+from arrays, primitives with fastn's leniency: numeric strings are accepted for integer,
+decimal and boolean (fastn#1027). A missing required field or a value of the wrong type is a
+:class:`MappingError` saying where in the data it is (`people[2].age`); `strict` (SQL rows)
+also refuses keys that are no field, so a misspelt column is not silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import math
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastn.ftd.kinds import Kind
+from fastn.ftd.model import Document
+from fastn.ftd.values import OrValue, RecordValue
+
+
+class MappingError(Exception):
+    """The data does not fit the declared kind; the message starts with where it failed.
+
+    `missing`: a required field is absent (rather than present with a wrong value).
+    """
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
+
+
+def to_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    raise ValueError
+
+
+def to_integer(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | decimal.Decimal) and value == int(value):
+        return int(value)
+    if isinstance(value, str):
+        return int(value.strip())
+    raise ValueError
+
+
+def to_decimal(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float | decimal.Decimal):
+        return float(value)
+    if isinstance(value, str):
+        number = float(value.strip())
+        if math.isfinite(number):
+            return number
+    raise ValueError
+
+
+_TRUE = frozenset({"true", "1"})
+_FALSE = frozenset({"false", "0"})
+
+
+def to_boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+    raise ValueError
+
+
+PRIMITIVE_READERS: dict[str, Callable[[Any], Any]] = {
+    "string": to_string,
+    "integer": to_integer,
+    "decimal": to_decimal,
+    "boolean": to_boolean,
+}
+_ARTICLES = {"integer": "an integer", "decimal": "a decimal", "boolean": "true or false"}
+
+
+def json_or_text(text: str) -> Any:
+    """A literal written in a document: its JSON value when it is JSON (`33`, `"Amit"`)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def describe(value: Any) -> str:
+    """A short account of a data value for error messages: `"abc"`, `an object`, `a list`."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Mapper:
+    """Fills ftd values of `doc`'s kinds; `default` evaluates a record field's default."""
+
+    def __init__(self, doc: Document, default: Callable[[Any], Any], strict: bool = False):
+        self.doc = doc
+        self.default = default
+        self.strict = strict
+
+    def value(self, data: Any, kind: Kind, where: str) -> Any:
+        if kind.is_list:
+            if data is None:
+                return None if kind.optional else []
+            if not isinstance(data, list):
+                raise MappingError(f"{where}: expected a list, found {describe(data)}")
+            element = kind.element
+            return [self.value(item, element, f"{where}[{i}]") for i, item in enumerate(data)]
+        if data is None:
+            if kind.optional:
+                return None
+            raise MappingError(f"{where}: no value (null) for {kind.describe()}")
+        name = kind.name
+        reader = PRIMITIVE_READERS.get(name)
+        if reader is not None:
+            try:
+                return reader(data)
+            except (ValueError, ArithmeticError):
+                article = _ARTICLES.get(name, "a string")
+                raise MappingError(f"{where}: expected {article}, found {describe(data)}") from None
+        if name == "object":
+            return data
+        if name in self.doc.records:
+            return self.record(data, name, where)
+        if name in self.doc.or_types:
+            return self.or_value(data, name, where)
+        raise MappingError(f"{where}: a {kind.describe()} cannot be filled from data")
+
+    def record(self, data: Any, name: str, where: str) -> RecordValue:
+        display = _display(name)
+        if not isinstance(data, dict):
+            raise MappingError(
+                f"{where}: expected the fields of `{display}`, found {describe(data)}"
+            )
+        used: set[str] = set()
+        fields: dict[str, Any] = {}
+        for field in self.doc.records[name].fields:
+            key = next((k for k in (field.name, field.name.replace("-", "_")) if k in data), None)
+            if key is not None:
+                used.add(key)
+                fields[field.name] = self.value(data[key], field.kind, f"{where}.{field.name}")
+            elif field.default is not None:
+                fields[field.name] = self.default(field.default)
+            elif field.kind.optional:
+                fields[field.name] = None
+            elif field.kind.is_list:
+                fields[field.name] = []
+            else:
+                raise MappingError(
+                    f"{where}: no value for field `{field.name}` of `{display}`", missing=True
+                )
+        if self.strict:
+            extra = [key for key in data if key not in used]
+            if extra:
+                raise MappingError(f"{where}: `{extra[0]}` is not a field of `{display}`")
+        return RecordValue(name, fields)
+
+    def or_value(self, data: Any, name: str, where: str) -> OrValue:
+        """An or-type from data: the name of one of its constant variants."""
+        variant = self.doc.or_types[name].variants.get(data) if isinstance(data, str) else None
+        if variant is None or not variant.constant:
+            raise MappingError(
+                f"{where}: expected a variant of `{_display(name)}`, found {describe(data)}"
+            )
+        return OrValue(name, variant.name, variant.value)
+
+
+def _display(qualified: str) -> str:
+    module, _, name = qualified.partition("#")
+    return f"ftd.{name}" if module == "ftd" else name

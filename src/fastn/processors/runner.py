@@ -1,0 +1,293 @@
+"""Which processors a rendering runs, in what order, and running them concurrently.
+
+A document runs every processor it declares (a write or a backend call counts even when the
+page shows nothing of it) and those of imported modules that it uses. A processor waits only
+for the processors its arguments refer to (directly or through other variables); the others
+run at the same time, so two backend calls on one page cost one round trip, not two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fastn.ftd import ast
+from fastn.ftd.errors import FtdError
+from fastn.ftd.interpreter import Interpreter
+from fastn.ftd.kinds import SPECIAL, Kind
+from fastn.ftd.model import (
+    UI,
+    Call,
+    Cond,
+    Document,
+    ExprValue,
+    ListExpr,
+    Node,
+    OrExpr,
+    ProcessorCall,
+    RecordDef,
+    RecordExpr,
+    Ref,
+)
+from fastn.ftd.page import RequestInfo
+from fastn.ftd.render.evaluate import Frame, State, evaluate
+from fastn.processors import get_data, http, request_data, sql
+from fastn.processors.context import Invocation, ProcessorSettings, Resources
+from fastn.processors.errors import ProcessorError
+
+
+@dataclass(frozen=True, slots=True)
+class Processor:
+    run: Callable[[Invocation], Awaitable[Any]]
+    # names a call refers to without a header (`$id::INTEGER` in a query with no `id:`)
+    implicit_names: Callable[[ProcessorCall], list[str]] | None = None
+
+
+_SQL_NAMES = sql.parameter_names
+REGISTRY: dict[str, Processor] = {
+    "sql": Processor(sql.process_sql, _SQL_NAMES),
+    "sql-query": Processor(sql.process_sql, _SQL_NAMES),
+    "pg": Processor(sql.process_pg, _SQL_NAMES),
+    "package-query": Processor(sql.process_package_query, _SQL_NAMES),
+    "http": Processor(http.process),
+    "request-data": Processor(request_data.process),
+    "get-data": Processor(get_data.process),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One processor variable: what runs it and which processor variables it waits for."""
+
+    variable: str
+    processor: Processor
+    implicit: dict[str, Any]  # arguments found in the document's scope, not in headers
+    waits_for: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    steps: tuple[Step, ...]  # every step comes after those it waits for
+
+
+def plan(doc: Document, interpreter: Interpreter, module_id: str) -> Plan:
+    """The processors document `module_id` runs (resolving its processor variables first)."""
+    reach = _Reach(doc, through_processors=True)
+    for name, decl in interpreter.module(module_id).decls.items():
+        if isinstance(decl, ast.VariableDecl) and decl.processor:
+            reach.add(interpreter.variable(f"{module_id}#{name}", decl.line).name)
+    reach.document()
+    names = [name for name in reach.drain() if doc.variables[name].call is not None]
+    steps = {name: _step(doc, interpreter, name) for name in names}
+    return Plan(tuple(steps[name] for name in _dependency_order(doc, steps)))
+
+
+def _step(doc: Document, interpreter: Interpreter, name: str) -> Step:
+    var = doc.variables[name]
+    call = var.call
+    assert call is not None
+    processor = REGISTRY.get(call.name)
+    if processor is None:
+        known = ", ".join(sorted(REGISTRY))
+        hint = "" if "." in (var.processor or "") else "; write it `pr.NAME`"
+        raise ProcessorError(
+            f"unknown processor `{var.processor}` (with `-- import: fastn/processors as pr`, "
+            f"`pr.NAME` is one of: {known}){hint}",
+            var.doc_id,
+            var.line,
+        )
+    implicit: dict[str, Any] = {}
+    for arg in processor.implicit_names(call) if processor.implicit_names else ():
+        if arg in call.args:
+            continue
+        try:
+            implicit[arg] = interpreter.reference_in(var.doc_id, "$" + arg, call.body_line)
+        except FtdError:
+            raise ProcessorError(
+                f"`${arg}`: give it a value with a header `{arg}: …` or declare a variable `{arg}`",
+                var.doc_id,
+                call.body_line,
+            ) from None
+    _resolve_types(interpreter, var.kind, var.line, set())
+    reach = _Reach(doc, through_processors=False)
+    for value in [*call.args.values(), call.caption, *implicit.values()]:
+        reach.value(value)
+    waits_for = tuple(n for n in reach.drain() if doc.variables[n].call is not None)
+    return Step(name, processor, implicit, waits_for)
+
+
+def _resolve_types(interpreter: Interpreter, kind: Kind, line: int, seen: set[str]) -> None:
+    """Resolve the records a result is mapped onto (a record used nowhere else is not yet)."""
+    if kind.name in SPECIAL or kind.name in seen:
+        return
+    seen.add(kind.name)
+    definition = interpreter.definition(kind.name, line)
+    if isinstance(definition, RecordDef):
+        for field in definition.fields:
+            _resolve_types(interpreter, field.kind, field.line, seen)
+
+
+def _dependency_order(doc: Document, steps: dict[str, Step]) -> list[str]:
+    order: list[str] = []
+    state: dict[str, str] = {}  # name -> "visiting" | "done"
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            cycle = " → ".join(n.partition("#")[2] for n in [*path[path.index(name) :], name])
+            var = doc.variables[name]
+            raise ProcessorError(f"processors wait for each other: {cycle}", var.doc_id, var.line)
+        state[name] = "visiting"
+        for other in steps[name].waits_for:
+            visit(other, [*path, name])
+        state[name] = "done"
+        order.append(name)
+
+    for name in steps:
+        visit(name, [])
+    return order
+
+
+async def run(
+    plan: Plan,
+    doc: Document,
+    request: RequestInfo,
+    settings: ProcessorSettings,
+    resources: Resources,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Run the plan: (variable -> value, response headers for the page such as Set-Cookie)."""
+    values: dict[str, Any] = {}
+    cookies: dict[str, list[str]] = {}
+    tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def run_step(step: Step) -> None:
+        if step.waits_for:
+            await asyncio.gather(*(tasks[name] for name in step.waits_for))
+        invocation = _invocation(step, doc, values, request, settings, resources)
+        values[step.variable] = await step.processor.run(invocation)
+        cookies[step.variable] = invocation.cookies
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for step in plan.steps:
+                tasks[step.variable] = group.create_task(run_step(step))
+    except BaseExceptionGroup as failure:
+        raise _first_error(failure) from None
+    headers = [("set-cookie", c) for step in plan.steps for c in cookies[step.variable]]
+    return values, headers
+
+
+def _invocation(
+    step: Step,
+    doc: Document,
+    values: dict[str, Any],
+    request: RequestInfo,
+    settings: ProcessorSettings,
+    resources: Resources,
+) -> Invocation:
+    var = doc.variables[step.variable]
+    call = var.call
+    assert call is not None
+    state = State(doc, values)
+    frame = Frame()
+    try:
+        args = {key: evaluate(value, frame, state) for key, value in call.args.items()}
+        args.update((key, evaluate(value, frame, state)) for key, value in step.implicit.items())
+        caption = None if call.caption is None else evaluate(call.caption, frame, state)
+    except FtdError as error:
+        raise error.located(var.doc_id, var.line) from None
+    return Invocation(var, call, args, caption, doc, state, request, settings, resources)
+
+
+def _first_error(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+# ---------------------------------------------------------------- what refers to what
+
+
+class _Reach:
+    """The global variables a document (or some values) refers to, directly or through others.
+
+    `through_processors`: also follow the arguments of processor variables found (to know
+    every processor a page needs); off, a processor variable is an end (to know what a
+    processor waits for).
+    """
+
+    def __init__(self, doc: Document, through_processors: bool) -> None:
+        self.doc = doc
+        self.through_processors = through_processors
+        self.found: dict[str, None] = {}  # ordered set
+        self.pending: list[str] = []
+        self.components: set[str] = set()
+
+    def document(self) -> None:
+        for node in self.doc.tree:
+            self.node(node)
+        for name, _path, value in self.doc.updates:
+            self.add(name)
+            self.value(value)
+
+    def add(self, name: str) -> None:
+        if name not in self.found:
+            self.found[name] = None
+            self.pending.append(name)
+
+    def drain(self) -> list[str]:
+        while self.pending:
+            var = self.doc.variables.get(self.pending.pop())
+            if var is None:
+                continue
+            if var.call is None:
+                self.value(var.value)
+            elif self.through_processors:
+                self.values([*var.call.args.values(), var.call.caption])
+        return list(self.found)
+
+    def values(self, values: Iterable[Any]) -> None:
+        for value in values:
+            self.value(value)
+
+    def value(self, value: Any) -> None:
+        kind = type(value)
+        if kind is Ref:
+            if value.scope == "global":
+                self.add(value.name)
+        elif kind is RecordExpr:
+            self.values(value.fields.values())
+        elif kind is ListExpr:
+            self.values(value.items)
+        elif kind is OrExpr:
+            self.value(value.payload)
+        elif kind is Call:
+            self.values(value.args.values())
+        elif kind is ExprValue:
+            self.values(value.names.values())
+        elif kind is Cond:
+            for condition, branch in value.branches:
+                self.value(condition)
+                self.value(branch)
+            self.value(value.default)
+        elif kind is UI:
+            self.node(value.node)
+
+    def node(self, node: Node) -> None:
+        self.values(node.props.values())
+        self.value(node.condition)
+        if node.loop is not None:
+            self.value(node.loop.items)
+        for event in node.events:
+            self.value(event.action)
+        self.value(node.ui)
+        name = node.component
+        if name is not None and name not in self.components:
+            self.components.add(name)
+            component = self.doc.components.get(name)
+            if component is not None:
+                self.values(arg.default for arg in component.args)
+                if component.body is not None:
+                    self.node(component.body)

@@ -1,0 +1,377 @@
+"""`pr.sql` (also `pr.sql-query`, `pr.pg`, `pr.package-query`): a query's rows as ftd values.
+
+The database is `FASTN_DB_URL` (environment or the package's `.env`): `sqlite:///db.sqlite`
+(relative to the package; `sqlite:////abs/path` is absolute) or `postgres://…` /
+`postgresql://…`; with nothing configured, `db.sqlite` in the package. `pr.pg` reads
+`FASTN_PG_URL` first, `pr.package-query` the SQLite file named by its `db:` header.
+
+`$name::TYPE` in the query (TYPE optional) becomes a driver placeholder bound to the value of
+header `name:`, or of the document's variable `name` when there is no such header; nothing is
+ever spliced into the SQL text. Quoted strings, comments and PostgreSQL `$tag$` strings are
+left alone. Rows fill the declared kind by column name.
+
+Safety, Datasette-like: `FASTN_SQL_TIME_LIMIT_MS` (default 1000) stops a query that runs
+longer; `FASTN_SQL_MAX_ROWS` (default 1000) caps the rows read; connections are read-only
+unless `FASTN_DB_WRITES=true`. SQLite runs in a worker thread, PostgreSQL through a psycopg 3
+connection pool per worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.request import pathname2url
+
+from fastn.ftd.kinds import PRIMITIVES
+from fastn.ftd.model import ProcessorCall
+from fastn.processors.context import Invocation, Resources
+from fastn.processors.mapping import to_boolean, to_decimal, to_integer, to_string
+
+logger = logging.getLogger("fastn.processors")
+
+DB_URL = "FASTN_DB_URL"
+PG_URL = "FASTN_PG_URL"
+DB_WRITES = "FASTN_DB_WRITES"
+TIME_LIMIT = "FASTN_SQL_TIME_LIMIT_MS"
+MAX_ROWS = "FASTN_SQL_MAX_ROWS"
+DEFAULT_SQLITE_FILE = "db.sqlite"
+DEFAULT_TIME_LIMIT_MS = 1000
+DEFAULT_MAX_ROWS = 1000
+POOL_SIZE = 10
+CONNECT_SECONDS = 5.0
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+_SQLITE_SCHEME = "sqlite://"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    time_limit_ms: int = DEFAULT_TIME_LIMIT_MS
+    max_rows: int = DEFAULT_MAX_ROWS
+    writes: bool = False
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        environ = os.environ
+        return cls(
+            time_limit_ms=int(environ.get(TIME_LIMIT) or DEFAULT_TIME_LIMIT_MS),
+            max_rows=int(environ.get(MAX_ROWS) or DEFAULT_MAX_ROWS),
+            writes=environ.get(DB_WRITES, "").strip().lower() in ("1", "true", "yes"),
+        )
+
+
+# ---------------------------------------------------------------- the query text
+
+_PARAMETER = re.compile(
+    r"\$([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:::([A-Za-z_][A-Za-z0-9_]*))?"
+)
+_DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+_SPECIAL = re.compile(r"['\"$/%-]")
+_PG_CAST = {"STRING": "TEXT"}
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str  # with driver placeholders
+    parameters: tuple[tuple[str, str | None], ...]  # (name, TYPE) of each placeholder in order
+
+
+def parse_query(sql: str, postgres: bool) -> Query:
+    """Turn `$name::TYPE` into placeholders (`?` for SQLite, `%s::TYPE` for psycopg)."""
+    out: list[str] = []
+    parameters: list[tuple[str, str | None]] = []
+    position, size = 0, len(sql)
+    while position < size:
+        found = _SPECIAL.search(sql, position)
+        if found is None:
+            out.append(sql[position:])
+            break
+        out.append(sql[position : found.start()])
+        position = found.start()
+        char = sql[position]
+        end = position + 1
+        if char in "'\"":
+            end = _after_quoted(sql, position)
+        elif sql.startswith("--", position):
+            end = _after(sql, "\n", position + 2, 0)
+        elif sql.startswith("/*", position):
+            end = _after(sql, "*/", position + 2, 2)
+        elif char == "$":
+            quote = _DOLLAR_QUOTE.match(sql, position)
+            parameter = None if quote else _PARAMETER.match(sql, position)
+            if quote is not None:
+                end = _after(sql, quote.group(0), quote.end(), len(quote.group(0)))
+            elif parameter is not None:
+                kind = parameter.group(2).upper() if parameter.group(2) else None
+                parameters.append((parameter.group(1), kind))
+                cast = f"::{_PG_CAST.get(kind, kind)}" if kind else ""
+                out.append(f"%s{cast}" if postgres else "?")
+                position = parameter.end()
+                continue
+        piece = sql[position:end]
+        out.append(piece.replace("%", "%%") if postgres else piece)
+        position = end
+    return Query("".join(out), tuple(parameters))
+
+
+def _after_quoted(sql: str, start: int) -> int:
+    """The end of a '…' or "…" token (a doubled quote inside does not close it)."""
+    quote = sql[start]
+    position = start + 1
+    while True:
+        close = sql.find(quote, position)
+        if close < 0:
+            return len(sql)
+        if sql.startswith(quote * 2, close):
+            position = close + 2
+            continue
+        return close + 1
+
+
+def _after(sql: str, closing: str, position: int, keep: int) -> int:
+    close = sql.find(closing, position)
+    return len(sql) if close < 0 else close + keep
+
+
+def parameter_names(call: ProcessorCall) -> list[str]:
+    """The `$name`s a query uses, for values taken from the document when no header has them."""
+    names = (name for name, _ in parse_query(call.body or "", postgres=False).parameters)
+    return list(dict.fromkeys(names))
+
+
+_READERS = {
+    **dict.fromkeys(("TEXT", "VARCHAR", "STRING", "CHAR"), to_string),
+    **dict.fromkeys(("INTEGER", "INT", "INT2", "INT4", "INT8", "SMALLINT", "BIGINT"), to_integer),
+    **dict.fromkeys(
+        ("REAL", "FLOAT", "FLOAT4", "FLOAT8", "DOUBLE", "NUMERIC", "DECIMAL"), to_decimal
+    ),
+    **dict.fromkeys(("BOOL", "BOOLEAN"), to_boolean),
+}
+
+
+def _bind(invocation: Invocation, name: str, kind: str | None, postgres: bool) -> Any:
+    value = invocation.args.get(name)
+    line = invocation.line_of(name)
+    if value is None:
+        return None
+    if kind:
+        reader = _READERS.get(kind)
+        if reader is None:
+            if not postgres:
+                known = ", ".join(sorted(_READERS))
+                raise invocation.error(
+                    f"`${name}::{kind}`: unknown type (one of {known})", line=line
+                )
+            reader = to_string  # PostgreSQL casts the text itself (DATE, UUID, JSONB…)
+        try:
+            return reader(value)
+        except (ValueError, ArithmeticError):
+            raise invocation.error(
+                f"`${name}::{kind}`: {value!r} is not a valid {kind} value", 400, line
+            ) from None
+    if isinstance(value, str | int | float):
+        return value
+    raise invocation.error(f"`${name}`: a record or list cannot be a query parameter", line=line)
+
+
+# ---------------------------------------------------------------- processors
+
+
+async def process_sql(invocation: Invocation) -> Any:
+    url = os.environ.get(DB_URL, "").strip()
+    if url:
+        return await _run(invocation, url)
+    default = invocation.settings.root / DEFAULT_SQLITE_FILE
+    if not default.is_file():
+        raise invocation.error(
+            f"no database: set {DB_URL} (in the environment or the package's .env), "
+            f"or put {DEFAULT_SQLITE_FILE} in the package"
+        )
+    return await _sqlite(invocation, default)
+
+
+async def process_pg(invocation: Invocation) -> Any:
+    url = (os.environ.get(PG_URL) or os.environ.get(DB_URL) or "").strip()
+    if not url.startswith(_POSTGRES_SCHEMES):
+        raise invocation.error(f"`pr.pg` needs {PG_URL} (or {DB_URL}) set to a postgres:// URL")
+    return await _run(invocation, url)
+
+
+async def process_package_query(invocation: Invocation) -> Any:
+    name = invocation.text("db")
+    if not name:
+        raise invocation.error("`pr.package-query` needs `db:`, the SQLite file of the package")
+    root = invocation.settings.root.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise invocation.error(
+            f"`db: {name}`: no such file in the package", line=invocation.line_of("db")
+        )
+    return await _sqlite(invocation, path)
+
+
+async def _run(invocation: Invocation, url: str) -> Any:
+    if url.startswith(_POSTGRES_SCHEMES):
+        return await _postgres(invocation, url)
+    if url.startswith(_SQLITE_SCHEME + "/"):
+        return await _sqlite(invocation, invocation.settings.root / url[len(_SQLITE_SCHEME) + 1 :])
+    scheme = url.partition("://")[0] or url
+    raise invocation.error(
+        f"{DB_URL}: `{scheme}` databases are not supported (use sqlite:///FILE or postgres://…)"
+    )
+
+
+def _query(invocation: Invocation, postgres: bool) -> tuple[str, list[Any]]:
+    body = invocation.call.body
+    if not body or not body.strip():
+        raise invocation.error(f"`{invocation.variable.processor}` needs the query as the body")
+    query = parse_query(body, postgres)
+    return query.text, [_bind(invocation, n, k, postgres) for n, k in query.parameters]
+
+
+async def _sqlite(invocation: Invocation, path: Path) -> Any:
+    text, parameters = _query(invocation, postgres=False)
+    limits = Limits.from_env()
+    try:
+        columns, rows, count = await asyncio.to_thread(_sqlite_rows, path, text, parameters, limits)
+    except sqlite3.Error as error:
+        raise _sql_error(invocation, str(error), path.name, limits) from None
+    return _result(invocation, columns, rows, count, limits)
+
+
+def _sqlite_rows(
+    path: Path, text: str, parameters: list[Any], limits: Limits
+) -> tuple[list[str], list[tuple], int]:
+    mode = "rw" if limits.writes else "ro"
+    seconds = limits.time_limit_ms / 1000
+    connection = sqlite3.connect(
+        f"file:{pathname2url(str(path))}?mode={mode}", uri=True, timeout=seconds
+    )
+    try:
+        deadline = time.monotonic() + seconds
+        connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+        cursor = connection.execute(text, parameters)
+        columns = [column[0] for column in cursor.description or ()]
+        rows = cursor.fetchmany(limits.max_rows + 1) if columns else []
+        if limits.writes:
+            connection.commit()
+        return columns, rows, cursor.rowcount
+    finally:
+        connection.close()
+
+
+async def _postgres(invocation: Invocation, url: str) -> Any:
+    import psycopg
+    import psycopg_pool
+
+    text, parameters = _query(invocation, postgres=True)
+    limits = Limits.from_env()
+    try:
+        pool = await _pool(invocation.resources, url, limits)
+        async with pool.connection() as connection, connection.cursor() as cursor:
+            await cursor.execute(text, parameters)
+            columns = [column.name for column in cursor.description or ()]
+            rows = await cursor.fetchmany(limits.max_rows + 1) if columns else []
+            count = cursor.rowcount
+    except psycopg_pool.PoolTimeout:
+        raise invocation.error("cannot connect to the PostgreSQL database") from None
+    except psycopg.Error as error:
+        message = error.diag.message_primary or str(error).strip()
+        if isinstance(error, psycopg.errors.QueryCanceled):
+            message = "interrupted"
+        elif isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+            message = "attempt to write a readonly database"
+        raise _sql_error(invocation, message, "PostgreSQL", limits) from None
+    return _result(invocation, columns, rows, count, limits)
+
+
+async def _pool(resources: Resources, url: str, limits: Limits) -> Any:
+    from psycopg_pool import AsyncConnectionPool
+
+    async def configure(connection: Any) -> None:
+        await connection.set_autocommit(True)
+        await connection.execute(f"SET statement_timeout = {int(limits.time_limit_ms)}")
+        if not limits.writes:
+            await connection.execute("SET default_transaction_read_only = on")
+
+    async def create() -> AsyncConnectionPool:
+        pool = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            open=False,
+            configure=configure,
+            timeout=CONNECT_SECONDS,
+            kwargs={"connect_timeout": int(CONNECT_SECONDS)},
+        )
+        await pool.open()
+        return pool
+
+    key = f"postgres writes={limits.writes} limit={limits.time_limit_ms} {url}"
+    return await resources.shared(key, create)
+
+
+def _sql_error(invocation: Invocation, message: str, database: str, limits: Limits) -> Exception:
+    line = invocation.call.body_line
+    if message == "interrupted":
+        return invocation.error(
+            f"the query ran longer than {limits.time_limit_ms} ms and was stopped "
+            f"({TIME_LIMIT} sets the limit)",
+            line=line,
+        )
+    if "readonly database" in message:
+        return invocation.error(
+            f"{database} is opened read-only: the query tried to write "
+            f"(set {DB_WRITES}=true to allow writes)",
+            line=line,
+        )
+    return invocation.error(f"SQL error ({database}): {message}", line=line)
+
+
+# ---------------------------------------------------------------- rows -> the declared kind
+
+
+def _result(
+    invocation: Invocation, columns: list[str], rows: list[tuple], count: int, limits: Limits
+) -> Any:
+    kind = invocation.variable.kind
+    if len(rows) > limits.max_rows:
+        rows = rows[: limits.max_rows]
+        logger.warning(
+            "%s:%d: the query returned more than %d rows; the page shows the first %d (%s)",
+            invocation.variable.doc_id,
+            invocation.variable.line,
+            limits.max_rows,
+            limits.max_rows,
+            MAX_ROWS,
+        )
+    duplicated = next((c for i, c in enumerate(columns) if c in columns[:i]), None)
+    if duplicated is not None:
+        raise invocation.error(f"column `{duplicated}` appears twice in the result: rename one")
+    single = kind.name in PRIMITIVES
+    if not columns:  # a statement without a result set (a write): its count of changed rows
+        data: Any = [] if kind.is_list else count
+    elif single and len(columns) != 1:
+        raise invocation.error(
+            f"a {kind.describe()} needs one column, the query returned {len(columns)}"
+        )
+    elif kind.is_list:
+        data = [row[0] if single else dict(zip(columns, row, strict=True)) for row in rows]
+    elif len(rows) != 1:
+        if not rows:
+            if kind.optional:
+                return None
+            raise invocation.error("the query found no row", 404)
+        raise invocation.error(
+            f"the query returned {len(rows)} rows for one {kind.describe()} "
+            f"(declare `{invocation.short_name}` as a list)"
+        )
+    else:
+        data = rows[0][0] if single else dict(zip(columns, rows[0], strict=True))
+    return invocation.result(data, strict=True)

@@ -1,0 +1,172 @@
+"""`pr.sql` (and `pr.pg`) against the machine's PostgreSQL, each test with its own tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from processor_support import make_package, render, texts
+
+from fastn.ftd.page import RequestInfo
+from fastn.processors.errors import ProcessorError
+
+RECORD = """\
+-- import: fastn/processors as pr
+
+-- record person:
+string name:
+integer id:
+decimal score:
+boolean active:
+string joined:
+"""
+
+
+@pytest.fixture
+def table(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh table `people_<random>` with two rows, dropped afterwards."""
+    name = f"people_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(
+            f"CREATE TABLE {name} (id serial PRIMARY KEY, name text, score numeric(4,1), "
+            "active boolean, joined date)"
+        )
+        connection.execute(
+            f"INSERT INTO {name} (name, score, active, joined) VALUES "
+            "('Amit', 9.5, true, '2024-01-02'), ('Jack', 7, false, '2025-03-04')"
+        )
+    monkeypatch.setenv("FASTN_DB_URL", postgres_url)
+    yield name
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def page(tmp_path: Path, text: str) -> Path:
+    return make_package(tmp_path / "site", {"index.ftd": RECORD + text})
+
+
+def test_rows_by_column_name_with_postgres_types(tmp_path: Path, table: str) -> None:
+    root = page(
+        tmp_path,
+        f"""
+-- person list people:
+$processor$: pr.sql
+
+SELECT joined, active, score, id, name FROM {table} ORDER BY id
+
+-- ftd.text: $p.name
+for: $p in $people
+
+-- ftd.decimal: $p.score
+for: $p in $people
+
+-- ftd.text: $p.joined
+for: $p in $people
+""",
+    )
+    assert texts(render(root).body) == ["Amit", "Jack", "9.5", "7", "2024-01-02", "2025-03-04"]
+
+
+def test_parameters_are_bound_and_casts_left_alone(tmp_path: Path, table: str) -> None:
+    root = page(
+        tmp_path,
+        f"""
+-- string who:
+$processor$: pr.request-data
+
+-- person list found:
+$processor$: pr.sql
+name: $who
+
+SELECT id, name, score, active, joined::text AS joined FROM {table}
+WHERE name = $name::TEXT AND name NOT LIKE '%$%' AND '$name' = '$' || 'name'
+
+-- ftd.text: $p.joined
+for: $p in $found
+""",
+    )
+    assert texts(render(root, request=RequestInfo(query_string="who=Jack")).body) == ["2025-03-04"]
+
+
+@pytest.mark.parametrize("attack", ["x' OR '1'='1", "Amit'; DROP TABLE {table}; --"])
+def test_sql_injection_through_request_data_is_inert(
+    tmp_path: Path, table: str, postgres_url: str, attack: str
+) -> None:
+    root = page(
+        tmp_path,
+        f"""
+-- string who:
+$processor$: pr.request-data
+
+-- integer count:
+$processor$: pr.sql
+who: $who
+
+SELECT count(*) FROM {table} WHERE name = $who::VARCHAR
+
+-- ftd.integer: $count
+""",
+    )
+    request = RequestInfo(query_string="who=" + attack.format(table=table).replace(" ", "%20"))
+    assert texts(render(root, request=request).body) == ["0"]
+    with psycopg.connect(postgres_url) as connection:
+        assert connection.execute(f"SELECT count(*) FROM {table}").fetchone() == (2,)
+
+
+def test_a_slow_query_is_stopped_by_the_time_limit(
+    tmp_path: Path, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FASTN_SQL_TIME_LIMIT_MS", "200")
+    root = page(tmp_path, "\n-- string slept:\n$processor$: pr.sql\n\nSELECT pg_sleep(30)::text\n")
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert "index.ftd:13: the query ran longer than 200 ms and was stopped" in str(caught.value)
+
+
+def test_writes_refused_by_default_allowed_when_opted_in(
+    tmp_path: Path, table: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = page(
+        tmp_path,
+        f"""
+-- integer new-id:
+$processor$: pr.sql
+name: Zoe
+
+INSERT INTO {table} (name, score, active, joined) VALUES ($name, 1, true, now()) RETURNING id
+
+-- ftd.integer: $new-id
+""",
+    )
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert "PostgreSQL is opened read-only" in str(caught.value)
+    monkeypatch.setenv("FASTN_DB_WRITES", "true")
+    assert texts(render(root).body) == ["3"]
+    with psycopg.connect(postgres_url) as connection:
+        assert connection.execute(f"SELECT count(*) FROM {table}").fetchone() == (3,)
+
+
+def test_pg_reads_fastn_pg_url(
+    tmp_path: Path, table: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FASTN_DB_URL")
+    monkeypatch.setenv("FASTN_PG_URL", postgres_url.replace("postgres://", "postgresql://"))
+    root = page(
+        tmp_path,
+        f"\n-- string list names:\n$processor$: pr.pg\n\nSELECT name FROM {table} ORDER BY id\n\n"
+        "-- ftd.text: $n\nfor: $n in $names\n",
+    )
+    assert texts(render(root).body) == ["Amit", "Jack"]
+
+
+def test_sql_error_is_located(tmp_path: Path, table: str) -> None:
+    root = page(tmp_path, "\n-- integer n:\n$processor$: pr.sql\n\nSELECT nope FROM nowhere\n")
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert 'index.ftd:13: SQL error (PostgreSQL): relation "nowhere" does not exist' in str(
+        caught.value
+    )

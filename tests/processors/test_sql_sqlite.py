@@ -1,0 +1,364 @@
+"""`pr.sql` against real SQLite files: mapping by name, bound parameters, limits, read-only."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from processor_support import make_package, render, sqlite_db, texts
+
+from fastn.ftd.errors import FtdError
+from fastn.ftd.page import RequestInfo
+from fastn.processors.errors import ProcessorError
+
+SCHEMA = """
+CREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT, created_on TEXT, active INTEGER);
+INSERT INTO person (name, created_on, active) VALUES ('Amit', '2024-01-02', 1);
+INSERT INTO person (name, created_on, active) VALUES ('Jack', '2025-03-04', 0);
+CREATE TABLE secret (token TEXT);
+INSERT INTO secret VALUES ('the-secret-token');
+"""
+
+PERSON = """\
+-- import: fastn/processors as pr
+
+-- record person:
+boolean active:
+string created-on:
+string name:
+integer id:
+"""
+
+
+def site(tmp_path: Path, page: str, **files: str) -> Path:
+    root = make_package(tmp_path / "site", {"index.ftd": PERSON + page, **files})
+    sqlite_db(root / "db.sqlite", SCHEMA)
+    return root
+
+
+def test_rows_fill_records_by_column_name_not_position(tmp_path: Path) -> None:
+    """fastn#1898: the record's fields are in another order than the table's columns."""
+    root = site(
+        tmp_path,
+        """
+-- person list people:
+$processor$: pr.sql
+
+SELECT * FROM person ORDER BY id
+
+-- ftd.text: $p.name
+for: $p in $people
+
+-- ftd.text: $p.created-on
+for: $p in $people
+""",
+    )
+    assert texts(render(root).body) == ["Amit", "Jack", "2024-01-02", "2025-03-04"]
+
+
+def test_one_record_a_primitive_and_a_primitive_list(tmp_path: Path) -> None:
+    root = site(
+        tmp_path,
+        """
+-- person first:
+$processor$: pr.sql
+
+SELECT * FROM person WHERE id = 1
+
+-- integer count:
+$processor$: pr.sql
+
+SELECT count(*) FROM person
+
+-- string list names:
+$processor$: pr.sql
+
+SELECT name FROM person ORDER BY name DESC
+
+-- ftd.text: $first.name
+
+-- ftd.integer: $count
+
+-- ftd.text: $n
+for: $n in $names
+""",
+    )
+    assert texts(render(root).body) == ["Amit", "2", "Jack", "Amit"]
+
+
+def test_parameters_come_from_headers_request_data_and_document_variables(tmp_path: Path) -> None:
+    root = site(
+        tmp_path,
+        """
+-- integer wanted:
+$processor$: pr.request-data
+
+-- string prefix: J
+
+-- person by-request:
+$processor$: pr.sql
+id: $wanted
+
+SELECT * FROM person WHERE id = $id::INTEGER
+
+-- person by-literal:
+$processor$: pr.sql
+name: Amit
+
+SELECT * FROM person WHERE name = $name::TEXT
+
+-- person by-variable:
+$processor$: pr.sql
+
+SELECT * FROM person WHERE name LIKE $prefix::STRING || '%'
+
+-- ftd.text: $by-request.name
+
+-- ftd.text: $by-literal.created-on
+
+-- ftd.text: $by-variable.name
+""",
+    )
+    page = render(root, request=RequestInfo(query_string="wanted=2"))
+    assert texts(page.body) == ["Jack", "2024-01-02", "Jack"]
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "x' OR '1'='1",
+        "x'; DROP TABLE person; --",
+        "x' UNION SELECT token, token, token, 1 FROM secret --",
+        "$name::TEXT",
+    ],
+)
+def test_sql_injection_through_request_data_is_inert(tmp_path: Path, attack: str) -> None:
+    root = site(
+        tmp_path,
+        """
+-- string who:
+$processor$: pr.request-data
+
+-- person list found:
+$processor$: pr.sql
+name: $who
+
+SELECT * FROM person WHERE name = $name::TEXT
+
+-- ftd.text: $p.name
+for: $p in $found
+
+-- ftd.text: end
+""",
+    )
+    page = render(root, request=RequestInfo(body=_json({"who": attack}), headers=_JSON_HEADERS))
+    assert texts(page.body) == ["end"]  # nothing matched, nothing leaked
+    rows = sqlite3.connect(root / "db.sqlite").execute("SELECT count(*) FROM person").fetchone()
+    assert rows == (2,)
+
+
+def test_integer_parameter_refuses_a_non_number_with_400(tmp_path: Path) -> None:
+    root = site(
+        tmp_path,
+        """
+-- string wanted:
+$processor$: pr.request-data
+
+-- person list found:
+$processor$: pr.sql
+id: $wanted
+
+SELECT * FROM person WHERE id = $id::INTEGER
+""",
+    )
+    with pytest.raises(ProcessorError) as caught:
+        render(root, request=RequestInfo(query_string="wanted=1%20OR%201%3D1"))
+    assert caught.value.status == 400
+    assert "index.ftd:14:" in str(caught.value)  # the `id:` header line
+    assert "is not a valid INTEGER value" in str(caught.value)
+
+
+def test_a_slow_query_is_stopped_by_the_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FASTN_SQL_TIME_LIMIT_MS", "200")
+    root = site(
+        tmp_path,
+        """
+-- integer forever:
+$processor$: pr.sql
+
+WITH RECURSIVE counter(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM counter)
+SELECT count(*) FROM counter
+""",
+    )
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert "index.ftd:12: the query ran longer than 200 ms and was stopped" in str(caught.value)
+
+
+WRITE = """
+-- integer changed:
+$processor$: pr.sql
+
+UPDATE person SET name = 'Changed' WHERE id = 1
+
+-- ftd.integer: $changed
+"""
+
+
+def test_writes_are_refused_by_default(tmp_path: Path) -> None:
+    root = site(tmp_path, WRITE)
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert "read-only" in str(caught.value) and "FASTN_DB_WRITES=true" in str(caught.value)
+    name = sqlite3.connect(root / "db.sqlite").execute("SELECT name FROM person WHERE id = 1")
+    assert name.fetchone() == ("Amit",)
+
+
+def test_writes_when_the_package_opts_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTN_DB_WRITES", "true")
+    root = site(tmp_path, WRITE)
+    assert texts(render(root).body) == ["1"]  # rows changed
+    name = sqlite3.connect(root / "db.sqlite").execute("SELECT name FROM person WHERE id = 1")
+    assert name.fetchone() == ("Changed",)
+
+
+def test_row_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTN_SQL_MAX_ROWS", "3")
+    root = site(
+        tmp_path,
+        """
+-- integer list numbers:
+$processor$: pr.sql
+
+WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10) SELECT x FROM n
+
+-- ftd.integer: $n
+for: $n in $numbers
+""",
+    )
+    assert texts(render(root).body) == ["1", "2", "3"]
+
+
+def test_database_url_relative_to_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_package(
+        tmp_path / "site",
+        {
+            "index.ftd": "-- import: fastn/processors as pr\n\n-- string name:\n"
+            "$processor$: pr.sql\n\nSELECT name FROM t\n\n-- ftd.text: $name\n"
+        },
+    )
+    (root / "data").mkdir()
+    sqlite_db(root / "data" / "other.db", "CREATE TABLE t (name TEXT); INSERT INTO t VALUES ('x');")
+    monkeypatch.setenv("FASTN_DB_URL", "sqlite:///data/other.db")
+    assert texts(render(root).body) == ["x"]
+    monkeypatch.setenv("FASTN_DB_URL", f"sqlite:///{root / 'data' / 'other.db'}")  # absolute
+    assert texts(render(root).body) == ["x"]
+
+
+def test_no_database_is_a_located_error(tmp_path: Path) -> None:
+    root = make_package(
+        tmp_path / "site",
+        {"index.ftd": "-- import: fastn/processors as pr\n\n-- integer n:\n$processor$: pr.sql\n\n"
+         "SELECT 1\n"},
+    )  # fmt: skip
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert "index.ftd:3: no database: set FASTN_DB_URL" in str(caught.value)
+
+
+def test_package_query_names_its_sqlite_file(tmp_path: Path) -> None:
+    root = site(
+        tmp_path,
+        """
+-- person list people:
+$processor$: pr.package-query
+db: db.sqlite
+
+SELECT * FROM person WHERE active = $active::INTEGER
+
+-- integer active: 1
+
+-- ftd.text: $p.name
+for: $p in $people
+""",
+    )
+    assert texts(render(root).body) == ["Amit"]
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "message"),
+    [
+        ("SELECT id, name FROM person", "person list", "no value for field `active`"),
+        (
+            "SELECT *, 'x' AS nickname FROM person",
+            "person list",
+            "`nickname` is not a field of `person`",
+        ),
+        (
+            "SELECT id, 'abc' AS active, name, created_on FROM person",
+            "person list",
+            "true or false",
+        ),
+        ("SELECT * FROM person", "person", "returned 2 rows"),
+        ("SELECT id, name FROM person", "integer list", "needs one column"),
+        ("SELECT p.id, q.id FROM person p, person q", "object list", "`id` appears twice"),
+    ],
+)
+def test_result_that_does_not_fit_is_a_located_error(
+    tmp_path: Path, query: str, kind: str, message: str
+) -> None:
+    root = site(tmp_path, f"\n-- {kind} result:\n$processor$: pr.sql\n\n{query}\n")
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert "index.ftd:9:" in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_no_row_for_one_record_is_404_and_null_when_optional(tmp_path: Path) -> None:
+    query = "SELECT * FROM person WHERE id = 99"
+    root = site(tmp_path, f"\n-- person nobody:\n$processor$: pr.sql\n\n{query}\n")
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert caught.value.status == 404
+    root = site(
+        tmp_path / "2",
+        f"\n-- optional person nobody:\n$processor$: pr.sql\n\n{query}\n\n"
+        "-- ftd.text: nobody\nif: { nobody == NULL }\n",
+    )
+    assert texts(render(root).body) == ["nobody"]
+
+
+def test_sql_errors_point_at_the_query(tmp_path: Path) -> None:
+    root = site(tmp_path, "\n-- person list p:\n$processor$: pr.sql\n\nSELECT * FROM nowhere\n")
+    with pytest.raises(FtdError) as caught:
+        render(root)
+    assert "index.ftd:12: SQL error (db.sqlite): no such table: nowhere" in str(caught.value)
+
+
+def test_unknown_processor_and_missing_parameter(tmp_path: Path) -> None:
+    root = site(tmp_path, "\n-- person list p:\n$processor$: pr.nosql\n\nSELECT 1\n")
+    with pytest.raises(FtdError) as caught:
+        render(root)
+    assert "index.ftd:9: unknown processor `pr.nosql`" in str(caught.value)
+    root = site(
+        tmp_path / "2", "\n-- integer p:\n$processor$: pr.sql\n\nSELECT $nothing::INTEGER\n"
+    )
+    with pytest.raises(FtdError) as caught:
+        render(root)
+    assert "index.ftd:12: `$nothing`: give it a value with a header `nothing: …`" in str(
+        caught.value
+    )
+
+
+_JSON_HEADERS = [("content-type", "application/json")]
+
+
+def _json(value: object) -> bytes:
+    import json
+
+    return json.dumps(value).encode()
