@@ -1,0 +1,266 @@
+"""The document model as JSON for the browser runtime, and the few tags a page embeds.
+
+Value expressions become arrays tagged by their first item (the runtime's ``evaluate``
+switches on it)::
+
+    ["L", value]                         Lit
+    ["R", scope, name, [path], clone]    Ref
+    ["RE", type, {field: expr}]          RecordExpr
+    ["LE", [expr, …]]                    ListExpr
+    ["OE", type, variant, expr]          OrExpr
+    ["C", function, {param: expr}]       Call
+    ["X", tree, {identifier: expr}]      ExprValue (tree: :func:`fastn.ftd.expr.to_json`)
+    ["IF", [[X, expr], …], expr|null]    Cond
+    ["UI", node]                         UI
+
+Values: JSON scalars and arrays as themselves, a record ``{"$r": type, "f": {…}}``, an
+or-type value ``{"$o": type, "v": variant, "p": value}``, a non-finite number
+``{"$num": "NaN"}``. A node is ``{"c": component, "p": props, "e": [[event, call]], "if": X,
+"for": [alias, index, items], "ui": expr}`` (empty parts left out).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Any
+
+from fastn.ftd.errors import FtdError
+from fastn.ftd.kinds import Kind
+from fastn.ftd.model import (
+    UI,
+    Call,
+    Cond,
+    Document,
+    ExprValue,
+    Field,
+    ListExpr,
+    Lit,
+    Node,
+    OrExpr,
+    RecordExpr,
+    Ref,
+)
+from fastn.ftd.values import OrValue, RecordValue
+
+DEFAULT_BREAKPOINT = 768
+
+
+class NotSerializable(ValueError):
+    """A value the browser cannot receive as data (an ``ftd.ui`` value): send its expression."""
+
+
+def encode_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$num": str(value).replace("inf", "Infinity")}
+    if isinstance(value, list):
+        return [encode_value(item) for item in value]
+    if isinstance(value, RecordValue):
+        return {"$r": value.type_name, "f": {k: encode_value(v) for k, v in value.items()}}
+    if isinstance(value, OrValue):
+        return {"$o": value.type_name, "v": value.variant, "p": encode_value(value.value)}
+    if isinstance(value, dict):
+        return {"$r": "", "f": {k: encode_value(v) for k, v in value.items()}}
+    raise NotSerializable(type(value).__name__)
+
+
+def encode_expr(value: Any) -> Any:
+    kind = type(value)
+    if kind is Lit:
+        return ["L", encode_value(value.value)]
+    if kind is Ref:
+        return ["R", value.scope, value.name, list(value.path), 1 if value.clone else 0]
+    if kind is RecordExpr:
+        return ["RE", value.type_name, {k: encode_expr(v) for k, v in value.fields.items()}]
+    if kind is ListExpr:
+        return ["LE", [encode_expr(item) for item in value.items]]
+    if kind is OrExpr:
+        return ["OE", value.type_name, value.variant, encode_expr(value.payload)]
+    if kind is Call:
+        return ["C", value.function, {k: encode_expr(v) for k, v in value.args.items()}]
+    if kind is ExprValue:
+        names = {k: encode_expr(v) for k, v in value.names.items()}
+        return ["X", value.tree.to_json(), names]
+    if kind is Cond:
+        branches = [[encode_expr(c), encode_expr(v)] for c, v in value.branches]
+        default = None if value.default is None else encode_expr(value.default)
+        return ["IF", branches, default]
+    if kind is UI:
+        return ["UI", encode_node(value.node)]
+    raise TypeError(f"not a value expression: {value!r}")
+
+
+def encode_node(node: Node) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if node.component is not None:
+        out["c"] = node.component
+    if node.props:
+        out["p"] = {k: encode_expr(v) for k, v in node.props.items()}
+    if node.events:
+        out["e"] = [[event.name, encode_expr(event.action)] for event in node.events]
+    if node.condition is not None:
+        out["if"] = encode_expr(node.condition)
+    if node.loop is not None:
+        out["for"] = [node.loop.alias, node.loop.index, encode_expr(node.loop.items)]
+    if node.ui is not None:
+        out["ui"] = encode_expr(node.ui)
+    return out
+
+
+def _kind(kind: Kind) -> list[Any]:
+    return [kind.name, kind.is_list]
+
+
+def _fields(fields: list[Field]) -> list[list[Any]]:
+    return [
+        [f.name, _kind(f.kind), f.mutable, None if f.default is None else encode_expr(f.default)]
+        for f in fields
+    ]
+
+
+def _globals(doc: Document, state: Any) -> dict[str, Any]:
+    """Every variable the document uses: its value now, or how to compute it in the browser."""
+    out: dict[str, Any] = {}
+    for name, var in doc.variables.items():
+        entry: dict[str, Any] = {}
+        target = var.value
+        if var.mutable:
+            entry["m"] = 1
+            entry["k"] = _kind(var.kind)
+            if (
+                type(target) is Ref
+                and target.scope == "global"
+                and not target.path
+                and not target.clone
+                and not var.processor
+                and getattr(doc.variables.get(target.name), "mutable", False)
+            ):
+                entry["a"] = target.name  # `-- x $alias: $other`: the same state
+                out[name] = entry
+                continue
+        elif name in state.live and not var.processor:
+            entry["x"] = encode_expr(target)  # computed from mutable state: a formula
+            out[name] = entry
+            continue
+        try:
+            entry["v"] = encode_value(state.get(name))
+        except NotSerializable:
+            entry["x"] = encode_expr(target)
+        except FtdError:  # not shown on this page, and it cannot be computed: unknown here
+            entry["v"] = None
+        out[name] = entry
+    return out
+
+
+def _records(doc: Document, kinds: list[Kind]) -> dict[str, list[list[Any]]]:
+    """Record definitions reachable from these kinds (to read JSON answers into records)."""
+    out: dict[str, list[list[Any]]] = {}
+    pending = [k.name for k in kinds]
+    while pending:
+        name = pending.pop()
+        record = doc.records.get(name)
+        if record is None or name in out:
+            continue
+        out[name] = [[f.name, _kind(f.kind)] for f in record.fields]
+        pending.extend(f.kind.name for f in record.fields)
+    return out
+
+
+def page_model(renderer: Any) -> dict[str, Any]:
+    """What the runtime needs for one rendered page (:class:`fastn.ftd.render.html.Renderer`)."""
+    doc: Document = renderer.doc
+    state = renderer.state
+    components: dict[str, Any] = {}
+    for name, comp in doc.components.items():
+        if comp.web_js is not None:
+            components[name] = {"web": 1}
+        elif comp.body is not None:
+            components[name] = {"args": _fields(comp.args), "body": encode_node(comp.body)}
+    functions = {
+        name: {
+            "params": _fields(fn.params),
+            "body": None if fn.body is None else fn.body.to_json(),
+            "src": fn.source if fn.body is None else None,
+            "js": 1 if fn.js else 0,
+        }
+        for name, fn in doc.functions.items()
+    }
+    mutable_kinds = [var.kind for var in doc.variables.values() if var.mutable]
+    named = renderer.styles.named
+    return {
+        "doc": doc.doc_id,
+        "package": doc.doc_id.split("/", 1)[0],
+        "tree": [encode_node(node) for node in doc.tree],
+        "components": components,
+        "functions": functions,
+        "globals": _globals(doc, state),
+        "records": _records(doc, mutable_kinds),
+        "classes": {key: name for name, key in named.items()},
+        "nextClass": len(named) + 1,
+        "markdown": renderer.markdown,
+        "code": renderer.code,
+    }
+
+
+# ---------------------------------------------------------------- keys shared with the runtime
+
+
+def css_key(declarations: dict[str, dict[str, str]]) -> str:
+    """Declarations as one string, built the same way by the runtime's stylesheet."""
+    return "\x1e".join(
+        context + "\x1d" + "\x1f".join(f"{prop}:{value}" for prop, value in sorted(decls.items()))
+        for context, decls in sorted(declarations.items())
+    )
+
+
+def code_key(text: Any, lang: Any, theme: str, line_numbers: Any) -> str:
+    """Identifies one highlighted ``ftd.code`` block (the runtime builds the same JSON)."""
+    return json.dumps(
+        [None if text is None else str(text), lang, theme, bool(line_numbers)],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def plain_text_html(text: str) -> str:
+    """What ``ftd.text`` shows for text without markdown; the runtime does the same."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+# ---------------------------------------------------------------- tags in the page
+
+
+def model_script(model: dict[str, Any]) -> str:
+    """The model as a JSON data block (``<`` escaped, so no text can close the tag)."""
+    data = json.dumps(model, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    return f'<script type="application/json" id="fastn-model">{data}</script>'
+
+
+def boot_script(breakpoint: Any, interactive: bool) -> str:
+    """Sets ``body.dark`` / ``body.mobile`` before the first paint, without the runtime.
+
+    The colour scheme is the user's choice (cookie ``fastn-dark-mode``: ``dark``/``light``),
+    else the system's; mobile means at most the breakpoint's width. Once the runtime is
+    there (``window.fastn``) it owns both. On an interactive page it also keeps the clicks
+    and typing that come before the runtime, which replays them.
+    """
+    width = DEFAULT_BREAKPOINT
+    if isinstance(breakpoint, dict) and isinstance(breakpoint.get("mobile"), int | float):
+        width = breakpoint["mobile"]
+    early = (
+        'var e=window.fastnEarlyEvents=[];["click","input","change"].forEach(function(t){'
+        "document.addEventListener(t,function(v){if(!window.fastn)e.push(v)},true)});"
+        if interactive
+        else ""
+    )
+    return (
+        "<script>(function(){var b=document.body,"
+        'q=matchMedia("(prefers-color-scheme: dark)");function a(){if(window.fastn)return;'
+        "var m=(document.cookie.match(/(?:^|; )fastn-dark-mode=([^;]*)/)||[])[1];"
+        'b.classList.toggle("dark",m=="dark"||m!="light"&&q.matches);'
+        f'b.classList.toggle("mobile",innerWidth<={width})}}'
+        f'a();q.addEventListener("change",a);addEventListener("resize",a);{early}}})()</script>'
+    )
