@@ -16,9 +16,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -28,6 +30,7 @@ from yarl import URL
 
 LOOPBACK = "127.0.0.1"
 STARTUP_SECONDS = 20
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -335,13 +338,23 @@ async def fetch_async(
         return Reply(response.status, response.headers, body, list(response.raw_headers))
 
 
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own.
+
+    Playwright's sync API (the browser tests) keeps an event loop running in the main thread
+    once a browser was started, and `asyncio.run` refuses to start there.
+    """
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
+
+
 def _fetch(
     url: str,
     method: str = "GET",
     headers: list[tuple[str, str]] | None = None,
     data: bytes | None = None,
 ) -> Reply:
-    return asyncio.run(fetch_async(url, method, headers, data))
+    return run_async(fetch_async(url, method, headers, data))
 
 
 @pytest.fixture

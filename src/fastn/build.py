@@ -3,13 +3,18 @@
 Each document becomes `ROUTE/index.html` (`/about/` → `.build/about/index.html`), static files
 are copied, `404.ftd` also becomes `404.html`, and every redirect gets a small page that
 forwards the browser (keeping its query string and hash, fastn#886). Processors run once, with
-an empty request. What only a server can do (proxying, dynamic URLs) is listed, not built.
+an empty request. What only a server can do (proxying, dynamic URLs) is listed, not built;
+`--nginx-conf` writes an nginx configuration that does it.
+
+With `--base-url /prefix/` the site's own root-relative URLs in the pages (links, scripts,
+stylesheets, images, CSS `url()`) start with the prefix, so the site works served there.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -18,9 +23,12 @@ from typing import TextIO
 
 from fastn.ftd.errors import FtdError
 from fastn.ftd.page import RequestInfo
+from fastn.nginx import nginx_config
 from fastn.package.config import Package, load_package
 from fastn.package.documents import environment_for
 from fastn.package.routes import Router
+from fastn.progress import NORMAL, Progress
+from fastn.runtime import write_runtime
 
 BUILD_FOLDER = ".build"
 NOT_FOUND_DOCUMENT = "404"
@@ -32,15 +40,23 @@ def build(
     ignore_failed: bool = False,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    *,
+    verbosity: int = NORMAL,
+    nginx_conf: Path | None = None,
+    nginx_listen: str = "80",
 ) -> int:
-    """Build the package at `root`; the exit status: 1 if a document failed (unless ignored)."""
+    """Build the package at `root`; the exit status: 1 if a document failed (unless ignored).
+
+    `nginx_conf`: also write an nginx configuration serving the build (on `nginx_listen`).
+    """
+    progress = Progress(out, err, verbosity)
     try:
         package = load_package(root)
     except FtdError as error:
-        print(error, file=err)
+        progress.error(str(error))
         return 1
     for dependency in package.missing_dependencies():
-        print(f"warning: dependency {dependency.name} not found in {dependency.folder}", file=err)
+        progress.error(f"warning: dependency {dependency.name} not found in {dependency.folder}")
     base = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
     target = package.root / BUILD_FOLDER
     if target.is_dir():
@@ -48,52 +64,77 @@ def build(
     target.mkdir()
     router = Router(package)
 
-    failures = _build_documents(package, router, target, out, err)
-    _copy_static_files(router, target, out)
-    _write_redirect_pages(package, target, base, out)
-    _list_server_only(package, router, out)
-    print(f"Built {package.name} into {target} ({failures} failed)", file=out)
+    failures = _build_documents(package, router, target, base, progress)
+    _copy_static_files(router, target, progress)
+    write_runtime(target)
+    _write_redirect_pages(package, target, base, progress)
+    _list_server_only(package, router, progress)
+    if nginx_conf is not None:
+        nginx_conf.write_text(nginx_config(package, target, base, nginx_listen), encoding="utf-8")
+        progress.note(f"Wrote the nginx configuration {nginx_conf}")
+    progress.note(f"Built {package.name} into {target} ({failures} failed)")
     return 1 if failures and not ignore_failed else 0
 
 
 def _build_documents(
-    package: Package, router: Router, target: Path, out: TextIO, err: TextIO
+    package: Package, router: Router, target: Path, base: str, progress: Progress
 ) -> int:
     environment = environment_for(package)
     documents = list(router.documents())
-    print(f"Building {len(documents)} documents of {package.name}", file=out)
+    progress.note(f"Building {len(documents)} documents of {package.name}")
     failures = 0
-    for doc_id, url in documents:
+    for done, (doc_id, url) in enumerate(documents, start=1):
         started = perf_counter()
         try:
             page = environment.render_sync(doc_id, RequestInfo(path=url))
         except FtdError as error:
-            print(error, file=err)
+            progress.error(str(error))
             failures += 1
             continue
         except Exception as error:  # a bug, but the other pages can still be built
-            print(f"{doc_id}.ftd: internal error: {error!r}", file=err)
+            progress.error(f"{doc_id}.ftd: internal error: {error!r}")
             failures += 1
             continue
-        written = [_write(target / url.strip("/") / "index.html", page.body)]
+        body = (
+            with_base(page.body, base) if page.content_type.startswith("text/html") else page.body
+        )
+        written = [_write(target / url.strip("/") / "index.html", body)]
         if doc_id == NOT_FOUND_DOCUMENT:
-            written.append(_write(target / "404.html", page.body))
+            written.append(_write(target / "404.html", body))
         elapsed = (perf_counter() - started) * 1000
         for file in written:
-            print(f"  {url} -> {file.relative_to(target)} ({elapsed:.0f} ms)", file=out)
+            progress.step(
+                done, len(documents), f"  {url} -> {file.relative_to(target)} ({elapsed:.0f} ms)"
+            )
+    progress.done()
     return failures
 
 
-def _copy_static_files(router: Router, target: Path, out: TextIO) -> None:
+# A root-relative URL (`/…` but not `//host…`) in a URL attribute or a CSS url().
+_URL_ATTRIBUTE = re.compile(
+    r"""(\s(?:href|src|action|formaction|poster)\s*=\s*["']?)/(?![/\\])""", re.IGNORECASE
+)
+_CSS_URL = re.compile(r"""(url\(\s*["']?)/(?![/\\])""")
+
+
+def with_base(page: str, base: str) -> str:
+    """The page with its root-relative URLs moved under `base` (`/about/` → `/prefix/about/`)."""
+    if base == "/":
+        return page
+    page = _URL_ATTRIBUTE.sub(lambda match: match.group(1) + base, page)
+    return _CSS_URL.sub(lambda match: match.group(1) + base, page)
+
+
+def _copy_static_files(router: Router, target: Path, progress: Progress) -> None:
     files = list(router.static_files())
     for relative in files:
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(router.root / relative, destination)
-    print(f"Copied {len(files)} static files", file=out)
+    progress.note(f"Copied {len(files)} static files")
 
 
-def _write_redirect_pages(package: Package, target: Path, base: str, out: TextIO) -> None:
+def _write_redirect_pages(package: Package, target: Path, base: str, progress: Progress) -> None:
     """A page per redirect source: a static host cannot answer 308, but a browser follows these."""
     for redirect in package.redirects:
         destination = redirect.target
@@ -102,7 +143,7 @@ def _write_redirect_pages(package: Package, target: Path, base: str, out: TextIO
         file = _write(
             target / redirect.source.strip("/") / "index.html", redirect_page(destination)
         )
-        print(f"  {redirect.source} -> {redirect.target} ({file.relative_to(target)})", file=out)
+        progress.note(f"  {redirect.source} -> {redirect.target} ({file.relative_to(target)})")
 
 
 def redirect_page(destination: str) -> str:
@@ -120,14 +161,14 @@ def redirect_page(destination: str) -> str:
     )
 
 
-def _list_server_only(package: Package, router: Router, out: TextIO) -> None:
+def _list_server_only(package: Package, router: Router, progress: Progress) -> None:
     """Say what a static host will not do, so nobody is surprised after deploying."""
     for mapping in package.proxy_mappings:
-        print(f"  not built: {mapping.prefix}* is proxied to {mapping.upstream}*", file=out)
+        progress.note(f"  not built: {mapping.prefix}* is proxied to {mapping.upstream}*")
     if package.endpoint:
-        print(f"  not built: other URLs are proxied to {package.endpoint}", file=out)
+        progress.note(f"  not built: other URLs are proxied to {package.endpoint}")
     for entry in package.dynamic_urls:
-        print(f"  not built: dynamic URL {entry.pattern} ({entry.document})", file=out)
+        progress.note(f"  not built: dynamic URL {entry.pattern} ({entry.document})")
 
 
 def _write(file: Path, text: str) -> Path:

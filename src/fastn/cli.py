@@ -1,4 +1,5 @@
-"""The `fastn` command: `serve`, `build`, `render`. Each handler only delegates."""
+"""The `fastn` command: `serve`, `build`, `check`, `create-package`, `render`. Each handler
+only delegates."""
 
 from __future__ import annotations
 
@@ -15,10 +16,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fastn", description="ftd pages in front of any backend")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from fastn import __version__
 
-    serve = commands.add_parser("serve", help="serve the package in the current folder")
+    parser = argparse.ArgumentParser(prog="fastn", description="ftd pages in front of any backend")
+    parser.add_argument("--version", action="version", version=f"fastn-py {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    verbosity = argparse.ArgumentParser(add_help=False)
+    chatter = verbosity.add_mutually_exclusive_group()
+    chatter.add_argument("-q", "--quiet", action="store_true", help="say only what went wrong")
+    chatter.add_argument("-v", "--verbose", action="store_true", help="say more as it goes")
+
+    serve = commands.add_parser(
+        "serve", parents=[verbosity], help="serve the package in the current folder"
+    )
     serve.add_argument("--port", type=int, default=8000, help="first port to try (default 8000)")
     serve.add_argument("--bind", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -30,14 +40,38 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--trusted-proxies", help="comma-separated proxies whose X-Forwarded-* headers are kept"
     )
+    serve.add_argument(
+        "--production",
+        action="store_true",
+        help="no live reload, plain error pages (also FASTN_ENV=production)",
+    )
+    serve.add_argument(
+        "--ops", action="store_true", help="serve /-/health and Prometheus metrics at /-/metrics"
+    )
     serve.set_defaults(handler=_serve)
 
-    build = commands.add_parser("build", help="write the package as a static site to .build/")
+    build = commands.add_parser(
+        "build", parents=[verbosity], help="write the package as a static site to .build/"
+    )
     build.add_argument("--base-url", default="/", help="URL prefix the site is served under")
     build.add_argument(
         "--ignore-failed", action="store_true", help="exit 0 even if some documents failed"
     )
+    build.add_argument(
+        "--nginx-conf", type=Path, metavar="FILE", help="also write an nginx config serving it"
+    )
+    build.add_argument(
+        "--nginx-listen", default="80", metavar="ADDRESS", help="its listen address (default 80)"
+    )
     build.set_defaults(handler=_build)
+
+    check = commands.add_parser("check", help="report every error in the package's documents")
+    check.set_defaults(handler=_check)
+
+    create = commands.add_parser("create-package", help="start a new package")
+    create.add_argument("name", help="the package name, e.g. hello or example.com")
+    create.add_argument("--path", type=Path, help="folder to create (default: NAME)")
+    create.set_defaults(handler=_create_package)
 
     render = commands.add_parser("render", help="render one .ftd file to HTML")
     render.add_argument("file", type=Path)
@@ -48,14 +82,26 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(arguments: argparse.Namespace) -> int:
     from fastn.ftd.errors import FtdError
+    from fastn.server.app import MODE_VARIABLE, OPS_VARIABLE
+    from fastn.server.log import LOG_LEVEL_VARIABLE
     from fastn.server.serve import serve
 
-    # Proxy settings travel in the environment so every worker process reads the same.
+    production = arguments.production or os.environ.get(MODE_VARIABLE) == "production"
+    if arguments.workers > 1 and not production:
+        print(
+            "fastn: --workers needs --production (development mode reloads from one process)",
+            file=sys.stderr,
+        )
+        return 2
+    # Settings travel in the environment so every worker process reads the same.
     settings = {
         "FASTN_PROXY_CONNECT_TIMEOUT": arguments.connect_timeout,
         "FASTN_PROXY_READ_TIMEOUT": arguments.read_timeout,
         "FASTN_PROXY_PRESERVE_HOST": "1" if arguments.preserve_host else None,
         "FASTN_TRUSTED_PROXIES": arguments.trusted_proxies,
+        MODE_VARIABLE: "production" if production else "development",
+        OPS_VARIABLE: "1" if arguments.ops else None,
+        LOG_LEVEL_VARIABLE: _verbosity_name(arguments),
     }
     os.environ.update({name: str(value) for name, value in settings.items() if value is not None})
     try:
@@ -63,13 +109,53 @@ def _serve(arguments: argparse.Namespace) -> int:
     except FtdError as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn shut down gracefully, then raised it again
+        return 130
     return 0
 
 
 def _build(arguments: argparse.Namespace) -> int:
     from fastn.build import build
+    from fastn.progress import NORMAL, QUIET, VERBOSE
 
-    return build(Path.cwd(), arguments.base_url, arguments.ignore_failed)
+    return build(
+        Path.cwd(),
+        arguments.base_url,
+        arguments.ignore_failed,
+        verbosity=QUIET if arguments.quiet else VERBOSE if arguments.verbose else NORMAL,
+        nginx_conf=arguments.nginx_conf.resolve() if arguments.nginx_conf else None,
+        nginx_listen=arguments.nginx_listen,
+    )
+
+
+def _verbosity_name(arguments: argparse.Namespace) -> str:
+    return "quiet" if arguments.quiet else "verbose" if arguments.verbose else "normal"
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    from fastn.check import check_package
+
+    checked, errors = check_package(Path.cwd())
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        print(f"fastn check: {len(errors)} errors ({checked} documents)", file=sys.stderr)
+        return 1
+    print(f"fastn check: {checked} documents, no errors")
+    return 0
+
+
+def _create_package(arguments: argparse.Namespace) -> int:
+    from fastn.scaffold import ScaffoldError, create_package
+
+    folder = arguments.path or Path(arguments.name.rsplit("/", 1)[-1])
+    try:
+        create_package(arguments.name, folder)
+    except ScaffoldError as error:
+        print(f"fastn: {error}", file=sys.stderr)
+        return 1
+    print(f"Created the package {arguments.name} in {folder}/: cd {folder} && fastn serve")
+    return 0
 
 
 def _render(arguments: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ import time
 import aiohttp
 import pytest
 
+from servers import run_async
+
 PACKAGE = """\
 -- import: fastn
 
@@ -79,4 +81,4 @@ def test_websocket_to_a_refused_upstream_is_refused(
             except aiohttp.WSServerHandshakeError as error:
                 return error.status
 
-    assert asyncio.run(asyncio.wait_for(connect(), 10)) == 502
+    assert run_async(asyncio.wait_for(connect(), 10)) == 502

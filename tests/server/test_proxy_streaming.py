@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import threading
 import time
@@ -10,6 +9,8 @@ from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
+
+from servers import run_async
 
 SIZE = 200 * 1024 * 1024
 MEMORY_LIMIT = 50 * 1024 * 1024
@@ -76,7 +77,7 @@ def test_a_200_mb_response_is_streamed(fastn, fetch) -> None:
         return received
 
     with PeakMemory(fastn.rss_bytes) as memory:
-        received = asyncio.run(download())
+        received = run_async(download())
     assert received == SIZE
     assert memory.growth < MEMORY_LIMIT, f"fastn grew by {memory.growth / 2**20:.1f} MB"
 
@@ -103,7 +104,7 @@ def test_a_200_mb_request_body_is_streamed(fastn, fetch) -> None:
             return await response.json()
 
     with PeakMemory(fastn.rss_bytes) as memory:
-        report = asyncio.run(upload())
+        report = run_async(upload())
     assert report["body_length"] == SIZE
     assert report["body_sha256"] == expected.hexdigest()
     assert memory.growth < MEMORY_LIMIT, f"fastn grew by {memory.growth / 2**20:.1f} MB"
@@ -122,7 +123,7 @@ def test_a_chunked_upload_without_length_is_streamed(fastn) -> None:
         ):
             return await response.json()
 
-    report = asyncio.run(upload())
+    report = run_async(upload())
     assert report["body_length"] == 40 * len(CHUNK)
     assert [value for name, value in report["headers"] if name.lower() == "transfer-encoding"] == [
         "chunked"
@@ -142,7 +143,7 @@ def test_leaving_mid_stream_stops_the_upstream_transfer(fastn, upstream, fetch) 
             await response.content.readexactly(1 << 20)
 
     already_ended = len(upstream.streams_ended)
-    asyncio.run(leave_early())
+    run_async(leave_early())
     deadline = time.monotonic() + 10
     while len(upstream.streams_ended) == already_ended and time.monotonic() < deadline:
         time.sleep(0.05)

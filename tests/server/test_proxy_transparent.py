@@ -7,6 +7,8 @@ import asyncio
 import aiohttp
 import pytest
 
+from servers import run_async
+
 ENDPOINT_PACKAGE = """\
 -- import: fastn
 
@@ -160,7 +162,7 @@ def test_no_client_headers_are_invented(fastn) -> None:
         writer.close()
         return __import__("json").loads(response.split(b"\r\n\r\n", 1)[1])["headers"]
 
-    names = {name.lower() for name, _ in asyncio.run(bare_request())}
+    names = {name.lower() for name, _ in run_async(bare_request())}
     assert not names & {"user-agent", "accept", "accept-encoding", "content-type"}
 
 
@@ -199,7 +201,7 @@ def test_websocket_upgrades_are_proxied(fastn) -> None:
             received.append((await socket.receive()).data)
             return received
 
-    protocol, greeting, text, binary = asyncio.run(asyncio.wait_for(talk(), 10))
+    protocol, greeting, text, binary = run_async(asyncio.wait_for(talk(), 10))
     assert protocol == "chat"
     assert greeting == "hello 127.0.0.1"  # the upstream saw X-Forwarded-For on the upgrade
     assert text == "echo:ping"

@@ -97,10 +97,10 @@ def test_never_served(router: Router, url: str) -> None:
 
 def test_dynamic_urls_capture_typed_segments(router: Router) -> None:
     assert router.resolve("/user/amitu/") == DocumentRoute(
-        "profile", {"username": "amitu", "flag": "false"}
+        "profile", {"username": "amitu"}, {"flag": "false"}
     )
     assert router.resolve("/user/amitu") == DocumentRoute(
-        "profile", {"username": "amitu", "flag": "false"}
+        "profile", {"username": "amitu"}, {"flag": "false"}
     )
     assert router.resolve("/post/42/2.5/") == DocumentRoute("profile", {"id": 42, "score": 2.5})
     assert router.resolve("/post/x/2.5/") is None

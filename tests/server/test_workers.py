@@ -9,6 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from servers import run_async
+
 PACKAGE = """\
 -- import: fastn
 
@@ -52,7 +54,7 @@ def test_two_uvicorn_workers_answer(upstream, package_folder, start_uvicorn) -> 
         if len(worker_pids(server.process.pid)) >= 2:
             break
         time.sleep(0.1)
-    replies = asyncio.run(asyncio.wait_for(load(), 60))
+    replies = run_async(asyncio.wait_for(load(), 60))
     assert all(status == 200 for status, _ in replies)
     assert all(b"Scaled page" in body for status, body in replies[0::2])
     assert all(b'"/api/echo?n=1"' in body for status, body in replies[1::2])

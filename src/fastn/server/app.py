@@ -9,26 +9,63 @@ package folder and the environment, so workers and machines share nothing but th
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from fastn.package.config import Package, load_package
 from fastn.package.routes import Router
+from fastn.server.devtools import LiveReload
 from fastn.server.errors import ErrorPages
 from fastn.server.log import AccessLog, setup_logging
+from fastn.server.metrics import OPS_ROUTES, Labelled, LabelledContent, RequestMetrics
 from fastn.server.pages import Pages
 from fastn.server.proxy import ProxySettings, ReverseProxy, UpstreamClient
+from fastn.server.reserved import ReservedPaths
 from fastn.server.responses import ASGIApp, Receive, Scope, Send
 from fastn.server.routing import NotFound, PackageContent, ProxyMappings, Redirects
+from fastn.server.runtime import runtime_routes
 
 PACKAGE_DIR_VARIABLE = "FASTN_PACKAGE_DIR"
+MODE_VARIABLE = "FASTN_ENV"
+OPS_VARIABLE = "FASTN_OPS"
+
+
+@dataclass(frozen=True, slots=True)
+class AppOptions:
+    """Development (live reload, detailed error pages) or production, and the ops endpoints.
+
+    Read from the environment so every worker agrees: `FASTN_ENV=development` (`fastn serve`
+    sets it unless `--production`) and `FASTN_OPS=1` (`--ops`). The factory's default is
+    production without ops endpoints.
+    """
+
+    development: bool = False
+    ops: bool = False
+
+    @classmethod
+    def from_env(cls) -> AppOptions:
+        return cls(
+            development=os.environ.get(MODE_VARIABLE, "").lower() == "development",
+            ops=os.environ.get(OPS_VARIABLE, "") not in ("", "0"),
+        )
+
+
+class Service(Protocol):
+    """Something that lives as long as the worker: the upstream pool, the file watcher."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class FastnApp:
-    """Handles the ASGI lifespan (the upstream client's pool) and passes requests down the chain."""
+    """Handles the ASGI lifespan (starts and stops the services) and passes requests down."""
 
-    def __init__(self, chain: ASGIApp, client: UpstreamClient) -> None:
+    def __init__(self, chain: ASGIApp, services: Sequence[Service]) -> None:
         self.chain = chain
-        self.client = client
+        self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -40,39 +77,81 @@ class FastnApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                await self.client.start()
+                for service in self.services:
+                    await service.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.client.close()
+                for service in reversed(self.services):
+                    await service.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
 
-def build_app(package: Package, settings: ProxySettings | None = None) -> FastnApp:
-    """Chain the pieces in fastn-server.md §2 order, innermost (the fallback) first."""
+def build_app(
+    package: Package, settings: ProxySettings | None = None, options: AppOptions | None = None
+) -> FastnApp:
+    """The app of one worker: the routing chain, with live reload and metrics as asked."""
+    options = options or AppOptions.from_env()
     client = UpstreamClient(settings or ProxySettings.from_env())
+    fastn_routes = {**runtime_routes(), **(OPS_ROUTES if options.ops else {})}
+
+    def chain_for(package: Package, routes: Mapping[str, ASGIApp]) -> ASGIApp:
+        return build_chain(package, client, {**fastn_routes, **routes}, options)
+
+    services: list[Service] = [client]
+    app: ASGIApp
+    if options.development:
+        app = live_reload = LiveReload(package, chain_for)
+        services.append(live_reload)
+    else:
+        app = chain_for(package, {})
+    if options.ops:
+        app = RequestMetrics(app)
+    return FastnApp(AccessLog(app), services)
+
+
+def build_chain(
+    package: Package,
+    client: UpstreamClient,
+    reserved: Mapping[str, ASGIApp],
+    options: AppOptions,
+) -> ASGIApp:
+    """Chain the pieces in fastn-server.md §2 order, innermost (the fallback) first; with ops
+    endpoints on, each piece labels the requests it answers for the metrics."""
+    label = Labelled if options.ops else _unlabelled
     router = Router(package)
     pages = Pages(package)
-    errors = ErrorPages(pages)
+    errors = ErrorPages(pages, options.development)
 
     fallback: ASGIApp
     if package.endpoint:
-        fallback = ReverseProxy(package.endpoint, client, errors.send)
+        upstream_failed = errors.for_upstream(package.endpoint)
+        fallback = label("proxy", ReverseProxy(package.endpoint, client, upstream_failed))
     else:
-        fallback = NotFound(errors)
+        fallback = label("not-found", NotFound(errors))
     chain: ASGIApp = PackageContent(router, pages, errors, fallback, bool(package.endpoint))
+    if options.ops:
+        chain = LabelledContent(router, chain)
     if package.proxy_mappings:
         proxies = [
             (
                 mapping.prefix.encode(),
-                ReverseProxy(mapping.upstream, client, errors.send, mapping.prefix),
+                ReverseProxy(
+                    mapping.upstream, client, errors.for_upstream(mapping.upstream), mapping.prefix
+                ),
             )
             for mapping in package.proxy_mappings
         ]
-        chain = ProxyMappings(proxies, chain)
+        chain = label("proxy", ProxyMappings(proxies, chain))
+    if reserved:
+        chain = label("fastn", ReservedPaths(reserved, chain))
     if package.redirects:
-        chain = Redirects(router, chain)
-    return FastnApp(AccessLog(chain), client)
+        chain = label("redirect", Redirects(router, chain))
+    return chain
+
+
+def _unlabelled(kind: str, app: ASGIApp) -> ASGIApp:
+    return app
 
 
 def create_app(package_dir: Path | None = None) -> FastnApp:

@@ -1,14 +1,24 @@
-"""The access log: one line per request (method, path, status, bytes sent, milliseconds)."""
+"""fastn's log: one access-log line per request (method, path, status, bytes sent,
+milliseconds), coloured by status on a terminal; `FASTN_LOG_LEVEL` (`quiet`, `verbose`) sets
+how much is said (`fastn serve --quiet/--verbose`)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from time import perf_counter
 
 from fastn.server.responses import ASGIApp, Message, Receive, Scope, Send
 
 access_logger = logging.getLogger("fastn.access")
+
+LOG_LEVEL_VARIABLE = "FASTN_LOG_LEVEL"
+LEVELS = {"quiet": logging.WARNING, "normal": logging.INFO, "verbose": logging.DEBUG}
+
+_RESET = "\033[0m"
+_STATUS_COLOURS = {2: "\033[32m", 3: "\033[36m", 4: "\033[33m", 5: "\033[31m"}
+_LEVEL_COLOURS = {logging.WARNING: "\033[33m", logging.ERROR: "\033[31m"}
 
 
 def setup_logging() -> None:
@@ -17,10 +27,29 @@ def setup_logging() -> None:
     if root.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(ColourFormatter() if use_colour(sys.stderr) else logging.Formatter())
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    root.setLevel(LEVELS.get(os.environ.get(LOG_LEVEL_VARIABLE, ""), logging.INFO))
     root.propagate = False
+
+
+def use_colour(stream: object) -> bool:
+    """Colours on a terminal, unless `NO_COLOR` is set (https://no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+class ColourFormatter(logging.Formatter):
+    """Access-log lines in the colour of their status class; warnings and errors too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        status = getattr(record, "status", None)
+        if isinstance(status, int):
+            colour = _STATUS_COLOURS.get(status // 100)
+        else:
+            colour = _LEVEL_COLOURS.get(record.levelno)
+        return f"{colour}{text}{_RESET}" if colour else text
 
 
 class AccessLog:
@@ -57,4 +86,6 @@ class AccessLog:
             elapsed = (perf_counter() - started) * 1000
             if not status:  # no response was started: the server answers 500 (HTTP) or 403 (WS)
                 status = 500 if scope["type"] == "http" else 403
-            access_logger.info("%s %s %d %dB %.2fms", method, path, status, sent, elapsed)
+            access_logger.info(
+                "%s %s %d %dB %.2fms", method, path, status, sent, elapsed, extra={"status": status}
+            )

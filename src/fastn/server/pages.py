@@ -30,7 +30,10 @@ class Pages:
 
 
 async def request_info(
-    scope: Scope, receive: Receive | None = None, path_params: dict[str, object] | None = None
+    scope: Scope,
+    receive: Receive | None = None,
+    path_params: dict[str, object] | None = None,
+    data: dict[str, str] | None = None,
 ) -> RequestInfo:
     """What a document may read of the request; the body is read only when `receive` is given."""
     body = b""
@@ -53,4 +56,5 @@ async def request_info(
         ],
         body=body,
         path_params=dict(path_params or {}),
+        data=dict(data or {}),
     )

@@ -10,10 +10,11 @@ import logging
 
 from fastn.ftd.errors import FtdError
 from fastn.package.routes import FileRoute, Router
-from fastn.server.errors import ErrorPages
+from fastn.processors.errors import ProcessorError, UpstreamAnswer
+from fastn.server.errors import ErrorPages, error_documents
 from fastn.server.pages import Pages, request_info
 from fastn.server.proxy import ReverseProxy
-from fastn.server.responses import ASGIApp, Receive, Scope, Send, send_response
+from fastn.server.responses import ASGIApp, Message, Receive, Scope, Send, send_response
 from fastn.server.static import send_file
 
 logger = logging.getLogger("fastn.server")
@@ -88,12 +89,19 @@ class PackageContent:
         if isinstance(route, FileRoute):
             await send_file(scope, send, route.path)
             return
-        request = await request_info(scope, receive, route.path_params)
+        request = await request_info(scope, receive, route.path_params, route.data)
         try:
             page = await self.pages.render(route.doc_id, request)
+        except UpstreamAnswer as answer:
+            logger.warning("%s", answer)
+            await self.upstream_answer(scope, send, answer)
+            return
         except FtdError as error:
+            # a processor's failure has its own status (404 missing request data, 502 backend…)
+            status = error.status if isinstance(error, ProcessorError) else 500
             logger.error("%s", error)
-            await self.errors.send(scope, send, 500, str(error))
+            detail = str(error) if status < 500 or self.errors.development else ""
+            await self.errors.send(scope, send, status, detail)
             return
         except Exception:
             logger.exception("rendering %s failed", route.doc_id)
@@ -104,6 +112,24 @@ class PackageContent:
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in page.headers
         ]
         await send_response(scope, send, page.status, headers, page.body.encode())
+
+    async def upstream_answer(self, scope: Scope, send: Send, answer: UpstreamAnswer) -> None:
+        """A backend call of the page answered non-2xx (fastn#1903): the package's own page for
+        that status if it has one, else the backend's answer itself. Its cookies go along."""
+        headers = [
+            (name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
+        ]
+        if not any(self.pages.exists(doc_id) for doc_id in error_documents(answer.status)):
+            await send_response(scope, send, answer.status, headers, answer.body)
+            return
+        cookies = [header for header in headers if header[0].lower() == b"set-cookie"]
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], *cookies]
+            await send(message)
+
+        await self.errors.send(scope, send_with_cookies, answer.status)
 
 
 class NotFound:

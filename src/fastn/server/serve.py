@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import socket
 import sys
+import tempfile
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from fastn.package.config import load_package
-from fastn.server.app import PACKAGE_DIR_VARIABLE
+from fastn.server.app import PACKAGE_DIR_VARIABLE, AppOptions
+from fastn.server.devtools import end_event_streams
+from fastn.server.metrics import MULTIPROCESS_VARIABLE
+from fastn.server.protocol import GuardedHttpToolsProtocol
 
 PORT_SEARCH_SPAN = 1000  # fastn looks from 8000 up to 9000
 
@@ -40,7 +46,8 @@ def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers:
     """Check the package, bind, print the URL, then serve until interrupted.
 
     Workers find the package through `FASTN_PACKAGE_DIR` and build their own app with the
-    factory, exactly as under a user's own `uvicorn --factory` or gunicorn.
+    factory, exactly as under a user's own `uvicorn --factory` or gunicorn; the mode and the
+    ops endpoints come from the environment too (`AppOptions`).
     """
     package = load_package(package_dir)  # report FASTN.ftd/.env problems before binding
     for dependency in package.missing_dependencies():
@@ -53,6 +60,13 @@ def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers:
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     print(f"fastn: serving {package.name} on http://{shown_host}:{bound_port}/", flush=True)
+    options = AppOptions.from_env()
+    if options.development:
+        print("fastn: development mode: pages reload when the package changes", flush=True)
+    metrics_folder = None
+    if options.ops and workers > 1 and not os.environ.get(MULTIPROCESS_VARIABLE):
+        metrics_folder = tempfile.mkdtemp(prefix="fastn-metrics-")  # summed over the workers
+        os.environ[MULTIPROCESS_VARIABLE] = metrics_folder
     config = uvicorn.Config(
         "fastn.server.app:create_app",
         factory=True,
@@ -60,15 +74,28 @@ def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers:
         port=bound_port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=GuardedHttpToolsProtocol,  # httptools, with limits on request heads
         lifespan="on",
         access_log=False,  # fastn's own access log has status, bytes and time
         proxy_headers=False,  # forwarded headers are the proxy's business (FASTN_TRUSTED_PROXIES)
         server_header=False,
         log_level="warning",
     )
-    server = uvicorn.Server(config)
-    if workers > 1:
-        Multiprocess(config, target=server.run, sockets=[sock]).run()
-    else:
-        server.run(sockets=[sock])
+    server = _Server(config)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    finally:
+        if metrics_folder is not None:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn waits for open responses before it stops; live-reload streams never end by
+    themselves, so they are ended as soon as the server is asked to stop."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        end_event_streams()
+        super().handle_exit(sig, frame)

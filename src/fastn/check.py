@@ -1,0 +1,91 @@
+"""`fastn check`: every document of the package interpreted, every located error reported.
+
+Nothing is rendered and no processor runs (no database or backend is needed): this is about
+the text of the package. A document with several broken parts reports each of them: when the
+whole document fails, each of its definitions and top-level invocations is tried on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from fastn.ftd.errors import FtdError
+from fastn.ftd.interpreter import Ctx, Interpreter
+from fastn.package.config import PACKAGE_FILE, load_package
+from fastn.package.documents import environment_for
+from fastn.package.routes import DOCUMENT_SUFFIX
+
+
+def check_package(root: Path) -> tuple[int, list[FtdError]]:
+    """(documents checked, errors): `FASTN.ftd` and `.env` first, then every `.ftd` file."""
+    try:
+        package = load_package(root)
+    except FtdError as error:
+        return 0, [error]
+    environment = environment_for(package)
+    errors: list[FtdError] = []
+    documents = list(_documents(package.root))
+    for doc_id in documents:
+        module_id = environment.document_id(doc_id)
+
+        def read(module: str) -> str | None:
+            path = environment.module_path(module)
+            return path.read_text(encoding="utf-8") if path is not None else None
+
+        def interpreter() -> Interpreter:
+            return Interpreter(read, auto_imports=environment.auto_imports)
+
+        for error in document_errors(module_id, interpreter):
+            path = environment.module_path(error.doc_id) if error.doc_id else None
+            if error.path is None and path is not None:
+                error.path = os.path.relpath(path)
+            if not any(str(error) == str(known) for known in errors):  # an imported module's
+                errors.append(error)  # error is met again from every document importing it
+    return len(documents), errors
+
+
+def document_errors(module_id: str, interpreter: Callable[[], Interpreter]) -> list[FtdError]:
+    """The located errors of one document; `interpreter` gives a fresh one per attempt, so a
+    failed definition cannot spill into the next attempt."""
+    try:
+        interpreter().document(module_id, check_all=True)
+    except FtdError as error:
+        errors = [error.located(module_id, error.line)]
+    else:
+        return []
+    try:
+        module = interpreter().module(module_id)
+    except FtdError:
+        return errors  # the text does not parse: nothing more can be said
+    attempts: list[Callable[[Interpreter], object]] = []
+    for name, declaration in module.decls.items():
+        attempts.append(
+            lambda fresh, name=name, line=declaration.line: fresh.definition(
+                f"{module_id}#{name}", line
+            )
+        )
+    for invocation in module.tree:
+        attempts.append(
+            lambda fresh, invocation=invocation: fresh.node(
+                invocation, Ctx(fresh.module(module_id))
+            )
+        )
+    for attempt in attempts:
+        try:
+            attempt(interpreter())
+        except FtdError as error:
+            error.located(module_id, error.line)
+            if all(str(error) != str(known) for known in errors):
+                errors.append(error)
+    return sorted(errors, key=lambda error: (error.doc_id != module_id, error.doc_id, error.line))
+
+
+def _documents(root: Path) -> Iterator[str]:
+    """Document ids of every `.ftd` file of the package (not FASTN.ftd, not in dot folders)."""
+    for path in sorted(root.rglob(f"*{DOCUMENT_SUFFIX}")):
+        relative = path.relative_to(root)
+        if relative.name == PACKAGE_FILE or any(part.startswith(".") for part in relative.parts):
+            continue
+        yield relative.with_suffix("").as_posix()

@@ -1,0 +1,342 @@
+"""Development mode: the package is watched and open browser tabs reload themselves.
+
+Pages and static files need no help to show edits (documents are re-read when their file
+changes, files are served from disk). What the watcher adds: a change to `FASTN.ftd` or `.env`
+rebuilds the package's configuration and routes in place (fastn#1362 needs a restart), and
+every change tells the open tabs to reload over server-sent events, as does a backend coming
+back after a restart (Django's autoreloader, say).
+
+Each HTML response gets `<script src="/-/live-reload.js" data-version=…>`, the version being
+this server's instance and change count. The script listens on `/-/live-reload`; a tab whose
+page is older than the server's version reloads at once, so a change made between rendering
+and connecting is not missed, and a tab reconnecting to a restarted fastn (a new instance)
+reloads too. None of this exists in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import weakref
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from watchfiles import DefaultFilter, awatch
+from yarl import URL
+
+from fastn.ftd.errors import FtdError
+from fastn.package.config import ENV_FILE, PACKAGE_FILE, Package, load_package, parse_env
+from fastn.server.errors import UPSTREAM_FAILURE, development_page, log_excerpt
+from fastn.server.responses import (
+    HTML,
+    ASGIApp,
+    Headers,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    header,
+    send_response,
+)
+
+logger = logging.getLogger("fastn.server")
+
+EVENTS_PATH = "/-/live-reload"
+SCRIPT_PATH = "/-/live-reload.js"
+UPSTREAM_PROBE_SECONDS = 0.5
+RECONNECT_MILLISECONDS = 1000
+_CONFIG_FILES = frozenset({PACKAGE_FILE, ENV_FILE})
+
+# The browser side: reload when told to (or when the page is already out of date).
+LIVE_RELOAD_SCRIPT = b"""\
+(function () {
+  var script = document.currentScript;
+  if (!window.EventSource || !script) return;
+  var since = encodeURIComponent(script.getAttribute("data-version") || "");
+  var source = new EventSource("/-/live-reload?since=" + since);
+  source.addEventListener("reload", function () {
+    source.close();
+    location.reload();
+  });
+})();
+"""
+
+ChainBuilder = Callable[[Package, Mapping[str, ASGIApp]], ASGIApp]
+
+_running: weakref.WeakSet[LiveReload] = weakref.WeakSet()
+
+
+def end_event_streams() -> None:
+    """End every open event stream, so a stopping server need not wait for the tabs.
+
+    Safe to call from a signal handler: the streams are ended on their own event loop.
+    """
+    for live_reload in list(_running):
+        live_reload.end_streams_threadsafe()
+
+
+class _PackageFilter(DefaultFilter):
+    """watchfiles' defaults (.git, editors' swap files…) plus the build output."""
+
+    ignore_dirs = (*DefaultFilter.ignore_dirs, ".build")
+
+
+class LiveReload:
+    """The development app: the package's chain, rebuilt on config changes, plus live reload."""
+
+    def __init__(self, package: Package, build_chain: ChainBuilder) -> None:
+        self.root = package.root
+        self.build_chain = build_chain
+        self.routes: dict[str, ASGIApp] = {EVENTS_PATH: self.events, SCRIPT_PATH: self.script}
+        self.chain = build_chain(package, self.routes)
+        self.config_error: FtdError | None = None
+        self.env_values = _env_file_values(self.root)
+        self.upstreams = _upstream_addresses(package)
+        self.upstream_up: dict[tuple[str, int], bool] = {}
+        self.instance = secrets.token_hex(4)
+        self.changes = 0
+        self.streams: set[asyncio.Queue[bytes | None]] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stopping = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def version(self) -> str:
+        return f"{self.instance}.{self.changes}"
+
+    # ------------------------------------------------------------ lifespan
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.tasks = [
+            asyncio.create_task(self.watch_files()),
+            asyncio.create_task(self.watch_upstreams()),
+        ]
+        _running.add(self)
+        await asyncio.sleep(0)  # the watcher's first step sets up inotify: ready before serving
+
+    async def close(self) -> None:
+        _running.discard(self)
+        self.stopping.set()
+        self.end_streams()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    # ------------------------------------------------------------ requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.chain(scope, receive, send)
+            return
+        if self.config_error is not None and not scope["path"].startswith("/-/"):
+            body = development_page(self.config_error)
+            await send_response(
+                scope, InjectScript(send, self.version), 500, [(b"content-type", HTML)], body
+            )
+            return
+        await self.chain(scope, receive, InjectScript(send, self.version))
+        failed = scope.get(UPSTREAM_FAILURE)
+        if failed is not None:
+            address = _address(failed)
+            if address is not None:
+                self.upstream_up[address] = False
+
+    async def script(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [
+            (b"content-type", b"text/javascript; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+        ]
+        await send_response(scope, send, 200, headers, LIVE_RELOAD_SCRIPT)
+
+    async def events(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The event stream of one tab: a `reload` event when something changed."""
+        headers = [
+            (b"content-type", b"text/event-stream"),
+            (b"cache-control", b"no-store"),
+            (b"x-accel-buffering", b"no"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        if _seen_version(scope) not in ("", self.version):
+            await send({"type": "http.response.body", "body": self.reload_event("outdated")})
+            return
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.streams.add(queue)
+        first = f"retry: {RECONNECT_MILLISECONDS}\nid: {self.version}\n\n".encode()
+        disconnected = asyncio.create_task(_disconnect(receive))
+        try:
+            await send({"type": "http.response.body", "body": first, "more_body": True})
+            while True:
+                event = asyncio.create_task(queue.get())
+                await asyncio.wait({event, disconnected}, return_when=asyncio.FIRST_COMPLETED)
+                if not event.done():
+                    event.cancel()
+                    return
+                message = event.result()
+                if message is None:
+                    break
+                await send({"type": "http.response.body", "body": message, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            self.streams.discard(queue)
+            disconnected.cancel()
+
+    # ------------------------------------------------------------ changes
+
+    def reload_event(self, reason: str) -> bytes:
+        return f"id: {self.version}\nevent: reload\ndata: {reason}\n\n".encode()
+
+    def changed(self, reason: str) -> None:
+        """Something the pages depend on changed: tell every open tab."""
+        self.changes += 1
+        logger.debug("reloading open pages: %s", reason)
+        message = self.reload_event(reason)
+        for queue in self.streams:
+            queue.put_nowait(message)
+
+    def end_streams(self) -> None:
+        for queue in self.streams:
+            queue.put_nowait(None)
+
+    def end_streams_threadsafe(self) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.end_streams)
+
+    async def watch_files(self) -> None:
+        async for changes in awatch(
+            self.root, watch_filter=_PackageFilter(), stop_event=self.stopping
+        ):
+            names = sorted({os.path.relpath(path, self.root) for _, path in changes})
+            logger.debug("changed: %s", ", ".join(names))
+            if _CONFIG_FILES.intersection(names):
+                self.reload_package()
+            self.changed(names[0] if len(names) == 1 else f"{len(names)} files")
+
+    def reload_package(self) -> None:
+        """Read `.env` and `FASTN.ftd` again and rebuild the routes (the old ones serve on if
+        the new configuration is broken, behind an error page naming the bad line)."""
+        for name, value in self.env_values.items():  # what the old `.env` set, unless changed
+            if os.environ.get(name) == value:
+                del os.environ[name]
+        try:
+            package = load_package(self.root)
+        except FtdError as error:
+            self.config_error = error
+            logger.error("%s", error)
+            log_excerpt(error)
+            return
+        self.config_error = None
+        self.env_values = _env_file_values(self.root)
+        self.chain = self.build_chain(package, self.routes)
+        self.upstreams = _upstream_addresses(package)
+        logger.info("fastn: reloaded %s", PACKAGE_FILE)
+
+    async def watch_upstreams(self) -> None:
+        """While a tab listens, probe the backends; one coming back up reloads the tabs."""
+        while not self.stopping.is_set():
+            if self.streams:
+                for address in self.upstreams:
+                    up = await _reachable(*address)
+                    if up and self.upstream_up.get(address) is False:
+                        self.changed(f"backend {address[0]}:{address[1]} is back")
+                    self.upstream_up[address] = up
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), UPSTREAM_PROBE_SECONDS)
+
+
+class InjectScript:
+    """A `send` that adds the live-reload script to HTML responses sent in one piece.
+
+    The response start is held until the first body message: a whole HTML body gets the
+    script before `</body>` (Content-Length fixed, validators dropped, not cached, so a
+    revalidated copy can never carry an old version); anything else passes unchanged.
+    """
+
+    def __init__(self, send: Send, version: str) -> None:
+        self.downstream = send
+        self.tag = f'<script src="{SCRIPT_PATH}" data-version="{version}"></script>'.encode()
+        self.start: Message | None = None
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start" and _injectable(message):
+            self.start = message
+            return
+        if kind == "http.response.body" and self.start is not None:
+            start, self.start = self.start, None
+            body = message.get("body", b"")
+            position = body.rfind(b"</body>")
+            if not message.get("more_body") and position >= 0:
+                body = body[:position] + self.tag + body[position:]
+                start = {**start, "headers": _fresh_headers(start["headers"], len(body))}
+                message = {**message, "body": body}
+            await self.downstream(start)
+        await self.downstream(message)
+
+
+def _injectable(start: Message) -> bool:
+    if start["status"] in (204, 304):
+        return False
+    content_type = b""
+    for name, value in start["headers"]:
+        name = name.lower()
+        if name == b"content-encoding":
+            return False
+        if name == b"content-type":
+            content_type = value
+    return content_type.startswith(b"text/html")
+
+
+_VALIDATORS = frozenset({b"content-length", b"etag", b"last-modified", b"cache-control"})
+
+
+def _fresh_headers(headers: Headers, length: int) -> Headers:
+    kept = [(name, value) for name, value in headers if name.lower() not in _VALIDATORS]
+    return [*kept, (b"content-length", str(length).encode()), (b"cache-control", b"no-store")]
+
+
+def _seen_version(scope: Scope) -> str:
+    """The version the tab has: the last event id on a reconnect, else the page's own."""
+    last = header(scope, b"last-event-id")
+    if last is not None:
+        return last.decode("latin-1")
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return query.get("since", [""])[0]
+
+
+async def _disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _env_file_values(root: Path) -> dict[str, str]:
+    env_file = root / ENV_FILE
+    return parse_env(env_file.read_text(encoding="utf-8")) if env_file.is_file() else {}
+
+
+def _address(url: str) -> tuple[str, int] | None:
+    parsed = URL(url)
+    if parsed.host is None or parsed.port is None:
+        return None
+    return parsed.host, parsed.port
+
+
+def _upstream_addresses(package: Package) -> list[tuple[str, int]]:
+    urls = [package.endpoint or "", *(mapping.upstream for mapping in package.proxy_mappings)]
+    addresses = {_address(url) for url in urls if url}
+    return sorted(address for address in addresses if address is not None)
+
+
+async def _reachable(host: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True

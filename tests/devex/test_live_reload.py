@@ -1,0 +1,149 @@
+"""Issue 9 point 1: in development, edits apply without a restart and open tabs reload.
+
+Browser tests run Chromium against `fastn serve`: a tab reloads by itself when a document or
+a static file changes and when the backend comes back after a restart. `FASTN.ftd` and `.env`
+changes (fastn#1362) are checked over HTTP. Production has none of it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import signal
+
+from devex_support import Backend, eventually, get
+
+PACKAGE = "-- import: fastn\n\n-- fastn.package: live\n"
+
+
+def wait_for_text(page, text: str) -> None:
+    page.wait_for_function(
+        "text => document.body && document.body.innerText.includes(text)", arg=text, timeout=20000
+    )
+
+
+def test_an_open_tab_reloads_when_a_document_changes(package_folder, start_fastn, page) -> None:
+    package = package_folder(PACKAGE, {"index.ftd": "-- ftd.text: First version\n"})
+    server = start_fastn(package)
+    page.goto(f"{server.url}/")
+    wait_for_text(page, "First version")
+    page.evaluate("window.sameDocument = true")
+
+    (package / "index.ftd").write_text("-- ftd.text: Second version\n")
+
+    wait_for_text(page, "Second version")
+    assert page.evaluate("window.sameDocument") is None  # reloaded, not patched in place
+
+
+def test_an_open_tab_reloads_when_a_static_file_changes(package_folder, start_fastn, page) -> None:
+    html = "<!DOCTYPE html><html><body><p>{}</p></body></html>"
+    package = package_folder(PACKAGE, {"plain.html": html.format("Old static text")})
+    server = start_fastn(package)
+    page.goto(f"{server.url}/plain.html")
+    wait_for_text(page, "Old static text")
+
+    (package / "plain.html").write_text(html.format("New static text"))
+
+    wait_for_text(page, "New static text")
+
+
+def test_an_open_tab_reloads_when_the_backend_comes_back(
+    package_folder, start_fastn, page, backend: Backend
+) -> None:
+    backend.start("Backend version 1")
+    package = package_folder(PACKAGE + f"endpoint: {backend.url}\n")
+    server = start_fastn(package)
+    page.goto(f"{server.url}/app/")  # not in the package: proxied, and the script injected
+    wait_for_text(page, "Backend version 1")
+
+    backend.stop()  # e.g. Django's autoreloader restarting after a code change
+    assert get(f"{server.url}/app/")[0] == 502
+    backend.start("Backend version 2")
+
+    wait_for_text(page, "Backend version 2")
+
+
+def test_a_fixed_error_page_reloads_into_the_page(package_folder, start_fastn, page) -> None:
+    package = package_folder(PACKAGE, {"index.ftd": "-- ftd.txt: typo\n"})
+    server = start_fastn(package)
+    page.goto(f"{server.url}/")
+    wait_for_text(page, "index.ftd:1")
+
+    (package / "index.ftd").write_text("-- ftd.text: Fixed\n")
+
+    wait_for_text(page, "Fixed")
+
+
+def test_removing_a_redirect_from_fastn_ftd_needs_no_restart(package_folder, start_fastn) -> None:
+    redirects = "\n-- fastn.redirects:\n\n/old/ -> /new/\n"
+    package = package_folder(PACKAGE + redirects, {"new.ftd": "-- ftd.text: New\n"})
+    server = start_fastn(package)
+    assert get(f"{server.url}/old/")[0] == 308
+
+    (package / "FASTN.ftd").write_text(PACKAGE + "\n-- fastn.redirects:\n\n/gone/ -> /new/\n")
+
+    eventually(lambda: get(f"{server.url}/old/")[0] == 404, "/old/ no longer redirects")
+    assert get(f"{server.url}/gone/")[1]["location"] == "/new/"
+
+
+def test_a_broken_fastn_ftd_is_shown_until_fixed(package_folder, start_fastn) -> None:
+    package = package_folder(PACKAGE, {"index.ftd": "-- ftd.text: Home\n"})
+    server = start_fastn(package)
+    assert get(f"{server.url}/")[0] == 200
+
+    (package / "FASTN.ftd").write_text(PACKAGE + "\n-- fastn.redirects:\n\n/a/ -> /a/\n")
+
+    status, _, body = eventually(
+        lambda: (reply := get(f"{server.url}/"))[0] == 500 and reply, "the error page"
+    )
+    assert b"FASTN.ftd:7" in body and b"points to itself" in body
+    assert "> 7 | /a/ -&gt; /a/" not in server.output()  # the terminal has the raw text
+    assert "> 7 | /a/ -> /a/" in server.output()
+
+    (package / "FASTN.ftd").write_text(PACKAGE)
+
+    eventually(lambda: get(f"{server.url}/")[0] == 200, "the page again")
+
+
+def test_env_changes_apply_without_restart(package_folder, start_fastn, upstream) -> None:
+    mappings = '\n-- fastn.url-mappings:\n\n/api/* -> http+proxy://127.0.0.1:${env.API_PORT or "1"}/api/*\n'
+    package = package_folder(PACKAGE + mappings)
+    (package / ".env").write_text(f"API_PORT={upstream.port}\n")
+    server = start_fastn(package)
+    assert get(f"{server.url}/api/echo")[0] == 200
+
+    (package / ".env").write_text("# the API is switched off\n")  # back to the default port 1
+
+    eventually(lambda: get(f"{server.url}/api/echo")[0] == 502, "the .env default applies")
+
+    (package / ".env").write_text(f"API_PORT={upstream.port}\n")
+
+    eventually(lambda: get(f"{server.url}/api/echo")[0] == 200, "the new .env applies")
+
+
+def test_production_has_no_live_reload(package_folder, start_fastn, start_uvicorn) -> None:
+    package = package_folder(PACKAGE, {"index.ftd": "-- ftd.text: Home\n"})
+    development = start_fastn(package)
+    assert b"/-/live-reload.js" in get(f"{development.url}/")[2]
+    assert get(f"{development.url}/-/live-reload.js")[0] == 200
+
+    for server in (start_fastn(package, "--production"), start_uvicorn(package)):
+        status, _, body = get(f"{server.url}/")
+        assert status == 200 and b"Home" in body
+        assert b"live-reload" not in body
+        assert get(f"{server.url}/-/live-reload.js")[0] == 404
+
+
+def test_ctrl_c_stops_the_server_while_a_tab_listens(package_folder, start_fastn) -> None:
+    server = start_fastn(package_folder(PACKAGE, {"index.ftd": "-- ftd.text: Home\n"}))
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", "/-/live-reload")
+    stream = connection.getresponse()
+    assert stream.headers["content-type"] == "text/event-stream"
+    assert stream.readline().startswith(b"retry: ")  # the tab is listening
+
+    server.process.send_signal(signal.SIGINT)
+
+    server.process.wait(30)  # uvicorn alone would wait for the open stream forever
+    stream.read()  # the stream was ended properly (a cut connection raises here)
+    connection.close()
+    assert "Traceback" not in server.output()
