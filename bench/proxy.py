@@ -1,0 +1,200 @@
+"""Proxy: one nginx upstream reached directly, through an nginx reverse proxy, through fastn.
+
+The upstream serves a 1 KB file (`GET /1k`) and takes a 64 KB body (`POST /upload`: nginx's
+mirror module reads the whole body before the 16-byte answer, as a real backend would). The
+nginx reverse proxy is what a user would put in front instead: 1 worker, upstream keepalive,
+X-Forwarded-* set, the body buffered in memory. `fastn serve` runs with 1 worker and the
+upstream as its `endpoint:`. Targets (issue 7): fastn ≥ 0.5× nginx's requests/s, and at
+concurrency 1 a p50 no more than 0.5 ms above nginx's.
+"""
+
+from __future__ import annotations
+
+import http.client
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from harness import (
+    LOOPBACK,
+    Load,
+    Options,
+    Table,
+    expect_ok,
+    fastn_in_front,
+    free_port,
+    load_cells,
+    measure,
+    nginx,
+    ratio,
+    require,
+    run_main,
+    scratch_folder,
+    target_note,
+    wait_http,
+)
+
+POST_BYTES = 64 * 1024
+REQUESTS = [("1 KB GET", "/1k", 0), ("64 KB POST", "/upload", POST_BYTES)]
+THROUGHPUT_RATIO_TARGET = 0.5
+ADDED_P50_TARGET_MS = 0.5
+
+
+def upstream_server(port: int, docroot: Path) -> str:
+    return f"""
+  server {{
+    listen {LOOPBACK}:{port};
+    root {docroot};
+    location = /upload {{
+      client_max_body_size 0;
+      client_body_buffer_size 128k;
+      mirror /sink;
+      mirror_request_body on;
+      error_page 405 =200 $uri;
+    }}
+    location = /sink {{ internal; return 204; }}
+    location = /connections {{ stub_status; }}
+  }}"""
+
+
+def proxy_server(port: int, upstream_port: int) -> str:
+    return f"""
+  upstream backend {{ server {LOOPBACK}:{upstream_port}; keepalive 64; }}
+  server {{
+    listen {LOOPBACK}:{port};
+    client_max_body_size 0;
+    client_body_buffer_size 128k;
+    location / {{
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host;
+    }}
+  }}"""
+
+
+def cpu_ratio(reference: Load, load: Load) -> str:
+    reference_cpu, cpu = reference.cpu_us_per_request, load.cpu_us_per_request
+    return ratio(reference_cpu, cpu) if reference_cpu and cpu else "–"
+
+
+def upstream_connections(port: int) -> int:
+    """Connections the upstream nginx has accepted so far (stub_status)."""
+    status = expect_ok(port, "/connections").decode()
+    return int(status.splitlines()[2].split()[0])
+
+
+def check_post(port: int) -> None:
+    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
+    try:
+        connection.request("POST", "/upload", body=b"x" * POST_BYTES)
+        response = connection.getresponse()
+        if response.status != 200:
+            raise RuntimeError(f"POST /upload on {port} answered {response.status}")
+        response.read()
+    finally:
+        connection.close()
+
+
+def run(options: Options) -> list[Table]:
+    require("wrk", "nginx")
+    connections = 8 if options.quick else 32
+    with ExitStack() as stack:
+        work = stack.enter_context(scratch_folder())
+        docroot = work / "upstream-files"
+        docroot.mkdir()
+        (docroot / "1k").write_bytes(b"x" * 1024)
+        (docroot / "upload").write_text("body received.\n")
+        upstream_port = free_port()
+        upstream = stack.enter_context(
+            nginx("upstream", upstream_server(upstream_port, docroot), work, options.cpu("load"))
+        )
+        wait_http(upstream_port, upstream, "/1k")
+        nginx_port = free_port()
+        reference = stack.enter_context(
+            nginx(
+                "nginx-proxy", proxy_server(nginx_port, upstream_port), work, options.cpu("server")
+            )
+        )
+        wait_http(nginx_port, reference, "/1k")
+        fastn, fastn_port = fastn_in_front(
+            work, "bench-proxy", upstream_port, options.cpu("server")
+        )
+        stack.enter_context(fastn)
+
+        targets = [
+            ("direct", upstream_port, upstream),
+            ("nginx proxy", nginx_port, reference),
+            ("fastn serve", fastn_port, fastn),
+        ]
+        for _, port, _ in targets:
+            if len(expect_ok(port, "/1k")) != 1024:
+                raise RuntimeError(f"GET /1k on {port} did not give 1 KB")
+            check_post(port)
+
+        busy: dict[tuple[str, str], Load] = {}
+        single: dict[tuple[str, str], Load] = {}
+        opened: dict[str, int] = {}
+        for name, port, server in targets:
+            before = upstream_connections(upstream_port)
+            for label, path, post_bytes in REQUESTS:
+                url = f"http://{LOOPBACK}:{port}{path}"
+                busy[name, label] = measure(
+                    url, options, connections, work, server, post_bytes=post_bytes
+                )
+                single[name, label] = measure(url, options, 1, work, server, post_bytes=post_bytes)
+            opened[name] = upstream_connections(upstream_port) - before - 1
+            fastn.check_running()
+
+    table = Table(
+        f"Proxy: requests/s, latency (ms) and server CPU per request at c={connections}; "
+        "p50 at c=1",
+        [
+            "request", "route", f"req/s c={connections}", "p50", "p99", "server CPU µs/req",
+            "× nginx req/s", "× nginx CPU efficiency", "p50 c=1", "c=1 p50 over nginx",
+            "upstream connections opened",
+        ],
+    )  # fmt: skip
+    table.notes.append(
+        "CPU efficiency = nginx's CPU per request ÷ this server's: the req/s ratio one core of "
+        "each would reach with the machine otherwise idle (robust to other load)"
+    )
+    for label, _, _ in REQUESTS:
+        for name, _, _ in targets:
+            load, quiet = busy[name, label], single[name, label]
+            nginx_load, nginx_quiet = busy["nginx proxy", label], single["nginx proxy", label]
+            proxied = name != "direct"
+            table.add(
+                label,
+                name,
+                *load_cells(load),
+                ratio(load.rps, nginx_load.rps) if proxied else "",
+                cpu_ratio(nginx_load, load) if proxied else "",
+                f"{quiet.p50_ms:.3f}",
+                f"{quiet.p50_ms - nginx_quiet.p50_ms:+.3f}" if name == "fastn serve" else "",
+                opened[name] if proxied else "",
+            )
+    for label, _, _ in REQUESTS:
+        throughput = busy["fastn serve", label].rps / busy["nginx proxy", label].rps
+        added = single["fastn serve", label].p50_ms - single["nginx proxy", label].p50_ms
+        table.notes.append(
+            target_note(
+                f"{label}: fastn {throughput:.2f}× nginx req/s",
+                throughput >= THROUGHPUT_RATIO_TARGET,
+                f"≥ {THROUGHPUT_RATIO_TARGET}",
+            )
+        )
+        table.notes.append(
+            target_note(
+                f"{label}: p50 at c=1 {added:+.3f} ms over nginx",
+                added <= ADDED_P50_TARGET_MS,
+                f"≤ {ADDED_P50_TARGET_MS} ms",
+            )
+        )
+    return [table]
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(run, __doc__.splitlines()[0]))
