@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from devex_support import fastn, get
 
 from servers import free_port
@@ -143,7 +142,8 @@ PREFIXED_FILES = {
 INTERACTIVE = (
     "\n-- boolean $open: false\n\n"
     "-- ftd.text: Toggle\n$on-click$: $ftd.toggle($a = $open)\n\n"
-    "-- ftd.text: Now open\nif: { open }\n"
+    "-- ftd.background-image bg:\nsrc: /logo.svg\n\n"
+    "-- ftd.text: Now open\nif: { open }\nbackground.image: $bg\n"
 )
 
 
@@ -165,12 +165,17 @@ def test_a_site_built_for_a_prefix_works_there(package_folder, nginx, page) -> N
     assert visit_prefixed_site(package, nginx, page) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the browser runtime redraws an interactive page from its model, whose URLs do not "
-    "have the base: it needs to be told the base URL too",
-)
 def test_an_interactive_site_built_for_a_prefix_works_there(package_folder, nginx, page) -> None:
+    """The runtime learns the base from its own URL: what it draws has the prefix too."""
     files = {**PREFIXED_FILES, "index.ftd": PREFIXED_FILES["index.ftd"] + INTERACTIVE}
     package = package_folder("-- import: fastn\n\n-- fastn.package: prefixed\n", files)
     assert visit_prefixed_site(package, nginx, page) == []
+
+    page.go_back()
+    page.wait_for_function("window.fastn && window.fastn.hydrated")
+    assert page.evaluate("window.fastn.repairs") == 0  # its URLs are the server's
+    page.click("text=Toggle")
+    page.wait_for_selector("text=Now open")
+    background = page.eval_on_selector("text=Now open", "e => getComputedStyle(e).backgroundImage")
+    assert "/prefix/logo.svg" in background
+    assert page.evaluate("document.querySelector('a').getAttribute('href')") == "/prefix/about/"

@@ -125,7 +125,8 @@ function navigate(url, data) {
     for (const [key, value] of Object.entries(fields)) query.set(key, jsString(value));
   }
   const text = query.toString();
-  window.location.href = text ? `${jsString(url)}?${text}` : jsString(url);
+  const target = withBase(jsString(url));
+  window.location.href = text ? `${target}?${text}` : target;
   return null;
 }
 

@@ -338,7 +338,7 @@ class StyleSheet {
     this.names.set(key, name);
     const rules = Object.entries(declarations).map(([context, decls]) => {
       const body = Object.entries(decls)
-        .map(([p, v]) => `${p}: ${cssValue(v)};`)
+        .map(([p, v]) => `${p}: ${cssWithBase(cssValue(v))};`)
         .join(" ");
       return `${SELECTORS[context](name)} { ${body} }`;
     });

@@ -445,6 +445,27 @@ function lightOrDark(value) {
 
 const URL_ATTRIBUTES = new Set(["href", "src", "poster"]);
 
+/** Where the site is served: `/`, or the `--base-url` of `fastn build`. The runtime's own
+ * URL carries it (the build moves every root-relative URL of a page under it, the runtime's
+ * too): `/prefix/-/fastn/runtime.HASH.js` means `/prefix/`. */
+const BASE_URL = (() => {
+  const script = document.currentScript;
+  const path = script && script.src ? new URL(script.src, location.href).pathname : "";
+  const at = path.lastIndexOf("/-/fastn/");
+  return at > 0 ? path.slice(0, at + 1) : "/";
+})();
+
+/** A root-relative URL of the site under its base (what `fastn build --base-url` does to the
+ * server's HTML); other URLs as they are. */
+function withBase(url) {
+  return BASE_URL !== "/" && /^\/(?![/\\])/.test(url) ? BASE_URL + url.slice(1) : url;
+}
+
+/** The same for the `url(/…)` of CSS values. */
+function cssWithBase(text) {
+  return BASE_URL === "/" ? text : text.replace(/(url\(\s*["']?)\/(?![/\\])/g, `$1${BASE_URL}`);
+}
+
 /** Like html.py's safe_url: a URL that would run script becomes a blank page. */
 function safeUrl(url) {
   const scheme = url
@@ -815,7 +836,7 @@ class Renderer {
       if (present(props.download)) attrs.push(["download", pyStr(props.download)]);
     }
     if (classes.length) attrs.push(["class", classes.join(" ")]);
-    for (const attr of attrs) if (URL_ATTRIBUTES.has(attr[0])) attr[1] = safeUrl(attr[1]);
+    for (const attr of attrs) if (URL_ATTRIBUTES.has(attr[0])) attr[1] = safeUrl(withBase(attr[1]));
     return { tag, attrs, inner: VOID_TAGS.has(tag) ? null : inner, value };
   }
 }
@@ -841,7 +862,8 @@ function codeBlock(props) {
   return { pre, line: null, html: `<code class="${classes.join(" ")}">${lines.join("")}</code>` };
 }
 
-function addToHead(tag, url) {
+function addToHead(tag, written) {
+  const url = withBase(written);
   const attribute = tag === "link" ? "href" : "src";
   for (const el of document.head.querySelectorAll(tag)) {
     if (el.getAttribute(attribute) === url) return;
