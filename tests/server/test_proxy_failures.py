@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -66,6 +67,44 @@ def test_stalled_upstream_is_504_after_the_read_timeout(
     assert reply.status == 504
     assert b"Something went wrong upstream" in reply.body  # 504.ftd absent: 5xx.ftd
     assert time.monotonic() - started < 20
+
+
+@pytest.fixture
+def full_backlog() -> Iterator[int]:
+    """A port whose accept queue is full: the kernel drops new SYNs, so connecting hangs
+    (a backend host that is down behind a firewall, or swamped)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    held = []
+    while True:  # fill the queue until a connection attempt no longer completes
+        client = socket.socket()
+        client.settimeout(0.3)
+        held.append(client)
+        try:
+            client.connect(("127.0.0.1", port))
+        except TimeoutError:
+            break
+    yield port
+    for sock in (*held, listener):
+        sock.close()
+
+
+@pytest.mark.timeout(60)
+def test_an_upstream_that_never_accepts_is_504_after_the_connect_timeout(
+    package_folder, start_fastn, fetch, full_backlog
+) -> None:
+    fastn = start_fastn(
+        package_folder(PACKAGE.format(port=full_backlog)),
+        "--connect-timeout", "0.5", "--read-timeout", "30",
+    )  # fmt: skip
+    started = time.monotonic()
+    reply = fetch(f"{fastn.url}/anything/")
+    elapsed = time.monotonic() - started
+    assert reply.status == 504
+    assert b"504 Gateway Timeout" in reply.body
+    assert 0.4 < elapsed < 4  # the connect timeout: not the read timeout, not the default 5 s
 
 
 def test_websocket_to_a_refused_upstream_is_refused(
