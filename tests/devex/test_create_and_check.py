@@ -9,6 +9,8 @@ from devex_support import fastn, get
 
 import fastn as fastn_package
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
 
 def test_create_package_then_serve_build_and_check(tmp_path: Path, start_fastn) -> None:
     created = fastn("create-package", "my-site", cwd=tmp_path)
@@ -94,3 +96,16 @@ def test_version(tmp_path: Path) -> None:
     result = fastn("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"fastn-py {fastn_package.__version__}"
+
+
+def test_the_example_packages_check_clean_and_hello_serves(start_fastn) -> None:
+    """The README's quick start (`cd examples/hello && fastn serve`) and the Django demo's
+    frontend stay valid packages."""
+    for folder in (EXAMPLES / "hello", EXAMPLES / "django-todo" / "frontend"):
+        checked = fastn("check", cwd=folder)
+        assert checked.returncode == 0, (folder, checked.stderr)
+        assert "no errors" in checked.stdout
+
+    server = start_fastn(EXAMPLES / "hello", "--production")  # nothing written into the tree
+    status, _, body = get(f"{server.url}/")
+    assert status == 200 and b"Hello from fastn-py" in body
