@@ -10,8 +10,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fastn.ftd.markdown import markdown_to_html, slugify
+from fastn.ftd.markdown import markdown_to_html, render_markdown, slugify
 
 SAMPLE_TEXT = """\
 Far far away, behind the word mountains, far from the countries
@@ -238,3 +240,15 @@ def test_surrounding_spaces_are_kept() -> None:
 )
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09é漢 ,;?%$/(+=-_.)*#>1\t")), max_size=12))
+def test_the_plain_text_shortcut_renders_what_markdown_it_renders(text: str) -> None:
+    markdown_to_html.cache_clear()
+    assert markdown_to_html(text) == render_markdown(text)
+
+
+@pytest.mark.parametrize("text", ["Person 37", "Lisbon", "1 + 2 = 3", "a - b", "50% off, now?"])
+def test_plain_words_come_back_as_they_are(text: str) -> None:
+    assert markdown_to_html(text) == text == render_markdown(text)

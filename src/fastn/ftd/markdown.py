@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -134,13 +135,30 @@ def _count_leading_spaces(text: str) -> int:
     return len(text) - len(text.lstrip(" "))
 
 
+# One line of words that no markdown or linkify rule can act on: it starts with a letter or
+# digit and holds only letters, digits, spaces and punctuation that is inert mid-line (no
+# emphasis/code/link/escape characters, nothing pre-escaped, no `.`/`:`/`@` a bare link
+# needs, no `)` that could end a list marker).  Such a text renders as itself: names, cities,
+# numbers, labels — most `ftd.text` values a page shows.
+_PLAIN_TEXT = re.compile(r"[^\W_](?:[^\W_]|[ ,;?%$/(+=-])*")
+
+
+@lru_cache(maxsize=4096)
 def markdown_to_html(text: str) -> str:
     """The inner HTML fastn gives an `ftd.text` element for `text`.
 
     A single-paragraph text therefore has no `<p>` at all; in a longer text only the
     last paragraph loses its wrapper.  Leading/trailing spaces of the source survive
-    (they are not markdown, but fastn keeps them), trailing newlines do not.
+    (they are not markdown, but fastn keeps them), trailing newlines do not.  A pure
+    function of `text`, so it is cached: a page's constant texts are converted once.
     """
+    if _PLAIN_TEXT.fullmatch(text) and not text.endswith(" "):
+        return text
+    return render_markdown(text)
+
+
+def render_markdown(text: str) -> str:
+    """`markdown_to_html` without its shortcut and cache: markdown-it every time."""
     leading = _count_leading_spaces(text)
     trailing = 0 if leading == len(text) else len(text) - len(text.rstrip(" "))
     rendered = _MARKDOWN.render(_pre_escape(text))
