@@ -149,3 +149,42 @@ def test_edits_show_on_next_render(tmp_path):
     later = time.time() + 5
     os.utime(tmp_path / "index.ftd", (later, later))
     assert "two" in env.render_sync("index").body
+
+
+def _touch_later(path, text: str) -> None:
+    """Write `text` with an mtime that differs from the one read before, however fast."""
+    import os
+    import time
+
+    path.write_text(text)
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+def test_an_edited_import_shows_on_the_next_render_of_its_importer(tmp_path):
+    env = Environment(tmp_path, "pkg")
+    (tmp_path / "lib.ftd").write_text("-- string greeting: hello\n")
+    (tmp_path / "index.ftd").write_text("-- import: pkg/lib\n\n-- ftd.text: $lib.greeting\n")
+    (tmp_path / "other.ftd").write_text("-- ftd.text: other\n")
+    assert "hello" in env.render_sync("index").body
+    assert "other" in env.render_sync("other").body
+    _touch_later(tmp_path / "lib.ftd", "-- string greeting: bonjour\n")
+    assert "other" in env.render_sync("other").body  # does not import lib: nothing to redo
+    assert "bonjour" in env.render_sync("index").body
+
+
+def test_a_page_without_processors_is_rendered_once_until_a_file_changes(tmp_path):
+    env = Environment(tmp_path, "pkg")
+    (tmp_path / "index.ftd").write_text("-- ftd.text: one\n")
+    first = env.render_sync("index")
+    assert env.render_sync("index") is first
+    _touch_later(tmp_path / "index.ftd", "-- ftd.text: two\n")
+    assert "two" in env.render_sync("index").body
+
+
+def test_a_build_environment_does_not_look_at_files_again(tmp_path):
+    env = Environment(tmp_path, "pkg", watch_files=False)
+    (tmp_path / "index.ftd").write_text("-- ftd.text: one\n")
+    assert "one" in env.render_sync("index").body
+    _touch_later(tmp_path / "index.ftd", "-- ftd.text: two\n")
+    assert "one" in env.render_sync("index").body

@@ -50,15 +50,22 @@ class Environment:
         auto_imports: Iterable[str] = (),
         dependencies: Mapping[str, Path] | None = None,
         processor_settings: ProcessorSettings | None = None,
+        watch_files: bool = True,
     ):
         self.root = Path(root)
         self.package_name = package_name
         self.auto_imports = [parse_auto_import(a) for a in auto_imports]
         self.dependencies = {name: Path(path) for name, path in (dependencies or {}).items()}
         self.processor_settings = processor_settings or ProcessorSettings(self.root)
-        self._files: dict[Path, float] = {}  # every file read -> its mtime when read
+        # False when nothing can change while this Environment lives (`fastn build`)
+        self.watch_files = watch_files
+        self._files: dict[str, tuple[Path, float]] = {}  # module id -> its file, mtime when read
         self._interpreter: Interpreter | None = None
-        self._plans: dict[str, runner.Plan] = {}  # module id -> its processors, per interpreter
+        # module id -> its model, its processors and the modules it depends on, for the
+        # interpreter's life
+        self._prepared: dict[str, tuple[Document, runner.Plan, tuple[str, ...]]] = {}
+        # Pages of documents without processors: the same bytes until a file changes.
+        self._pages: dict[str, RenderedPage] = {}
         self._resources: tuple[asyncio.AbstractEventLoop, Resources] | None = None
 
     # ------------------------------------------------------------ modules
@@ -79,25 +86,46 @@ class Environment:
         path = self.module_path(module_id)
         if path is None:
             return None
-        self._files[path] = path.stat().st_mtime
+        self._files[module_id] = (path, path.stat().st_mtime)
         text = path.read_text(encoding="utf-8")
         return markdown_document(text) if path.suffix == ".md" else text
 
-    def interpreter(self) -> Interpreter:
-        if self._interpreter is None or self._changed():
+    def interpreter(self, module_id: str | None = None) -> Interpreter:
+        """The interpreter, a new one when a file it read has changed: any file, or with
+        `module_id` only the files of that module and of what it imports."""
+        if self._interpreter is None or (self.watch_files and self._changed(module_id)):
             self._files = {}
-            self._plans = {}
+            self._prepared = {}
+            self._pages = {}
             self._interpreter = Interpreter(self._load, auto_imports=self.auto_imports)
         return self._interpreter
 
-    def _changed(self) -> bool:
-        for path, mtime in self._files.items():
+    def _changed(self, module_id: str | None) -> bool:
+        prepared = self._prepared.get(module_id) if module_id else None
+        module_ids = prepared[2] if prepared is not None else self._files
+        for read in module_ids:
+            path, mtime = self._files.get(read, (None, 0.0))
+            if path is None:
+                continue
             try:
-                if path.stat().st_mtime != mtime:
+                if os.stat(path).st_mtime != mtime:
                     return True
             except FileNotFoundError:
                 return True
         return False
+
+    def _imported(self, module_id: str) -> tuple[str, ...]:
+        """The module and every module it imports, directly or not (the files it depends on)."""
+        modules = self._interpreter.modules if self._interpreter else {}
+        seen = {module_id}
+        pending = [module_id]
+        while pending:
+            module = modules.get(pending.pop())
+            for imported, _ in module.imports if module else ():
+                if imported not in seen:
+                    seen.add(imported)
+                    pending.append(imported)
+        return tuple(seen)
 
     # ------------------------------------------------------------ rendering
 
@@ -110,24 +138,24 @@ class Environment:
         connections for this call only."""
         with self._located():
             doc, plan = self._prepare(doc_id)
-            values, headers = {}, []
-            if plan.steps:
-                values, headers = _run_to_end(self._run_once(doc, plan, request))
+            if not plan.steps:
+                return self._constant_page(doc)
+            values, headers = _run_to_end(self._run_once(doc, plan, request))
             return self._page(doc, values, headers)
 
     async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render in the server: connections stay open for the next requests on this loop."""
         with self._located():
             doc, plan = self._prepare(doc_id)
-            values, headers = {}, []
-            if plan.steps:
-                values, headers = await runner.run(
-                    plan,
-                    doc,
-                    request or RequestInfo(),
-                    self.processor_settings,
-                    self._loop_resources(),
-                )
+            if not plan.steps:
+                return self._constant_page(doc)
+            values, headers = await runner.run(
+                plan,
+                doc,
+                request or RequestInfo(),
+                self.processor_settings,
+                self._loop_resources(),
+            )
             # Rendering is CPU work on the event loop, like a template engine's.
             return self._page(doc, values, headers)
 
@@ -142,12 +170,13 @@ class Environment:
         module_id = self.document_id(doc_id)
         if self.module_path(module_id) is None:
             raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
-        interpreter = self.interpreter()
-        doc = interpreter.document(module_id)
-        plan = self._plans.get(module_id)
-        if plan is None:
-            plan = self._plans[module_id] = runner.plan(doc, interpreter, module_id)
-        return doc, plan
+        interpreter = self.interpreter(module_id)
+        prepared = self._prepared.get(module_id)
+        if prepared is None:
+            doc = interpreter.document(module_id)
+            plan = runner.plan(doc, interpreter, module_id)
+            prepared = self._prepared[module_id] = (doc, plan, self._imported(module_id))
+        return prepared[0], prepared[1]
 
     async def _run_once(
         self, doc: Document, plan: runner.Plan, request: RequestInfo | None
@@ -166,6 +195,13 @@ class Environment:
         if self._resources is None or self._resources[0] is not loop:
             self._resources = (loop, Resources())
         return self._resources[1]
+
+    def _constant_page(self, doc: Document) -> RenderedPage:
+        """A document that reads nothing of the request renders once per interpreter."""
+        page = self._pages.get(doc.doc_id)
+        if page is None:
+            page = self._pages[doc.doc_id] = self._page(doc, {}, [])
+        return page
 
     @staticmethod
     def _page(

@@ -10,8 +10,11 @@ if TYPE_CHECKING:
     from fastn.ftd.environment import Environment
 
 
-def environment_for(package: Package) -> Environment:
-    """An Environment for the package: its auto-imports and its locally present dependencies."""
+def environment_for(package: Package, *, watch_files: bool = True) -> Environment:
+    """An Environment for the package: its auto-imports and its locally present dependencies.
+
+    `watch_files=False` when the files cannot change while it is used (a build).
+    """
     from fastn.ftd.environment import Environment
     from fastn.processors.context import ProcessorSettings
 
@@ -21,4 +24,5 @@ def environment_for(package: Package) -> Environment:
         auto_imports=[auto_import.text for auto_import in package.auto_imports],
         dependencies=package.dependency_folders(),
         processor_settings=ProcessorSettings.from_package(package),
+        watch_files=watch_files,
     )
