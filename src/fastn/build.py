@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
+import os
 import re
 import shutil
 import sys
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from fastn.ftd.errors import FtdError
 from fastn.ftd.page import RequestInfo
@@ -29,6 +34,9 @@ from fastn.package.documents import environment_for
 from fastn.package.routes import Router
 from fastn.progress import NORMAL, Progress
 from fastn.runtime import write_runtime
+
+if TYPE_CHECKING:
+    from fastn.ftd.environment import Environment
 
 BUILD_FOLDER = ".build"
 NOT_FOUND_DOCUMENT = "404"
@@ -44,10 +52,12 @@ def build(
     verbosity: int = NORMAL,
     nginx_conf: Path | None = None,
     nginx_listen: str = "80",
+    jobs: int | None = None,
 ) -> int:
     """Build the package at `root`; the exit status: 1 if a document failed (unless ignored).
 
     `nginx_conf`: also write an nginx configuration serving the build (on `nginx_listen`).
+    `jobs`: processes rendering documents (default: one per CPU core).
     """
     progress = Progress(out, err, verbosity)
     try:
@@ -63,8 +73,9 @@ def build(
         shutil.rmtree(target)
     target.mkdir()
     router = Router(package)
+    jobs = jobs or os.cpu_count() or 1
 
-    failures = _build_documents(package, router, target, base, progress)
+    failures = _build_documents(package, router, target, base, progress, jobs)
     _copy_static_files(router, target, progress)
     write_runtime(target)
     _write_redirect_pages(package, target, base, progress)
@@ -76,38 +87,85 @@ def build(
     return 1 if failures and not ignore_failed else 0
 
 
+# Below this many documents one process builds them all: starting workers costs more.
+PARALLEL_FROM = 64
+
+
+@dataclass(slots=True)
+class _Built:
+    """What building one document gave: the files written, or the error to report."""
+
+    url: str
+    files: list[Path]
+    milliseconds: float
+    error: str | None = None
+
+
 def _build_documents(
-    package: Package, router: Router, target: Path, base: str, progress: Progress
+    package: Package, router: Router, target: Path, base: str, progress: Progress, jobs: int
 ) -> int:
-    environment = environment_for(package)
     documents = list(router.documents())
     progress.note(f"Building {len(documents)} documents of {package.name}")
-    failures = 0
-    for done, (doc_id, url) in enumerate(documents, start=1):
-        started = perf_counter()
-        try:
-            page = environment.render_sync(doc_id, RequestInfo(path=url))
-        except FtdError as error:
-            progress.error(str(error))
-            failures += 1
-            continue
-        except Exception as error:  # a bug, but the other pages can still be built
-            progress.error(f"{doc_id}.ftd: internal error: {error!r}")
-            failures += 1
-            continue
-        body = (
-            with_base(page.body, base) if page.content_type.startswith("text/html") else page.body
-        )
-        written = [_write(target / url.strip("/") / "index.html", body)]
-        if doc_id == NOT_FOUND_DOCUMENT:
-            written.append(_write(target / "404.html", body))
-        elapsed = (perf_counter() - started) * 1000
-        for file in written:
-            progress.step(
-                done, len(documents), f"  {url} -> {file.relative_to(target)} ({elapsed:.0f} ms)"
-            )
+    jobs = max(1, min(jobs, len(documents) // (PARALLEL_FROM // 2) or 1))
+    if jobs == 1:
+        _start_worker(package, target, base)
+        results = map(_build_document, documents)
+        failures = _report(results, len(documents), target, progress)
+    else:
+        # Each worker process has its own Environment (documents are independent); the
+        # workers write their pages, this process reports them in order.
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(
+            jobs, context, initializer=_start_worker, initargs=(package, target, base)
+        ) as pool:
+            chunk = max(1, min(32, len(documents) // (jobs * 4)))
+            results = pool.map(_build_document, documents, chunksize=chunk)
+            failures = _report(results, len(documents), target, progress)
     progress.done()
     return failures
+
+
+def _report(results: Iterable[_Built], total: int, target: Path, progress: Progress) -> int:
+    failures = 0
+    for done, built in enumerate(results, start=1):
+        if built.error is not None:
+            progress.error(built.error)
+            failures += 1
+            continue
+        for file in built.files:
+            progress.step(
+                done,
+                total,
+                f"  {built.url} -> {file.relative_to(target)} ({built.milliseconds:.0f} ms)",
+            )
+    return failures
+
+
+_worker: tuple[Environment, Path, str] | None = None  # this process's: see _start_worker
+
+
+def _start_worker(package: Package, target: Path, base: str) -> None:
+    global _worker
+    _worker = (environment_for(package, watch_files=False), target, base)
+
+
+def _build_document(document: tuple[str, str]) -> _Built:
+    """Render one document and write its page(s); runs in a worker process or in this one."""
+    assert _worker is not None
+    environment, target, base = _worker
+    doc_id, url = document
+    started = perf_counter()
+    try:
+        page = environment.render_sync(doc_id, RequestInfo(path=url))
+    except FtdError as error:
+        return _Built(url, [], 0, str(error))
+    except Exception as error:  # a bug, but the other pages can still be built
+        return _Built(url, [], 0, f"{doc_id}.ftd: internal error: {error!r}")
+    body = with_base(page.body, base) if page.content_type.startswith("text/html") else page.body
+    written = [_write(target / url.strip("/") / "index.html", body)]
+    if doc_id == NOT_FOUND_DOCUMENT:
+        written.append(_write(target / "404.html", body))
+    return _Built(url, written, (perf_counter() - started) * 1000)
 
 
 # A root-relative URL (`/…` but not `//host…`) in a URL attribute or a CSS url().

@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--nginx-listen", default="80", metavar="ADDRESS", help="its listen address (default 80)"
     )
+    build.add_argument(
+        "--jobs", type=int, metavar="N", help="processes rendering pages (default: CPU cores)"
+    )
     build.set_defaults(handler=_build)
 
     check = commands.add_parser("check", help="report every error in the package's documents")
@@ -125,6 +128,7 @@ def _build(arguments: argparse.Namespace) -> int:
         verbosity=QUIET if arguments.quiet else VERBOSE if arguments.verbose else NORMAL,
         nginx_conf=arguments.nginx_conf.resolve() if arguments.nginx_conf else None,
         nginx_listen=arguments.nginx_listen,
+        jobs=arguments.jobs,
     )
 
 

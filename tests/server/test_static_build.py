@@ -107,3 +107,33 @@ def test_the_build_folder_starts_empty(package_folder) -> None:
     (package / ".build" / stale).write_text("stale")
     assert run_build(package).returncode == 0
     assert not (package / ".build" / stale).exists()
+
+
+def test_a_large_package_builds_the_same_with_one_process_or_several(package_folder) -> None:
+    """Worker processes render the documents; the pages, the errors and the exit status are
+    what one process gives."""
+    files = {
+        "lib.ftd": "-- component card:\ncaption title:\n\n-- ftd.text: $card.title\n\n-- end: card\n",
+        **{
+            f"pages/p{n}.ftd": f"-- import: built/lib\n\n-- lib.card: Page {n}\n\n-- ftd.text: *{n}*\n"
+            for n in range(100)
+        },
+        "pages/broken.ftd": "-- ftd.text: fine\n\n-- ftd.integer: oops\n",
+    }
+    outputs = []
+    for jobs in ("1", "2"):
+        package = package_folder(PACKAGE, files)
+        result = run_build(package, "--jobs", jobs)
+        assert result.returncode == 1
+        assert result.stderr.count("broken.ftd:3:") == 1, result.stderr
+        build = package / ".build"
+        outputs.append(
+            {
+                str(path.relative_to(build)): path.read_bytes()
+                for path in build.rglob("*")
+                if path.is_file()
+            }
+        )
+    assert len(outputs[0]) > 100
+    assert outputs[0] == outputs[1]
+    assert b"Page 42" in outputs[1]["pages/p42/index.html"]
