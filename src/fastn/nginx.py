@@ -4,7 +4,8 @@ nginx then routes as `fastn serve` does (fastn-server.md §2): redirects (308), 
 proxies, pages and static files from `.build/` (`/about` served like `/about/`, methods other
 than GET/HEAD on pages go to the endpoint), then the endpoint, else `404.html`. The proxying
 is as transparent as fastn's: raw path and query, streamed bodies both ways with no size cap,
-WebSocket upgrades, `X-Forwarded-*`, the upstream's Host (or the client's with
+WebSocket upgrades, `X-Forwarded-*` and `Forwarded` as fastn sets them (a client's own replaced
+unless it is in `FASTN_TRUSTED_PROXIES`), the upstream's Host (or the client's with
 `FASTN_PROXY_PRESERVE_HOST`), fastn's connect and read timeouts.
 
 The file has `upstream` and `map` blocks besides the `server` block, so it is included at the
@@ -34,7 +35,8 @@ def nginx_config(
     """The configuration text for serving `build_folder` (built for `base`) on `listen`."""
     settings = settings or ProxySettings.from_env()
     name = re.sub(r"[^A-Za-z0-9_]", "_", package.name)
-    connection = f"$fastn_{name}_connection"
+    variable = f"fastn_{name}"  # prefix of the variables the generated maps set
+    connection = f"${variable}_connection"
     upstreams: dict[str, str] = {}  # scheme://host:port → upstream block name
 
     def upstream_block(url: URL) -> str:
@@ -51,9 +53,11 @@ def nginx_config(
             f"proxy_set_header Host {'$http_host' if settings.preserve_host else authority};",
             f"proxy_set_header Connection {connection};",
             "proxy_set_header Upgrade $http_upgrade;",
-            "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-            "proxy_set_header X-Forwarded-Proto $scheme;",
-            "proxy_set_header X-Forwarded-Host $host;",
+            f"proxy_set_header X-Forwarded-For ${variable}_for;",
+            f"proxy_set_header X-Forwarded-Proto ${variable}_proto;",
+            f"proxy_set_header X-Forwarded-Host ${variable}_host;",
+            f'proxy_set_header Forwarded "${{{variable}_chain}}'
+            f'for=${variable}_node;proto=$scheme${variable}_forwarded_host";',
             "proxy_redirect off;",
             "proxy_buffering off;",
             "proxy_request_buffering off;",
@@ -105,6 +109,7 @@ def nginx_config(
     ]
     if upstreams:  # WebSocket upgrades pass; other requests keep the upstream connection alive
         lines += [f"map $http_upgrade {connection} {{", "    default upgrade;", '    "" "";', "}"]
+        lines += _forwarding_maps(variable, settings)
     for origin, block in upstreams.items():
         address = origin.split("://", 1)[1]
         lines += [f"upstream {block} {{", f"    server {address};", "    keepalive 16;", "}"]
@@ -121,6 +126,41 @@ def nginx_config(
         lines.append("    }")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _forwarding_maps(variable: str, settings: ProxySettings) -> list[str]:
+    """Forwarding headers as fastn sends them (`proxy.forwarded_headers`): a client's own
+    X-Forwarded-*/Forwarded are replaced, unless it is one of `FASTN_TRUSTED_PROXIES`, whose
+    chain is extended (nginx's `$proxy_add_x_forwarded_for` alone would pass any client's)."""
+    v = variable
+    token = "~^[-!#$%&'*+.^_`|~0-9A-Za-z]+$"  # RFC 7230 token characters: no quotes needed
+    lines = [f"geo ${v}_trusted {{", "    default 0;"]
+    lines += [f"    {network} 1;" for network in settings.trusted_proxies]
+    lines += ["}"]
+    maps = {
+        f"${v}_trusted ${v}_for": ["1 $proxy_add_x_forwarded_for;", "default $remote_addr;"],
+        f'"${v}_trusted:$http_x_forwarded_proto" ${v}_proto': [
+            f'"~^1:(?<{v}_p>.+)$" ${v}_p;',
+            "default $scheme;",
+        ],
+        f'"${v}_trusted:$http_x_forwarded_host" ${v}_host': [
+            f'"~^1:(?<{v}_h>.+)$" ${v}_h;',
+            "default $http_host;",
+        ],
+        f'"${v}_trusted:$http_forwarded" ${v}_chain': [
+            f'"~^1:(?<{v}_f>.+)$" "${v}_f, ";',
+            'default "";',
+        ],
+        f"$remote_addr ${v}_node": ['"~:" "\\"[$remote_addr]\\"";', "default $remote_addr;"],
+        f"$http_host ${v}_forwarded_host": [
+            '"" "";',
+            f'"{token}" ";host=$http_host";',
+            'default ";host=\\"$http_host\\"";',
+        ],
+    }
+    for head, entries in maps.items():
+        lines += [f"map {head} {{", *(f"    {entry}" for entry in entries), "}"]
+    return lines
 
 
 def _seconds(value: float) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from devex_support import fastn, get
 
 from servers import free_port
@@ -179,3 +180,48 @@ def test_an_interactive_site_built_for_a_prefix_works_there(package_folder, ngin
     background = page.eval_on_selector("text=Now open", "e => getComputedStyle(e).backgroundImage")
     assert "/prefix/logo.svg" in background
     assert page.evaluate("document.querySelector('a').getAttribute('href')") == "/prefix/about/"
+
+
+SPOOFED = [
+    ("Host", "shop.example.com:8443"),
+    ("X-Forwarded-For", "6.6.6.6"),
+    ("X-Forwarded-Proto", "https"),
+    ("X-Forwarded-Host", "evil.example"),
+    ("Forwarded", "for=6.6.6.6;proto=https"),
+]
+FORWARDING = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded")
+
+
+def forwarding_seen(fetch, url: str) -> dict[str, list[str]]:
+    """The forwarding headers the backend received for a request carrying SPOOFED ones."""
+    reply = fetch(f"{url}/api/echo", headers=SPOOFED)
+    assert reply.status == 200
+    return {name: reply.upstream_header(name) for name in FORWARDING}
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.0/8"], ids=["untrusted", "trusted"])
+def test_nginx_forwarding_headers_match_fastn(
+    upstream, package_folder, start_fastn, nginx, fetch, trusted: str
+) -> None:
+    """A client's own X-Forwarded-*/Forwarded headers are replaced unless it is a trusted proxy,
+    whose chain is extended: the backend sees the same from nginx as from fastn."""
+    package = package_folder(PACKAGE.format(port=upstream.port), FILES)
+    port = free_port()
+    conf = package.parent / f"{package.name}-nginx.conf"
+    built = fastn(
+        "build", "--nginx-conf", str(conf), "--nginx-listen", f"127.0.0.1:{port}",
+        cwd=package, env={"FASTN_TRUSTED_PROXIES": trusted},
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    server = nginx(conf)
+    assert server.test_config().returncode == 0, server.test_config().stderr
+    server.start(port)
+    served = start_fastn(package, "--production", env={"FASTN_TRUSTED_PROXIES": trusted})
+
+    expected = forwarding_seen(fetch, served.url)
+    assert forwarding_seen(fetch, f"http://127.0.0.1:{port}") == expected
+    if trusted:
+        assert expected["x-forwarded-for"] == ["6.6.6.6, 127.0.0.1"]
+    else:
+        assert expected["x-forwarded-for"] == ["127.0.0.1"]
+        assert expected["forwarded"] == ['for=127.0.0.1;proto=http;host="shop.example.com:8443"']
