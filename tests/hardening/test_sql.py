@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -92,16 +93,6 @@ $processor$: pr.sql
 
 -- ftd.integer: $n
 """,
-    "unlock.ftd": """\
--- import: fastn/processors as pr
-
--- string list n:
-$processor$: pr.sql
-
-{unlock}
-
--- ftd.text: unlocked
-""",
     "write.ftd": f"""\
 -- import: fastn/processors as pr
 
@@ -124,9 +115,40 @@ FASTN = """\
   url: /named/<string:name>/
   document: person.ftd
 """
-UNLOCK = {  # a query that changes the connection's own settings
-    "sqlite": "PRAGMA query_only = 0",
-    "postgres": "SET default_transaction_read_only = off",
+UNLOCK_PAGE = """\
+-- import: fastn/processors as pr
+
+-- string list n:
+$processor$: pr.sql
+
+{query}
+
+-- ftd.text: unlocked
+"""
+UNLOCKS = {  # queries that try to make the connection (or another file) writable
+    "sqlite": [
+        "PRAGMA query_only = 0",
+        "ATTACH 'unlocked.sqlite' AS unlocked",  # would create the file, opened read-write
+        "ATTACH 'file:unlocked.sqlite?mode=rwc' AS unlocked",
+        "VACUUM INTO 'copy.sqlite'",  # would write a copy of the database
+    ],
+    "postgres": [
+        "SET default_transaction_read_only = off",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+        "SELECT set_config('default_transaction_read_only', 'off', false)",
+        "COMMIT; SET default_transaction_read_only = off",
+        f"COMMIT; INSERT INTO {TABLE} (id, name, secret) VALUES (98, 'Eve', 'written')",
+        f"ROLLBACK; INSERT INTO {TABLE} (id, name, secret) VALUES (97, 'Eve', 'written')",
+        f"BEGIN READ WRITE; INSERT INTO {TABLE} (id, name, secret) VALUES (96, 'Eve', 'x')",
+    ],
+}
+LIFTS = {  # queries that try to lift the time limit for later queries on the connection
+    "sqlite": ["PRAGMA busy_timeout = 0"],
+    "postgres": [
+        "SET statement_timeout = 0",
+        "SELECT set_config('statement_timeout', '0', false)",
+        "COMMIT; SET statement_timeout = 0",
+    ],
 }
 SLOW = {
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
@@ -138,9 +160,10 @@ SLOW = {
 class Database:
     """The rows as they are, read behind fastn's back."""
 
-    def __init__(self, kind: str, location: str) -> None:
+    def __init__(self, kind: str, location: str, package: Path) -> None:
         self.kind = kind
         self.location = location
+        self.package = package  # the folder fastn serves (and runs in)
 
     def execute(self, statement: str) -> list[tuple]:
         if self.kind == "sqlite":
@@ -166,19 +189,20 @@ def served(request, start_fastn, tmp_path_factory) -> Iterator[tuple[object, Dat
     root = tmp_path_factory.mktemp(f"sql-{kind}")
     (root / "FASTN.ftd").write_text(FASTN)
     for name, text in FILES.items():
-        (root / name).write_text(
-            text.replace("{slow}", SLOW[kind]).replace("{unlock}", UNLOCK[kind])
-        )
+        (root / name).write_text(text.replace("{slow}", SLOW[kind]))
+    for name, queries in (("unlock", UNLOCKS[kind]), ("lift", LIFTS[kind])):
+        for number, query in enumerate(queries):
+            (root / f"{name}-{number}.ftd").write_text(UNLOCK_PAGE.format(query=query))
     env = {"FASTN_SQL_TIME_LIMIT_MS": TIME_LIMIT_MS}
     if kind == "sqlite":
         path = root / "db.sqlite"
         with sqlite3.connect(path) as connection:
             for statement in SCHEMA:
                 connection.execute(statement)
-        database = Database(kind, str(path))
+        database = Database(kind, str(path), root)
     else:
         url = request.getfixturevalue("postgres_url")
-        database = Database(kind, url)
+        database = Database(kind, url, root)
         for statement in [f"DROP TABLE IF EXISTS {TABLE}", *SCHEMA]:
             database.execute(statement)
         env["FASTN_DB_URL"] = url
@@ -246,22 +270,29 @@ def test_writes_are_refused_on_read_only_connections(served) -> None:
     assert database.rows() == ORIGINAL_ROWS
 
 
-def test_a_query_cannot_unlock_writes_for_later_pages(served, request) -> None:
-    """Settings one query changes must not outlive it on a pooled connection."""
+def test_a_query_cannot_unlock_writes_for_later_pages(served) -> None:
+    """Settings one query changes must not outlive it on a pooled connection; a query is one
+    statement (it cannot end the read-only transaction and go on); no other file is written."""
     fastn, database = served
-    if database.kind == "postgres":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="`SET default_transaction_read_only = off` stays on the pooled PostgreSQL "
-                "connection (src/fastn/processors/sql.py: no per-query READ ONLY transaction, "
-                "no pool reset), so a later page on that connection can write",
-            )
-        )
-    get(fastn.port, "/unlock/")
+    files = sorted(path.name for path in database.package.iterdir())
     try:
-        for _ in range(12):  # enough to meet the unlocked connection of a pool of 10 again
-            assert get(fastn.port, "/write/")[0] == 500
-        assert database.rows() == ORIGINAL_ROWS
+        for number in range(len(UNLOCKS[database.kind])):
+            status, page = get(fastn.port, f"/unlock-{number}/")
+            assert status in (200, 500), page[:800]
+            if status == 500:
+                assert "read-only" in page or "SQL error" in page, page[:800]
+            for _ in range(12):  # enough to meet the unlocked connection of a pool of 10 again
+                assert get(fastn.port, "/write/")[0] == 500
+            assert database.rows() == ORIGINAL_ROWS
+        assert sorted(path.name for path in database.package.iterdir()) == files
     finally:
         database.execute(f"DELETE FROM {TABLE} WHERE id > 2")  # as it was, for other tests
+
+
+def test_a_query_cannot_lift_the_time_limit_for_later_pages(served) -> None:
+    fastn, database = served
+    for number in range(len(LIFTS[database.kind])):
+        get(fastn.port, f"/lift-{number}/")
+        for _ in range(3):  # requests one after another: the same pooled connection
+            status, page = get(fastn.port, "/slow/")
+            assert status == 500 and f"longer than {TIME_LIMIT_MS} ms" in page, page[:800]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from processor_support import make_package, render, texts
 
 from fastn.ftd.page import RequestInfo
+from fastn.package.config import parse_package
+from fastn.package.documents import environment_for
 from fastn.processors.errors import ProcessorError
 
 RECORD = """\
@@ -170,3 +173,49 @@ def test_sql_error_is_located(tmp_path: Path, table: str) -> None:
     assert 'index.ftd:13: SQL error (PostgreSQL): relation "nowhere" does not exist' in str(
         caught.value
     )
+
+
+def test_a_query_leaves_nothing_on_the_pooled_connection_even_with_writes(
+    tmp_path: Path, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With writes on, a query's transaction commits, `SET`s included: the pool's reset
+    (`DISCARD ALL`) must still give the next page a clean session with the time limit."""
+    monkeypatch.setenv("FASTN_DB_WRITES", "true")
+    monkeypatch.setenv("FASTN_SQL_TIME_LIMIT_MS", "200")
+    header = "-- import: fastn/processors as pr\n\n"
+    root = make_package(
+        tmp_path / "site",
+        {
+            "change.ftd": header + "-- integer pid:\n$processor$: pr.sql\n\n"
+            "SELECT pg_backend_pid() + 0 * length(set_config('statement_timeout', '0', false) "
+            "|| set_config('application_name', 'leaked', false))\n\n-- ftd.integer: $pid\n",
+            "look.ftd": header + "-- record session:\ninteger pid:\nstring name:\n\n"
+            "-- session s:\n$processor$: pr.sql\n\n"
+            "SELECT pg_backend_pid() AS pid, '[' || current_setting('application_name') || ']' "
+            "AS name\n\n"
+            "-- ftd.integer: $s.pid\n\n-- ftd.text: $s.name\n",
+            "slow.ftd": header + "-- string slept:\n$processor$: pr.sql\n\n"
+            "SELECT pg_sleep(30)::text\n",
+        },
+    )
+    package = parse_package((root / "FASTN.ftd").read_text(), root.resolve())
+    environment = environment_for(package)
+
+    async def pages() -> tuple[list[str], list[list[str]], list[str]]:
+        try:
+            changed = texts((await environment.render("change")).body)
+            # the pool may have opened a second connection: enough pages to meet both
+            looked = [texts((await environment.render("look")).body) for _ in range(4)]
+            slow = []
+            for _ in range(2):
+                with pytest.raises(ProcessorError) as caught:
+                    await environment.render("slow")
+                slow.append(str(caught.value))
+            return changed, looked, slow
+        finally:
+            await environment.aclose()
+
+    changed, looked, slow = asyncio.run(asyncio.wait_for(pages(), 20))
+    assert [changed[0], "[]"] in looked  # the changed connection again, its name reset
+    assert all(name == "[]" for _, name in looked)
+    assert all("the query ran longer than 200 ms and was stopped" in text for text in slow)

@@ -11,14 +11,18 @@ ever spliced into the SQL text. Quoted strings, comments and PostgreSQL `$tag$` 
 left alone. Rows fill the declared kind by column name.
 
 Safety, Datasette-like: `FASTN_SQL_TIME_LIMIT_MS` (default 1000) stops a query that runs
-longer; `FASTN_SQL_MAX_ROWS` (default 1000) caps the rows read; connections are read-only
-unless `FASTN_DB_WRITES=true`. SQLite runs in a worker thread, PostgreSQL through a psycopg 3
-connection pool per worker.
+longer; `FASTN_SQL_MAX_ROWS` (default 1000) caps the rows read; queries are read-only unless
+`FASTN_DB_WRITES=true`. SQLite runs in a worker thread on a connection of its own (`mode=ro`,
+no ATTACH or `VACUUM INTO`), PostgreSQL through a psycopg 3 connection pool per worker: each
+query alone in a `READ ONLY` transaction that is rolled back, its time limit `SET LOCAL`, the
+connection reset with `DISCARD ALL` when it goes back to the pool — so nothing a query sets
+(`SET default_transaction_read_only = off`, `SET statement_timeout = 0`) reaches later pages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -253,10 +257,28 @@ def _sqlite_rows(
     connection = sqlite3.connect(
         f"file:{pathname2url(str(path))}?mode={mode}", uri=True, timeout=seconds
     )
+    attached: list[str] = []
+
+    def authorize(action: int, *_: Any) -> int:
+        """`mode=ro` covers the database file, not others: ATTACH creates files and opens them
+        read-write, `VACUUM INTO` writes a copy of the database. A read-only query has neither.
+        """
+        if action == sqlite3.SQLITE_ATTACH:
+            attached.append("ATTACH")
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
     try:
+        if not limits.writes:
+            connection.set_authorizer(authorize)
         deadline = time.monotonic() + seconds
         connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
-        cursor = connection.execute(text, parameters)
+        try:
+            cursor = connection.execute(text, parameters)
+        except sqlite3.DatabaseError:
+            if attached:
+                raise sqlite3.DatabaseError("attempt to write a readonly database") from None
+            raise
         columns = [column[0] for column in cursor.description or ()]
         rows = cursor.fetchmany(limits.max_rows + 1) if columns else []
         if limits.writes:
@@ -273,12 +295,9 @@ async def _postgres(invocation: Invocation, url: str) -> Any:
     text, parameters = _query(invocation, postgres=True)
     limits = Limits.from_env()
     try:
-        pool = await _pool(invocation.resources, url, limits)
-        async with pool.connection() as connection, connection.cursor() as cursor:
-            await cursor.execute(text, parameters)
-            columns = [column.name for column in cursor.description or ()]
-            rows = await cursor.fetchmany(limits.max_rows + 1) if columns else []
-            count = cursor.rowcount
+        pool = await _pool(invocation.resources, url)
+        async with pool.connection() as connection:
+            columns, rows, count = await _in_transaction(connection, text, parameters, limits)
     except psycopg_pool.PoolTimeout:
         raise invocation.error("cannot connect to the PostgreSQL database") from None
     except psycopg.Error as error:
@@ -291,14 +310,44 @@ async def _postgres(invocation: Invocation, url: str) -> Any:
     return _result(invocation, columns, rows, count, limits)
 
 
-async def _pool(resources: Resources, url: str, limits: Limits) -> Any:
+async def _in_transaction(
+    connection: Any, text: str, parameters: list[Any], limits: Limits
+) -> tuple[list[str], list[tuple], int]:
+    """Run one query in its own transaction: READ ONLY and rolled back unless writes are on.
+
+    Everything goes in one pipeline (one round trip). In a pipeline every statement is sent
+    through the extended protocol, so the query is exactly one statement: it cannot end the
+    transaction and go on (`COMMIT; INSERT …`). The time limit is the transaction's own
+    (`SET LOCAL`); the rollback of a read-only transaction undoes any `SET` the query made, and
+    the pool's reset (`DISCARD ALL`) clears whatever else it leaves on the session.
+    """
+    mode = "READ WRITE" if limits.writes else "READ ONLY"
+    try:
+        async with connection.pipeline() as pipeline, connection.cursor() as cursor:
+            await connection.execute(f"BEGIN {mode}")
+            await connection.execute(f"SET LOCAL statement_timeout = {int(limits.time_limit_ms)}")
+            await cursor.execute(text, parameters)
+            await connection.execute("COMMIT" if limits.writes else "ROLLBACK")
+            await pipeline.sync()
+            columns = [column.name for column in cursor.description or ()]
+            rows = await cursor.fetchmany(limits.max_rows + 1) if columns else []
+            return columns, rows, cursor.rowcount
+    except Exception:
+        with contextlib.suppress(Exception):  # else the pool rolls back or drops it
+            await connection.execute("ROLLBACK")
+        raise
+
+
+async def _reset(connection: Any) -> None:
+    """A connection back in the pool: nothing of the query that used it stays on the session."""
+    await connection.execute("DISCARD ALL")
+
+
+async def _pool(resources: Resources, url: str) -> Any:
     from psycopg_pool import AsyncConnectionPool
 
     async def configure(connection: Any) -> None:
-        await connection.set_autocommit(True)
-        await connection.execute(f"SET statement_timeout = {int(limits.time_limit_ms)}")
-        if not limits.writes:
-            await connection.execute("SET default_transaction_read_only = on")
+        await connection.set_autocommit(True)  # transactions are explicit: `_in_transaction`
 
     async def create() -> AsyncConnectionPool:
         pool = AsyncConnectionPool(
@@ -307,14 +356,18 @@ async def _pool(resources: Resources, url: str, limits: Limits) -> Any:
             max_size=POOL_SIZE,
             open=False,
             configure=configure,
+            reset=_reset,
             timeout=CONNECT_SECONDS,
-            kwargs={"connect_timeout": int(CONNECT_SECONDS)},
+            kwargs={
+                "connect_timeout": int(CONNECT_SECONDS),
+                # statements prepared on the server would not survive `DISCARD ALL`
+                "prepare_threshold": None,
+            },
         )
         await pool.open()
         return pool
 
-    key = f"postgres writes={limits.writes} limit={limits.time_limit_ms} {url}"
-    return await resources.shared(key, create)
+    return await resources.shared(f"postgres {url}", create)
 
 
 def _sql_error(invocation: Invocation, message: str, database: str, limits: Limits) -> Exception:
