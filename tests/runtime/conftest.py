@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 from runtime_support import Tab
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 def tab(page: Page) -> Iterator[Tab]:
     """The `page` fixture as a Tab; the test fails if the page logged an error."""
     opened = Tab(page)
+    # pages may name resources elsewhere (the corpus does): nothing leaves the machine
+    page.context.route(lambda url: not loopback(url), lambda route: route.abort())
 
     def record(message) -> None:
         # the browser's own notes about HTTP errors (a 400 with JSON errors, no favicon)
@@ -27,3 +30,9 @@ def tab(page: Page) -> Iterator[Tab]:
     page.on("pageerror", lambda error: opened.errors.append(str(error)))
     yield opened
     assert opened.errors == []
+
+
+def loopback(url: str) -> bool:
+    """Whether a request stays on this machine (data: and blob: URLs make no request)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob") or parts.hostname in ("127.0.0.1", "localhost")

@@ -179,6 +179,11 @@ const RUNTIME_FUNCTIONS = {
   "ftd.get_value": getValue,
   "ftd.get": (value, key) => follow(value, [jsString(key)]),
   get: (value, key) => follow(value, [jsString(key)]),
+  // fastn's bodies are JavaScript in the end, and some log
+  "console.log": (...values) => {
+    console.log(...values.map(toPlain));
+    return null;
+  },
   ...localStorageFunctions,
 };
 

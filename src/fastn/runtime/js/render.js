@@ -254,7 +254,13 @@ class FunctionScope {
   }
 
   call(name, args) {
-    return callRuntime(name, args);
+    // fastn compiles a body to JavaScript, where parameters are `__args__.NAME` cells:
+    // bodies written for that (`__args__.a.set(v)`, `__args__.a.get()`) work here too
+    const cell = /^__args__\.(.+)\.(set|get)$/.exec(name);
+    if (cell === null) return callRuntime(name, args);
+    if (cell[2] === "get") return this.lookup(cell[1]);
+    this.assign(cell[1], args.length ? args[0] : null);
+    return null;
   }
 
   rawCall(name, argNodes, R) {
