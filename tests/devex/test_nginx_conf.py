@@ -4,12 +4,14 @@ routing of `fastn serve`, checked by sending the same requests to a real nginx a
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import aiohttp
 import pytest
 from devex_support import fastn, get
 
-from servers import free_port
+from servers import free_port, run_async
 
 PACKAGE = """\
 -- import: fastn
@@ -225,3 +227,21 @@ def test_nginx_forwarding_headers_match_fastn(
     else:
         assert expected["x-forwarded-for"] == ["127.0.0.1"]
         assert expected["forwarded"] == ['for=127.0.0.1;proto=http;host="shop.example.com:8443"']
+
+
+def test_nginx_proxies_websockets(upstream, package_folder, nginx) -> None:
+    """Endpoint and url-mapping alike: the upgrade reaches the backend and messages flow."""
+    package = package_folder(PACKAGE.format(port=upstream.port), FILES)
+    nginx_url, _ = build_with_nginx(package, nginx)
+
+    async def echo(path: str) -> str:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(nginx_url + path) as socket,
+        ):
+            greeting = (await socket.receive(timeout=10)).data
+            await socket.send_str(path)
+            return f"{greeting} {(await socket.receive(timeout=10)).data}"
+
+    for path in ("/api/ws", "/app/ws"):
+        assert run_async(asyncio.wait_for(echo(path), 20)) == f"hello 127.0.0.1 echo:{path}"
