@@ -63,7 +63,8 @@ def eventually(check: Callable[[], object], what: str, timeout: float = STARTUP_
 
 
 class Backend:
-    """An HTML backend answering every path with `<h1>{text}</h1>`, restartable on its port."""
+    """An HTML backend answering every path with `<h1>{text}</h1>` (and `filler` bytes more,
+    making a page too large to reach fastn in one piece), restartable on its port."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -76,9 +77,14 @@ class Backend:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self, text: str) -> None:
+    def start(self, text: str, filler: int = 0) -> None:
+        padding = "<p hidden>" + "x" * filler + "</p>" if filler else ""
+
         async def handle(request: web.BaseRequest) -> web.Response:
-            body = f"<!DOCTYPE html><html><body><h1>{text}</h1></body></html>"
+            body = (
+                "<!DOCTYPE html><html><head><title>Backend</title></head>"
+                f"<body><h1>{text}</h1>{padding}</body></html>"
+            )
             return web.Response(text=body, content_type="text/html")
 
         async def run() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import signal
 
+import pytest
 from devex_support import Backend, eventually, get
 
 PACKAGE = "-- import: fastn\n\n-- fastn.package: live\n"
@@ -46,10 +47,14 @@ def test_an_open_tab_reloads_when_a_static_file_changes(package_folder, start_fa
     wait_for_text(page, "New static text")
 
 
+LARGE_PAGE = 2_000_000  # bytes: streamed through the proxy in many pieces
+
+
+@pytest.mark.parametrize("filler", [0, LARGE_PAGE], ids=["small-page", "large-page"])
 def test_an_open_tab_reloads_when_the_backend_comes_back(
-    package_folder, start_fastn, page, backend: Backend
+    package_folder, start_fastn, page, backend: Backend, filler: int
 ) -> None:
-    backend.start("Backend version 1")
+    backend.start("Backend version 1", filler)
     package = package_folder(PACKAGE + f"endpoint: {backend.url}\n")
     server = start_fastn(package)
     page.goto(f"{server.url}/app/")  # not in the package: proxied, and the script injected
@@ -57,9 +62,23 @@ def test_an_open_tab_reloads_when_the_backend_comes_back(
 
     backend.stop()  # e.g. Django's autoreloader restarting after a code change
     assert get(f"{server.url}/app/")[0] == 502
-    backend.start("Backend version 2")
+    backend.start("Backend version 2", filler)
 
     wait_for_text(page, "Backend version 2")
+
+
+def test_a_large_backend_page_streams_with_the_script_and_a_right_length(
+    package_folder, start_fastn, backend: Backend
+) -> None:
+    backend.start("Big page", LARGE_PAGE)
+    server = start_fastn(package_folder(PACKAGE + f"endpoint: {backend.url}\n"))
+
+    status, headers, body = get(f"{server.url}/app/")  # urllib checks the declared length
+
+    assert status == 200 and b"Big page" in body
+    assert int(headers["content-length"]) == len(body) > LARGE_PAGE
+    assert body.startswith(b'<!DOCTYPE html><html><head><script src="/-/live-reload.js"')
+    assert body.count(b"/-/live-reload.js") == 1
 
 
 def test_a_fixed_error_page_reloads_into_the_page(package_folder, start_fastn, page) -> None:

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import secrets
 import weakref
 from collections.abc import Callable, Mapping
@@ -249,11 +250,13 @@ class LiveReload:
 
 
 class InjectScript:
-    """A `send` that adds the live-reload script to HTML responses sent in one piece.
+    """A `send` that adds the live-reload script to HTML responses.
 
     The response start is held until the first body message: a whole HTML body gets the
-    script before `</body>` (Content-Length fixed, validators dropped, not cached, so a
-    revalidated copy can never carry an old version); anything else passes unchanged.
+    script before `</body>`; a body coming in pieces (a backend's large page, streamed through
+    the proxy) gets it right after the `<head>` (or `<body>`) tag of its first piece, so
+    nothing is buffered. Content-Length is fixed, validators dropped and caching turned off,
+    so a revalidated copy can never carry an old version; anything else passes unchanged.
     """
 
     def __init__(self, send: Send, version: str) -> None:
@@ -269,10 +272,15 @@ class InjectScript:
         if kind == "http.response.body" and self.start is not None:
             start, self.start = self.start, None
             body = message.get("body", b"")
-            position = body.rfind(b"</body>")
-            if not message.get("more_body") and position >= 0:
+            whole = not message.get("more_body")
+            position = body.rfind(b"</body>") if whole else _first_piece_position(body)
+            if position is not None and position >= 0:
                 body = body[:position] + self.tag + body[position:]
-                start = {**start, "headers": _fresh_headers(start["headers"], len(body))}
+                length = len(body) if whole else None
+                start = {
+                    **start,
+                    "headers": _fresh_headers(start["headers"], len(self.tag), length),
+                }
                 message = {**message, "body": body}
             await self.downstream(start)
         await self.downstream(message)
@@ -294,9 +302,28 @@ def _injectable(start: Message) -> bool:
 _VALIDATORS = frozenset({b"content-length", b"etag", b"last-modified", b"cache-control"})
 
 
-def _fresh_headers(headers: Headers, length: int) -> Headers:
-    kept = [(name, value) for name, value in headers if name.lower() not in _VALIDATORS]
-    return [*kept, (b"content-length", str(length).encode()), (b"cache-control", b"no-store")]
+_OPENING_TAG = re.compile(rb"<(?:head|body)(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+def _first_piece_position(body: bytes) -> int | None:
+    """Where the script goes in the first piece of a streamed page: after `<head>`/`<body>`."""
+    found = _OPENING_TAG.search(body)
+    return found.end() if found else None
+
+
+def _fresh_headers(headers: Headers, added: int, whole_length: int | None) -> Headers:
+    """The page's headers once `added` bytes went in: the length of the whole body, or for
+    a streamed page its declared length plus them (none declared: none sent); not cached."""
+    length = whole_length
+    kept = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"content-length" and length is None and value.strip().isdigit():
+            length = int(value) + added
+        if lowered not in _VALIDATORS:
+            kept.append((name, value))
+    fresh = [(b"content-length", str(length).encode())] if length is not None else []
+    return [*kept, *fresh, (b"cache-control", b"no-store")]
 
 
 def _seen_version(scope: Scope) -> str:
