@@ -73,6 +73,8 @@ SELECT * FROM person WHERE id = $id::INTEGER
     "404.ftd": "-- ftd.text: the package's own 404 page\n",
     "count.ftd": "-- import: fastn/processors as pr\n\n-- integer n: 1\n$processor$: pr.request-data"
     "\n\n-- ftd.integer: $n\n",
+    "score.ftd": "-- import: fastn/processors as pr\n\n-- decimal value:\n"
+    "$processor$: pr.request-data\n\n-- ftd.decimal: $value\n",
     ".env": "FASTN_DB_URL=sqlite:///data/shop.sqlite\n",
 }
 
@@ -94,6 +96,10 @@ def shop(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Path:
 # Who
   url: /who/<string:name>/
   document: who.ftd
+
+# Score
+  url: /score/<decimal:value>/
+  document: score.ftd
 """
     root = write_package(tmp_path_factory.mktemp("shop"), package_text("shop", "", sections), FILES)
     (root / "data").mkdir()
@@ -123,6 +129,12 @@ def test_dynamic_url_typed_segment_and_fastn_data_precedence(served, fetch) -> N
     assert reply.status == 200
     assert texts(reply.body.decode()) == ["from FASTN.ftd", "Jack"]  # path id beats query id
     assert fetch(f"{served.url}/person/two/").status == 404  # not an integer: no match
+
+
+def test_a_decimal_segment_reaches_request_data(served, fetch) -> None:
+    assert texts(fetch(f"{served.url}/score/2.5/").body.decode()) == ["2.5"]
+    assert texts(fetch(f"{served.url}/score/7/").body.decode()) == ["7"]
+    assert fetch(f"{served.url}/score/high/").status == 404  # not a number: no match
 
 
 def test_a_real_document_wins_over_a_dynamic_url(served, fetch) -> None:

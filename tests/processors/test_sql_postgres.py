@@ -219,3 +219,45 @@ def test_a_query_leaves_nothing_on_the_pooled_connection_even_with_writes(
     assert [changed[0], "[]"] in looked  # the changed connection again, its name reset
     assert all(name == "[]" for _, name in looked)
     assert all("the query ran longer than 200 ms and was stopped" in text for text in slow)
+
+
+def test_sql_batch_is_one_transaction_and_sql_execute_binds(
+    tmp_path: Path, table: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FASTN_DB_WRITES", "true")
+    batch = (
+        f"UPDATE {table} SET score = 1;\nINSERT INTO {table} (name) VALUES ('Ann'), ('Bob');\n"
+        "{last}\n"
+    )
+    header = "-- import: fastn/processors as pr\n\n"
+    root = make_package(
+        tmp_path / "site",
+        {
+            "good.ftd": header
+            + "-- integer changed:\n$processor$: pr.sql-batch\n\n"
+            + batch.format(last="SELECT 1;")
+            + "\n-- ftd.integer: $changed\n",
+            "bad.ftd": header
+            + "-- integer changed:\n$processor$: pr.sql-batch\n\n"
+            + batch.format(last="SELECT * FROM nowhere;"),
+            "execute.ftd": header + "-- integer n:\n$processor$: pr.sql-execute\nname: Cy\n\n"
+            f"DELETE FROM {table} WHERE name = $name::TEXT OR name = 'Amit'\n\n"
+            "-- ftd.integer: $n\n",
+        },
+    )
+
+    def rows() -> list[tuple]:
+        with psycopg.connect(postgres_url) as connection:
+            return connection.execute(f"SELECT name, score FROM {table} ORDER BY id").fetchall()
+
+    before = rows()
+    with pytest.raises(ProcessorError) as caught:
+        render(root, "bad")
+    assert 'bad.ftd:6: SQL error (PostgreSQL): relation "nowhere" does not exist' in str(
+        caught.value
+    )
+    assert rows() == before  # the failed batch changed nothing
+    assert texts(render(root, "good").body) == ["4"]  # 2 updated + 2 inserted
+    assert [name for name, _ in rows()] == ["Amit", "Jack", "Ann", "Bob"]
+    assert texts(render(root, "execute").body) == ["1"]
+    assert [name for name, _ in rows()] == ["Jack", "Ann", "Bob"]

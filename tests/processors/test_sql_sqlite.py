@@ -362,3 +362,83 @@ def _json(value: object) -> bytes:
     import json
 
     return json.dumps(value).encode()
+
+
+EXECUTE = """
+-- string who: Zoe
+
+-- integer added:
+$processor$: pr.sql-execute
+name: $who
+
+INSERT INTO person (name, created_on, active) VALUES ($name::TEXT, '2026-01-01', 1)
+
+-- ftd.integer: $added
+"""
+
+
+BATCH = """
+-- integer changed:
+$processor$: pr.sql-batch
+
+CREATE TABLE tag (name TEXT);
+INSERT INTO tag VALUES ('a'), ('b');
+UPDATE person SET active = 1 WHERE name = 'Jack';
+
+-- ftd.integer: $changed
+"""
+WRITTEN = {  # what each page writes, read back: (query, rows)
+    "execute": ("SELECT name FROM person WHERE id = 3", [("Zoe",)]),
+    "batch": (
+        "SELECT name FROM tag UNION ALL SELECT name FROM person WHERE active = 1 ORDER BY 1",
+        [("Amit",), ("Jack",), ("a",), ("b",)],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("page", "refusal", "changed"),
+    [
+        ("execute", "index.ftd:15: db.sqlite is opened read-only", "1"),
+        ("batch", "index.ftd:12: `pr.sql-batch` runs several statements", "3"),
+    ],
+)
+def test_sql_execute_and_sql_batch_write_only_when_the_package_opts_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str, refusal: str, changed: str
+) -> None:
+    root = site(tmp_path, EXECUTE if page == "execute" else BATCH)
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert refusal in str(caught.value) and "FASTN_DB_WRITES=true" in str(caught.value)
+    monkeypatch.setenv("FASTN_DB_WRITES", "true")
+    assert texts(render(root).body) == [changed]  # rows changed
+    query, rows = WRITTEN[page]
+    assert sqlite3.connect(root / "db.sqlite").execute(query).fetchall() == rows
+
+
+def test_sql_batch_takes_no_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTN_DB_WRITES", "true")
+    root = site(
+        tmp_path,
+        "\n-- integer n:\n$processor$: pr.sql-batch\nid: 1\n\n"
+        "DELETE FROM person WHERE id = $id::INTEGER;\n",
+    )
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert "index.ftd:13: `$name` parameters are not allowed in a batch" in str(caught.value)
+    assert sqlite3.connect(root / "db.sqlite").execute(
+        "SELECT count(*) FROM person"
+    ).fetchone() == (2,)
+
+
+def test_database_url_as_a_plain_path_or_file_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fastn also takes FASTN_DB_URL as a SQLite file's path (or `file://` path)."""
+    root = site(tmp_path, "\n-- string name:\n$processor$: pr.sql\n\nSELECT name FROM t\n\n"
+                "-- ftd.text: $name\n")  # fmt: skip
+    (root / "data").mkdir()
+    sqlite_db(root / "data" / "other.db", "CREATE TABLE t (name TEXT); INSERT INTO t VALUES ('x');")
+    for url in ("data/other.db", str(root / "data" / "other.db"), f"file://{root}/data/other.db"):
+        monkeypatch.setenv("FASTN_DB_URL", url)
+        assert texts(render(root).body) == ["x"], url

@@ -49,6 +49,8 @@ _SQL_NAMES = sql.parameter_names
 REGISTRY: dict[str, Processor] = {
     "sql": Processor(sql.process_sql, _SQL_NAMES),
     "sql-query": Processor(sql.process_sql, _SQL_NAMES),
+    "sql-execute": Processor(sql.process_sql, _SQL_NAMES),
+    "sql-batch": Processor(sql.process_sql_batch),
     "pg": Processor(sql.process_pg, _SQL_NAMES),
     "package-query": Processor(sql.process_package_query, _SQL_NAMES),
     "http": Processor(http.process),

@@ -1,9 +1,11 @@
-"""`pr.sql` (also `pr.sql-query`, `pr.pg`, `pr.package-query`): a query's rows as ftd values.
+"""`pr.sql` (also `pr.sql-query`, `pr.sql-execute`, `pr.pg`, `pr.package-query`): a query's
+rows as ftd values; `pr.sql-batch` runs a script of statements (writes on, no parameters).
 
 The database is `FASTN_DB_URL` (environment or the package's `.env`): `sqlite:///db.sqlite`
-(relative to the package; `sqlite:////abs/path` is absolute) or `postgres://…` /
-`postgresql://…`; with nothing configured, `db.sqlite` in the package. `pr.pg` reads
-`FASTN_PG_URL` first, `pr.package-query` the SQLite file named by its `db:` header.
+(relative to the package; `sqlite:////abs/path` is absolute; a plain path or `file://` path
+as fastn takes it) or `postgres://…` / `postgresql://…`; with nothing configured, `db.sqlite`
+in the package. `pr.pg` reads `FASTN_PG_URL` first, `pr.package-query` the SQLite file named
+by its `db:` header.
 
 `$name::TYPE` in the query (TYPE optional) becomes a driver placeholder bound to the value of
 header `name:`, or of the document's variable `name` when there is no such header; nothing is
@@ -52,6 +54,8 @@ POOL_SIZE = 10
 CONNECT_SECONDS = 5.0
 _POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 _SQLITE_SCHEME = "sqlite://"
+_FILE_SCHEME = "file://"
+BATCH = "sql-batch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +204,23 @@ async def process_sql(invocation: Invocation) -> Any:
     return await _sqlite(invocation, default)
 
 
+async def process_sql_batch(invocation: Invocation) -> Any:
+    """`pr.sql-batch`: several statements (a schema, seed rows) run as one script."""
+    line = invocation.call.body_line
+    if not Limits.from_env().writes:
+        raise invocation.error(
+            f"`{invocation.variable.processor}` runs several statements, which only a package "
+            f"that allows writes may do ({DB_WRITES}=true); one query: `pr.sql`",
+            line=line,
+        )
+    if parse_query(invocation.call.body or "", postgres=False).parameters:
+        raise invocation.error(
+            "`$name` parameters are not allowed in a batch (`pr.sql-execute` takes them)",
+            line=line,
+        )
+    return await process_sql(invocation)
+
+
 async def process_pg(invocation: Invocation) -> Any:
     url = (os.environ.get(PG_URL) or os.environ.get(DB_URL) or "").strip()
     if not url.startswith(_POSTGRES_SCHEMES):
@@ -225,16 +246,21 @@ async def _run(invocation: Invocation, url: str) -> Any:
         return await _postgres(invocation, url)
     if url.startswith(_SQLITE_SCHEME + "/"):
         return await _sqlite(invocation, invocation.settings.root / url[len(_SQLITE_SCHEME) + 1 :])
-    scheme = url.partition("://")[0] or url
+    if url.startswith(_FILE_SCHEME) or "://" not in url:  # a file's path, as fastn takes it
+        return await _sqlite(invocation, invocation.settings.root / url.removeprefix(_FILE_SCHEME))
+    scheme = url.partition("://")[0]
     raise invocation.error(
         f"{DB_URL}: `{scheme}` databases are not supported (use sqlite:///FILE or postgres://…)"
     )
 
 
-def _query(invocation: Invocation, postgres: bool) -> tuple[str, list[Any]]:
+def _query(invocation: Invocation, postgres: bool) -> tuple[str, list[Any] | None]:
+    """The query for the driver and its parameters (None: a batch, run as a script)."""
     body = invocation.call.body
     if not body or not body.strip():
         raise invocation.error(f"`{invocation.variable.processor}` needs the query as the body")
+    if invocation.call.name == BATCH:
+        return body, None
     query = parse_query(body, postgres)
     return query.text, [_bind(invocation, n, k, postgres) for n, k in query.parameters]
 
@@ -250,7 +276,7 @@ async def _sqlite(invocation: Invocation, path: Path) -> Any:
 
 
 def _sqlite_rows(
-    path: Path, text: str, parameters: list[Any], limits: Limits
+    path: Path, text: str, parameters: list[Any] | None, limits: Limits
 ) -> tuple[list[str], list[tuple], int]:
     mode = "rw" if limits.writes else "ro"
     seconds = limits.time_limit_ms / 1000
@@ -273,6 +299,9 @@ def _sqlite_rows(
             connection.set_authorizer(authorize)
         deadline = time.monotonic() + seconds
         connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+        if parameters is None:  # a batch (only with writes on)
+            connection.executescript(text)
+            return [], [], connection.total_changes
         try:
             cursor = connection.execute(text, parameters)
         except sqlite3.DatabaseError:
@@ -311,7 +340,7 @@ async def _postgres(invocation: Invocation, url: str) -> Any:
 
 
 async def _in_transaction(
-    connection: Any, text: str, parameters: list[Any], limits: Limits
+    connection: Any, text: str, parameters: list[Any] | None, limits: Limits
 ) -> tuple[list[str], list[tuple], int]:
     """Run one query in its own transaction: READ ONLY and rolled back unless writes are on.
 
@@ -321,6 +350,8 @@ async def _in_transaction(
     (`SET LOCAL`); the rollback of a read-only transaction undoes any `SET` the query made, and
     the pool's reset (`DISCARD ALL`) clears whatever else it leaves on the session.
     """
+    if parameters is None:
+        return [], [], await _batch(connection, text, limits)
     mode = "READ WRITE" if limits.writes else "READ ONLY"
     try:
         async with connection.pipeline() as pipeline, connection.cursor() as cursor:
@@ -336,6 +367,28 @@ async def _in_transaction(
         with contextlib.suppress(Exception):  # else the pool rolls back or drops it
             await connection.execute("ROLLBACK")
         raise
+
+
+async def _batch(connection: Any, text: str, limits: Limits) -> int:
+    """A script of statements (writes are on) in one transaction: the rows it changed."""
+    await connection.execute(
+        f"BEGIN READ WRITE; SET LOCAL statement_timeout = {int(limits.time_limit_ms)}"
+    )
+    changed = 0
+    try:
+        async with connection.cursor() as cursor:
+            await cursor.execute(text)  # no parameters: the simple protocol, several statements
+            while True:
+                if cursor.description is None:
+                    changed += max(cursor.rowcount, 0)
+                if not cursor.nextset():
+                    break
+    except Exception:
+        with contextlib.suppress(Exception):
+            await connection.execute("ROLLBACK")
+        raise
+    await connection.execute("COMMIT")
+    return changed
 
 
 async def _reset(connection: Any) -> None:
