@@ -109,3 +109,13 @@ def test_the_example_packages_check_clean_and_hello_serves(start_fastn) -> None:
     server = start_fastn(EXAMPLES / "hello", "--production")  # nothing written into the tree
     status, _, body = get(f"{server.url}/")
     assert status == 200 and b"Hello from fastn-py" in body
+
+
+def test_uncommenting_the_scaffolds_endpoint_names_the_backend(tmp_path: Path) -> None:
+    from fastn.package.config import load_package
+
+    assert fastn("create-package", "site", cwd=tmp_path).returncode == 0
+    package_file = tmp_path / "site" / "FASTN.ftd"
+    assert load_package(tmp_path / "site").endpoint is None
+    package_file.write_text(package_file.read_text().replace(";; endpoint:", "endpoint:"))
+    assert load_package(tmp_path / "site").endpoint == "http://127.0.0.1:8001"
