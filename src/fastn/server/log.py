@@ -4,10 +4,12 @@ how much is said (`fastn serve --quiet/--verbose`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
 from time import perf_counter
+from typing import TextIO
 
 from fastn.server.responses import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,7 +28,9 @@ def setup_logging() -> None:
     root = logging.getLogger("fastn")
     if root.handlers:
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = (
+        logging.StreamHandler(sys.stderr) if use_colour(sys.stderr) else BufferedHandler(sys.stderr)
+    )
     handler.setFormatter(ColourFormatter() if use_colour(sys.stderr) else logging.Formatter())
     root.addHandler(handler)
     root.setLevel(LEVELS.get(os.environ.get(LOG_LEVEL_VARIABLE, ""), logging.INFO))
@@ -37,6 +41,54 @@ def use_colour(stream: object) -> bool:
     """Colours on a terminal, unless `NO_COLOR` is set (https://no-color.org)."""
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+class BufferedHandler(logging.StreamHandler):
+    """Writes log lines in batches: after `FLUSH_SECONDS` (on the running event loop) or when
+    `FLUSH_BYTES` are waiting, instead of one write per line. A busy server otherwise spends
+    a system call per request on its access log. Warnings and errors are written at once."""
+
+    FLUSH_SECONDS = 0.2
+    FLUSH_BYTES = 64 * 1024
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.pending: list[str] = []
+        self.pending_size = 0
+        self.scheduled = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+        except Exception:
+            self.handleError(record)
+            return
+        with self.lock:  # type: ignore[union-attr]
+            self.pending.append(line)
+            self.pending_size += len(line)
+            if record.levelno >= logging.WARNING or self.pending_size >= self.FLUSH_BYTES:
+                self._write_pending()
+            elif not self.scheduled:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:  # not in the server's loop: nothing would flush it later
+                    self._write_pending()
+                    return
+                self.scheduled = True
+                loop.call_later(self.FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        self.scheduled = False
+        if self.pending:
+            text = "".join(self.pending)
+            self.pending.clear()
+            self.pending_size = 0
+            self.stream.write(text)
+        self.stream.flush()
 
 
 class ColourFormatter(logging.Formatter):

@@ -80,7 +80,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.awaiting_head = False
         self.awaiting_body = True
         self._start_timer(self.client_timeout)
+        previous = self.cycle
         super().on_headers_complete()
+        if self.cycle is not previous and self.cycle is not None:  # a new request's cycle
+            self.cycle.transport = _HeadWithBody(self.transport, self.loop)  # type: ignore[assignment]
 
     def on_body(self, body: bytes) -> None:
         if not self.refused:
@@ -162,3 +165,42 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             head.append(b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body))
             self.transport.write(b"".join(head) + body)
         self.transport.close()
+
+
+class _HeadWithBody:
+    """The transport as one response's cycle sees it: the response head is held back until
+    the first piece of the body, so that a small response leaves in one write (one system
+    call, one packet) instead of two. What is held is written at the latest on the event
+    loop's next turn, and before anything else the cycle does with the transport."""
+
+    __slots__ = ("transport", "loop", "held", "first")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self.loop = loop
+        self.held: bytes | None = None
+        self.first = True
+
+    def write(self, data: bytes) -> None:
+        if self.first:
+            self.first = False
+            self.held = data
+            self.loop.call_soon(self.flush)
+            return
+        if self.held is not None:
+            data = self.held + data
+            self.held = None
+        self.transport.write(data)
+
+    def flush(self) -> None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        self.flush()
+        return getattr(self.transport, name)

@@ -1,0 +1,95 @@
+"""Fewer system calls per request: the response head leaves with the body, log lines in
+batches. Ordering and completeness must not change."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+
+from fastn.server.log import BufferedHandler
+from fastn.server.protocol import _HeadWithBody
+
+
+class RecordingTransport:
+    """What reached the socket, one entry per write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+def test_a_small_response_is_one_write() -> None:
+    async def main() -> list[bytes]:
+        transport = RecordingTransport()
+        cycle_transport = _HeadWithBody(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+        cycle_transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        cycle_transport.write(b"hello")
+        cycle_transport.write(b" world")
+        await asyncio.sleep(0)
+        return transport.writes
+
+    assert asyncio.run(main()) == [b"HTTP/1.1 200 OK\r\n\r\nhello", b" world"]
+
+
+def test_a_head_without_a_body_yet_leaves_on_the_next_turn() -> None:
+    async def main() -> list[bytes]:
+        transport = RecordingTransport()
+        cycle_transport = _HeadWithBody(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+        cycle_transport.write(b"HTTP/1.1 200 OK\r\n\r\n")  # a stream whose body comes later
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]
+        cycle_transport.write(b"data: 1\n\n")
+        return transport.writes
+
+    assert asyncio.run(main())[-1] == b"data: 1\n\n"
+
+
+def test_closing_writes_the_held_head_first() -> None:
+    async def main() -> RecordingTransport:
+        transport = RecordingTransport()
+        cycle_transport = _HeadWithBody(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+        cycle_transport.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        assert not cycle_transport.is_closing()  # any other use of the transport flushes too
+        cycle_transport.close()
+        return transport
+
+    transport = asyncio.run(main())
+    assert transport.writes == [b"HTTP/1.1 204 No Content\r\n\r\n"] and transport.closed
+
+
+def test_log_lines_are_written_in_batches_in_order() -> None:
+    stream = io.StringIO()
+    handler = BufferedHandler(stream)
+    logger = logging.getLogger("fastn.test-batching")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+    async def main() -> None:
+        logger.info("GET /a 200")
+        logger.info("GET /b 200")
+        assert stream.getvalue() == ""  # waiting for the batch
+        logger.warning("upstream down")  # a warning goes out at once, after what came first
+        assert stream.getvalue() == "GET /a 200\nGET /b 200\nupstream down\n"
+        logger.info("GET /c 502")
+        await asyncio.sleep(BufferedHandler.FLUSH_SECONDS * 2)
+        assert stream.getvalue().endswith("GET /c 502\n")
+
+    try:
+        asyncio.run(main())
+        logger.info("outside the server's loop")  # nothing would flush it later: written now
+        assert stream.getvalue().endswith("outside the server's loop\n")
+    finally:
+        logger.removeHandler(handler)
