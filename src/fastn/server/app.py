@@ -9,7 +9,7 @@ package folder and the environment, so workers and machines share nothing but th
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +19,6 @@ from fastn.package.routes import Router
 from fastn.server.devtools import LiveReload
 from fastn.server.errors import ErrorPages
 from fastn.server.log import AccessLog, setup_logging
-from fastn.server.metrics import OPS_ROUTES, Labelled, LabelledContent, RequestMetrics
 from fastn.server.pages import Pages
 from fastn.server.proxy import ProxySettings, ReverseProxy, UpstreamClient
 from fastn.server.reserved import ReservedPaths
@@ -93,7 +92,11 @@ def build_app(
     """The app of one worker: the routing chain, with live reload and metrics as asked."""
     options = options or AppOptions.from_env()
     client = UpstreamClient(settings or ProxySettings.from_env())
-    fastn_routes = {**runtime_routes(), **(OPS_ROUTES if options.ops else {})}
+    fastn_routes = dict(runtime_routes())
+    if options.ops:  # prometheus_client is imported only when asked for
+        from fastn.server.metrics import OPS_ROUTES
+
+        fastn_routes.update(OPS_ROUTES)
 
     def chain_for(package: Package, routes: Mapping[str, ASGIApp]) -> ASGIApp:
         return build_chain(package, client, {**fastn_routes, **routes}, options)
@@ -106,6 +109,8 @@ def build_app(
     else:
         app = chain_for(package, {})
     if options.ops:
+        from fastn.server.metrics import RequestMetrics
+
         app = RequestMetrics(app)
     return FastnApp(AccessLog(app), services)
 
@@ -118,7 +123,11 @@ def build_chain(
 ) -> ASGIApp:
     """Chain the pieces in fastn-server.md §2 order, innermost (the fallback) first; with ops
     endpoints on, each piece labels the requests it answers for the metrics."""
-    label = Labelled if options.ops else _unlabelled
+    label: Callable[[str, ASGIApp], ASGIApp] = _unlabelled
+    if options.ops:
+        from fastn.server.metrics import Labelled
+
+        label = Labelled
     router = Router(package)
     pages = Pages(package)
     errors = ErrorPages(pages, options.development)
@@ -131,6 +140,8 @@ def build_chain(
         fallback = label("not-found", NotFound(errors))
     chain: ASGIApp = PackageContent(router, pages, errors, fallback, bool(package.endpoint))
     if options.ops:
+        from fastn.server.metrics import LabelledContent
+
         chain = LabelledContent(router, chain)
     if package.proxy_mappings:
         proxies = [

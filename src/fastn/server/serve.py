@@ -17,7 +17,6 @@ from uvicorn.supervisors import Multiprocess
 from fastn.package.config import load_package
 from fastn.server.app import PACKAGE_DIR_VARIABLE, AppOptions
 from fastn.server.devtools import end_event_streams
-from fastn.server.metrics import MULTIPROCESS_VARIABLE
 from fastn.server.protocol import GuardedHttpToolsProtocol
 
 PORT_SEARCH_SPAN = 1000  # fastn looks from 8000 up to 9000
@@ -64,9 +63,12 @@ def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers:
     if options.development:
         print("fastn: development mode: pages reload when the package changes", flush=True)
     metrics_folder = None
-    if options.ops and workers > 1 and not os.environ.get(MULTIPROCESS_VARIABLE):
-        metrics_folder = tempfile.mkdtemp(prefix="fastn-metrics-")  # summed over the workers
-        os.environ[MULTIPROCESS_VARIABLE] = metrics_folder
+    if options.ops and workers > 1:
+        from fastn.server.metrics import MULTIPROCESS_VARIABLE  # prometheus_client: with --ops
+
+        if not os.environ.get(MULTIPROCESS_VARIABLE):
+            metrics_folder = tempfile.mkdtemp(prefix="fastn-metrics-")  # summed over the workers
+            os.environ[MULTIPROCESS_VARIABLE] = metrics_folder
     config = uvicorn.Config(
         "fastn.server.app:create_app",
         factory=True,
