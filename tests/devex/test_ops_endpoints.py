@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from devex_support import get
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -100,11 +99,6 @@ def test_processors_report_their_time() -> None:
     assert samples[("fastn_processor_duration_seconds_sum", (("processor", "sql"),))] >= 0.25
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nothing calls observe_processor: processors/runner.py run_step must time "
-    "step.processor.run(invocation) and report it under the call's processor name",
-)
 def test_a_served_page_reports_its_processor_time(package_folder, start_fastn) -> None:
     page = "-- import: fastn/processors as pr\n\n-- integer answer: 42\n$processor$: pr.get-data\n\n-- ftd.integer: $answer\n"
     package = package_folder("-- import: fastn\n\n-- fastn.package: timed\n", {"index.ftd": page})

@@ -25,13 +25,18 @@ class ProcessorSettings:
     root: Path
     endpoint: str | None = None
     proxy_mappings: tuple[tuple[str, str], ...] = ()  # (path prefix, upstream base URL)
+    # told (processor name, seconds) after each run: the server's metrics with --ops
+    observe: Callable[[str, float], None] | None = None
 
     @classmethod
-    def from_package(cls, package: Package) -> ProcessorSettings:
+    def from_package(
+        cls, package: Package, observe: Callable[[str, float], None] | None = None
+    ) -> ProcessorSettings:
         return cls(
             root=package.root,
             endpoint=package.endpoint,
             proxy_mappings=tuple((m.prefix, m.upstream) for m in package.proxy_mappings),
+            observe=observe,
         )
 
 

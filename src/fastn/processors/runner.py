@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any
 
 from fastn.ftd import ast
@@ -169,7 +170,10 @@ async def run(
         if step.waits_for:
             await asyncio.gather(*(tasks[name] for name in step.waits_for))
         invocation = _invocation(step, doc, values, request, settings, resources)
+        started = perf_counter()
         values[step.variable] = await step.processor.run(invocation)
+        if settings.observe is not None:
+            settings.observe(invocation.call.name, perf_counter() - started)
         cookies[step.variable] = invocation.cookies
 
     try:

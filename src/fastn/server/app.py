@@ -124,12 +124,13 @@ def build_chain(
     """Chain the pieces in fastn-server.md §2 order, innermost (the fallback) first; with ops
     endpoints on, each piece labels the requests it answers for the metrics."""
     label: Callable[[str, ASGIApp], ASGIApp] = _unlabelled
+    observe_processor = None
     if options.ops:
-        from fastn.server.metrics import Labelled
+        from fastn.server.metrics import Labelled, observe_processor
 
         label = Labelled
     router = Router(package)
-    pages = Pages(package)
+    pages = Pages(package, observe_processor)
     errors = ErrorPages(pages, options.development)
 
     fallback: ASGIApp

@@ -7,6 +7,8 @@ and serves files never needs it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastn.ftd.page import RenderedPage, RequestInfo
 from fastn.package.config import Package
 from fastn.package.documents import environment_for
@@ -16,8 +18,11 @@ from fastn.server.responses import Receive, Scope
 class Pages:
     """The package's documents as rendered pages."""
 
-    def __init__(self, package: Package) -> None:
+    def __init__(
+        self, package: Package, observe_processor: Callable[[str, float], None] | None = None
+    ) -> None:
         self.package = package
+        self.observe_processor = observe_processor
         self._environment = None
 
     def exists(self, doc_id: str) -> bool:
@@ -25,7 +30,9 @@ class Pages:
 
     async def render(self, doc_id: str, request: RequestInfo) -> RenderedPage:
         if self._environment is None:
-            self._environment = environment_for(self.package)
+            self._environment = environment_for(
+                self.package, observe_processor=self.observe_processor
+            )
         return await self._environment.render(doc_id, request)
 
 
