@@ -467,16 +467,19 @@ def _variable(section: p1.Section) -> VariableDecl:
 
 def _component(section: p1.Section) -> ComponentDecl:
     args: list[FieldDecl] = []
+    by_name: dict[str, FieldDecl] = {}  # the first argument of each name
     css: list[str] = []
     for header in section.headers:
         if header.kind is None and header.key == "css":
             css += _list_value(header.value)
             continue
-        declared = next((a for a in args if a.name == header.key.lstrip("$")), None)
+        declared = by_name.get(header.key.lstrip("$"))
         if header.kind is None and declared is not None:
             declared.default = raw_from_header(header)  # `-- comp.arg:` long default
             continue
-        args.append(_field(header, "argument"))
+        arg = _field(header, "argument")
+        args.append(arg)
+        by_name.setdefault(arg.name, arg)
     args = _merge_block_defaults(args)
     roots = [s for s in section.sub_sections if not s.is_commented]
     if len(roots) > 1:
