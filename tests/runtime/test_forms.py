@@ -81,6 +81,10 @@ $on-click$: $leave()
 id: again
 $on-click$: $again()
 
+-- ftd.text: through the endpoint
+id: via-endpoint
+$on-click$: $via-endpoint(name = $name, headers = $headers)
+
 -- void subscribe(email, name, email-error, form-error):
 string email:
 string name:
@@ -108,6 +112,18 @@ ftd.http("/api/check/", "POST", ("name", name))
 
 ftd.submit_form("/api/leave/", ("why", "done"))
 
+-- record api-headers:
+string x-client:
+
+-- api-headers headers:
+x-client: fastn page
+
+-- void via-endpoint(name, headers):
+string name:
+api-headers headers:
+
+ftd.http("/greeting/", "PUT", headers, ("name", name))
+
 -- void again():
 
 ftd.http("/api/again/", "POST")
@@ -131,6 +147,7 @@ class Backend:
                 "path": request.path,
                 "query": dict(request.query),
                 "type": request.headers.get("Content-Type"),
+                "client": request.headers.get("X-Client"),
                 "json": json.loads(body) if body else None,
             }
         )
@@ -149,7 +166,8 @@ class Backend:
                 return web.json_response({"errors": {"nick": "too short"}})
             return web.json_response({"data": {"app/form#message": f"nick {data['nick']}"}})
         if name == "greeting":
-            return web.json_response({"data": {"greeting": f"hello {request.query['name']}"}})
+            who = request.query.get("name") or data.get("name")
+            return web.json_response({"data": {"greeting": f"hello {who}"}})
         if name == "check":
             return web.json_response({"errors": {"name": ["taken,", "sorry"]}})
         if name == "leave":
@@ -185,7 +203,8 @@ def backend() -> Iterator[Backend]:
 @pytest.fixture(scope="module")
 def server(package_folder: Callable[..., Path], start_fastn: Callable, backend: Backend) -> str:
     fastn_ftd = (
-        "-- import: fastn\n\n-- fastn.package: app\n\n-- fastn.url-mappings:\n\n"
+        "-- import: fastn\n\n-- fastn.package: app\n"
+        f"endpoint: http://{LOOPBACK}:{backend.port}/api\n\n-- fastn.url-mappings:\n\n"
         f"/api/* -> http+proxy://{LOOPBACK}:{backend.port}/api/*\n"
     )
     files = {"form.ftd": FORM, "done.ftd": "-- ftd.text: all done\nid: done\n"}
@@ -250,3 +269,13 @@ def test_redirect_and_reload(tab: Tab, server: str, backend: Backend) -> None:
         page.click("#leave")
     assert tab.text("#done") == "all done"
     assert backend.received[-1]["json"] == {"why": "done"}
+
+
+def test_http_with_headers_through_the_endpoint(tab: Tab, server: str, backend: Backend) -> None:
+    """No url-mapping matches `/greeting/`: fastn forwards it to `endpoint` (`/api/…`)."""
+    page = tab.open(f"{server}/form/").page
+    page.click("#via-endpoint")
+    page.wait_for_function("document.getElementById('greeting').innerText === 'hello Ann'")
+    sent = backend.received[-1]
+    assert (sent["method"], sent["path"], sent["client"]) == ("PUT", "/api/greeting/", "fastn page")
+    assert sent["json"] == {"name": "Ann"}

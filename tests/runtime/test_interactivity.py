@@ -259,11 +259,115 @@ into ||= "missing"
 ftd.local_storage.delete("my-key")
 """
 
+MORE = """
+-- integer $n: 10
+-- boolean $flag: false
+-- string list $items: a, b, c
+-- string list others: x, y
+-- string $language: none
+
+-- ftd.integer: $n
+id: n
+
+-- ftd.text: minus one
+id: minus
+$on-click$: $ftd.decrement($a = $n)
+
+-- ftd.text: minus three
+id: minus-three
+$on-click$: $ftd.decrement-by($a = $n, v = 3)
+
+-- ftd.boolean: $flag
+id: flag
+$on-click$: $ftd.set-boolean($a = $flag, v = true)
+
+-- ftd.text: $ftd.clean-code(a = plain code, lang = ftd)
+id: clean
+
+-- ftd.text: $item
+classes: item
+for: $item in $items
+
+-- ftd.text: pop
+id: pop
+$on-click$: $pop($items = $items)
+
+-- ftd.text: replace
+id: replace
+$on-click$: $replace($items = $items, new-items = $others)
+
+-- ftd.text: empty
+id: empty
+$on-click$: $empty($items = $items)
+
+-- ftd.text: by name
+id: by-name
+$on-click$: $by-name()
+
+-- ftd.text: flip scheme
+id: flip
+$on-click$: $flip()
+
+-- ftd.text: $language
+id: language
+$on-click$: $read-language($into = $language)
+
+-- ftd.text: to German
+id: german
+$on-click$: $ftd.set-current-language(lang = de)
+
+-- ftd.text: go
+id: go
+$on-click$: $go()
+
+-- ftd.text: back
+id: back
+$on-click$: $back()
+
+-- void pop(items):
+string list $items:
+
+ftd.pop(items)
+
+-- void replace(items, new-items):
+string list $items:
+string list new-items:
+
+ftd.set_list(items, new-items)
+
+-- void empty(items):
+string list $items:
+
+ftd.clear_all(items)
+
+-- void by-name():
+
+ftd.set_value("app/more#n", ftd.get_value("app/more#n") * 2)
+
+-- void flip():
+
+ftd.toggle_dark_mode()
+
+-- void read-language(into):
+string $into:
+
+into = ftd.get_current_language()
+
+-- void go():
+
+ftd.navigate("/events/", NULL)
+
+-- void back():
+
+ftd.go_back()
+"""
+
 
 @pytest.fixture(scope="module")
 def server(package_folder: Callable[..., Path], start_fastn: Callable) -> str:
     folder = package_folder(
-        FASTN_FTD, {"counter.ftd": COUNTER, "todos.ftd": TODOS, "events.ftd": EVENTS}
+        FASTN_FTD,
+        {"counter.ftd": COUNTER, "todos.ftd": TODOS, "events.ftd": EVENTS, "more.ftd": MORE},
     )
     return start_fastn(folder).url
 
@@ -412,3 +516,46 @@ def test_local_storage_and_clipboard(tab: Tab, server: str) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.click("#copy")
     page.wait_for_function("navigator.clipboard.readText().then(t => t === 'copied text')")
+
+
+def test_the_other_built_ins(tab: Tab, server: str) -> None:
+    """decrement(-by), set-boolean, clean-code, pop, set_list, clear_all, set_value/get_value,
+    toggle_dark_mode, the current language, navigate and go_back."""
+    tab.open(f"{server}/counter/")
+    page = tab.open(f"{server}/more/").page
+
+    def items() -> list[str]:
+        return page.eval_on_selector_all(".item", "items => items.map(i => i.innerText)")
+
+    page.click("#minus")
+    page.click("#minus-three")
+    assert tab.text("#n") == "6"
+    page.click("#flag")
+    assert tab.text("#flag") == "true"
+    assert tab.text("#clean") == "plain code"
+    page.click("#pop")
+    assert items() == ["a", "b"]
+    page.click("#replace")
+    assert items() == ["x", "y"]
+    page.click("#empty")
+    assert items() == []
+    page.click("#by-name")
+    assert tab.text("#n") == "12"
+    page.click("#flip")
+    assert page.evaluate("document.body.classList.contains('dark')")
+    page.click("#flip")
+    assert not page.evaluate("document.body.classList.contains('dark')")
+    page.click("#language")
+    assert tab.text("#language") == ""  # no language chosen yet
+    with page.expect_navigation():
+        page.click("#german")  # the cookie, then the page again
+    page.wait_for_function("window.fastn !== undefined")
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["fastn-lang"] == "de"
+    page.click("#language")
+    assert tab.text("#language") == "de"
+    page.click("#back")  # to the page before (the counter)
+    page.wait_for_url(f"{server}/counter/")
+    page.go_forward()
+    page.wait_for_function("window.fastn !== undefined")
+    with page.expect_navigation(url=f"{server}/events/"):
+        page.click("#go")
