@@ -188,3 +188,15 @@ def test_a_build_environment_does_not_look_at_files_again(tmp_path):
     assert "one" in env.render_sync("index").body
     _touch_later(tmp_path / "index.ftd", "-- ftd.text: two\n")
     assert "one" in env.render_sync("index").body
+
+
+def test_a_function_body_brings_the_globals_it_reads_into_the_document(tmp_path):
+    (tmp_path / "index.ftd").write_text(
+        "-- integer step: 10\n\n-- integer $total: 0\n\n"
+        "-- ftd.integer: $total\n$on-click$: $advance()\n\n"
+        "-- void advance():\n\ntotal = total + step + ftd.dark-mode\n"
+    )
+    env = Environment(tmp_path, "pkg")
+    doc, _ = env._prepare("index")
+    assert "pkg/index#step" in doc.variables
+    assert "ftd#dark-mode" in doc.variables

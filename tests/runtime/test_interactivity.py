@@ -362,12 +362,33 @@ ftd.navigate("/events/", NULL)
 ftd.go_back()
 """
 
+# `step` is read by nothing but the body of `advance`: the page must still carry it
+HIDDEN_GLOBAL = """
+-- integer step: 10
+
+-- integer $total: 0
+
+-- ftd.integer: $total
+id: total
+$on-click$: $advance()
+
+-- void advance():
+
+total = total + step
+"""
+
 
 @pytest.fixture(scope="module")
 def server(package_folder: Callable[..., Path], start_fastn: Callable) -> str:
     folder = package_folder(
         FASTN_FTD,
-        {"counter.ftd": COUNTER, "todos.ftd": TODOS, "events.ftd": EVENTS, "more.ftd": MORE},
+        {
+            "counter.ftd": COUNTER,
+            "todos.ftd": TODOS,
+            "events.ftd": EVENTS,
+            "more.ftd": MORE,
+            "hidden-global.ftd": HIDDEN_GLOBAL,
+        },
     )
     return start_fastn(folder).url
 
@@ -559,3 +580,11 @@ def test_the_other_built_ins(tab: Tab, server: str) -> None:
     page.wait_for_function("window.fastn !== undefined")
     with page.expect_navigation(url=f"{server}/events/"):
         page.click("#go")
+
+
+def test_a_global_read_only_by_a_function_body_reaches_the_browser(tab: Tab, server: str) -> None:
+    page = tab.open(f"{server}/hidden-global/").page
+    page.click("#total")
+    assert tab.text("#total") == "10"
+    page.click("#total")
+    assert tab.text("#total") == "20"
