@@ -200,3 +200,29 @@ def test_a_function_body_brings_the_globals_it_reads_into_the_document(tmp_path)
     doc, _ = env._prepare("index")
     assert "pkg/index#step" in doc.variables
     assert "ftd#dark-mode" in doc.variables
+
+
+def test_a_page_carries_only_what_it_uses_whatever_was_rendered_before(tmp_path):
+    """One interpreter serves every document of a package: an interactive page's model must
+    not pick up the definitions (and values) of pages rendered before it."""
+    (tmp_path / "a.ftd").write_text(
+        "-- import: pkg/lib\n\n-- integer $n: 0\n\n"
+        "-- lib.counter: $n\n$on-click$: $ftd.increment($a = $n)\n"
+    )
+    (tmp_path / "b.ftd").write_text(
+        "-- import: pkg/lib\n\n-- string secret-of-b: only-on-b\n\n"
+        "-- ftd.text: $secret-of-b\n\n-- lib.badge:\n"
+    )
+    (tmp_path / "lib.ftd").write_text(
+        "-- integer start: 0\n\n"
+        "-- component counter:\ncaption integer value:\n\n"
+        "-- ftd.integer: $counter.value\n\n-- end: counter\n\n"
+        "-- component badge:\n\n-- ftd.text: badge-of-b\n\n-- end: badge\n"
+    )
+    fresh = Environment(tmp_path, "pkg").render_sync("a").body
+    env = Environment(tmp_path, "pkg")
+    env.render_sync("b")
+    after_b = env.render_sync("a").body
+    assert after_b == fresh
+    assert "only-on-b" not in after_b and "badge" not in after_b
+    assert "pkg/lib#counter" in after_b  # the model has the component the page uses

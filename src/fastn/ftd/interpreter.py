@@ -122,6 +122,11 @@ class Interpreter:
         self.functions: dict[str, FunctionDef] = {}
         self.variables: dict[str, VariableDef] = {}
         self._resolving: set[str] = set()
+        # What each definition (variable, component, function) asked for while it was being
+        # resolved, so that a document can carry just what it needs: the interpreter is
+        # shared by every document of a package.
+        self._uses: list[set[str]] = []  # one set per definition being resolved, innermost last
+        self._depends: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------ modules
 
@@ -173,31 +178,86 @@ class Interpreter:
     # ------------------------------------------------------------ document
 
     def document(self, doc_id: str, check_all: bool = False) -> Document:
-        """The model of document ``doc_id``; ``check_all`` also resolves unused definitions."""
+        """The model of document ``doc_id``; ``check_all`` also resolves unused definitions.
+
+        It holds the variables, components and functions this document uses, directly or
+        through others, and no definition that only other documents use.
+        """
         module = self.module(doc_id)
         ctx = Ctx(module)
         tree = []
         try:
-            for inv in module.tree:
-                tree.append(self.node(inv, ctx))
-            updates = [self._update(u, ctx) for u in module.updates]
-            for name in _ALWAYS_RESOLVED:  # the renderer reads these whatever the document uses
-                self.variable(name, 0)
-            for name, decl in module.decls.items() if check_all else ():
-                self.definition(f"{doc_id}#{name}", decl.line)
+            with self._collecting(None) as used:
+                for inv in module.tree:
+                    tree.append(self.node(inv, ctx))
+                updates = [self._update(u, ctx) for u in module.updates]
+                for name in _ALWAYS_RESOLVED:  # the renderer reads these whatever is used
+                    self.variable(name, 0)
+                for name, decl in module.decls.items():  # they run even when nothing reads them
+                    if isinstance(decl, ast.VariableDecl) and decl.processor:
+                        self.variable(f"{doc_id}#{name}", decl.line)
+                for name, decl in module.decls.items() if check_all else ():
+                    self.definition(f"{doc_id}#{name}", decl.line)
         except FtdError as e:
             e.located(doc_id, e.line)
             raise
+        # sorted: the page must not depend on the order other documents resolved things in
+        needed = sorted(self._closure(used))
         return Document(
             doc_id=doc_id,
             tree=tree,
-            variables=self.variables,
-            components=self.components,
-            functions=self.functions,
+            variables={k: self.variables[k] for k in needed if k in self.variables},
+            components={k: self.components[k] for k in needed if k in self.components},
+            functions={k: self.functions[k] for k in needed if k in self.functions},
             records=self.records,
             or_types=self.or_types,
             updates=updates,
         )
+
+    def _used(self, qualified: str) -> None:
+        """Note that what is being resolved (a definition, a document) needs `qualified`."""
+        if self._uses:
+            self._uses[-1].add(qualified)
+
+    @contextmanager
+    def _collecting(self, qualified: str | None) -> Iterator[set[str]]:
+        """Resolve `qualified` noting what it needs (kept when it resolves)."""
+        used: set[str] = set()
+        self._uses.append(used)
+        try:
+            yield used
+        finally:
+            self._uses.pop()
+        if qualified is not None:
+            self._depends[qualified] = frozenset(used)
+
+    @contextmanager
+    def extending(self, doc: Document) -> Iterator[Document]:
+        """Resolve more for `doc` (what its processors read): inside, a view of `doc` with every
+        definition resolved so far; what is used inside joins `doc` at the end."""
+        everything = replace(
+            doc, variables=self.variables, components=self.components, functions=self.functions
+        )
+        with self._collecting(None) as used:
+            yield everything
+        for name in self._closure(used):
+            for have, mine in (
+                (self.variables, doc.variables),
+                (self.components, doc.components),
+                (self.functions, doc.functions),
+            ):
+                if name in have:
+                    mine[name] = have[name]
+
+    def _closure(self, used: set[str]) -> set[str]:
+        needed: set[str] = set()
+        pending = list(used)
+        while pending:
+            name = pending.pop()
+            if name not in needed:
+                needed.add(name)
+                pending.extend(self._depends.get(name, ()))
+        return needed
 
     def _update(self, update: ast.VariableUpdate, ctx: Ctx) -> tuple[str, tuple[str, ...], Any]:
         if update.processor:
@@ -365,11 +425,12 @@ class Interpreter:
     # ------------------------------------------------------------ definitions
 
     def record(self, qualified: str, line: int) -> RecordDef:
+        self._used(qualified)
         cached = self.records.get(qualified)
         if cached is not None:
             return cached
         module, decl = self._decl(qualified, ast.RecordDecl, "record", line)
-        with located_in(module.doc_id):
+        with located_in(module.doc_id), self._collecting(qualified):
             return self._resolve_record(qualified, module, decl)
 
     def _resolve_record(self, qualified: str, module: Module, decl: Any) -> Any:
@@ -399,11 +460,12 @@ class Interpreter:
         return rec
 
     def or_type(self, qualified: str, line: int) -> OrTypeDef:
+        self._used(qualified)
         cached = self.or_types.get(qualified)
         if cached is not None:
             return cached
         module, decl = self._decl(qualified, ast.OrTypeDecl, "or-type", line)
-        with located_in(module.doc_id):
+        with located_in(module.doc_id), self._collecting(qualified):
             return self._resolve_or_type(qualified, module, decl)
 
     def _resolve_or_type(self, qualified: str, module: Module, decl: Any) -> Any:
@@ -435,6 +497,7 @@ class Interpreter:
         return ot
 
     def variable(self, qualified: str, line: int) -> VariableDef:
+        self._used(qualified)
         cached = self.variables.get(qualified)
         if cached is not None:
             return cached
@@ -445,7 +508,7 @@ class Interpreter:
         if qualified == "ftd#default-types":
             return self._builtin_variable(qualified, "ftd#type-data", default_types())
         module, decl = self._decl(qualified, ast.VariableDecl, "variable", line)
-        with located_in(module.doc_id):
+        with located_in(module.doc_id), self._collecting(qualified):
             return self._resolve_variable(qualified, module, decl)
 
     def _resolve_variable(self, qualified: str, module: Module, decl: Any) -> Any:
@@ -529,6 +592,7 @@ class Interpreter:
         return var
 
     def component(self, qualified: str, line: int) -> ComponentDef:
+        self._used(qualified)
         cached = self.components.get(qualified)
         if cached is not None:
             return cached
@@ -537,7 +601,7 @@ class Interpreter:
         decl = module.decls.get(name)
         if not isinstance(decl, ast.ComponentDecl | ast.WebComponentDecl):
             raise err(f"unknown component `{_display(qualified)}`", line)
-        with located_in(module_id):
+        with located_in(module_id), self._collecting(qualified):
             return self._resolve_component(qualified, module, decl)
 
     def _resolve_component(
@@ -613,12 +677,13 @@ class Interpreter:
         if bound == defaults:
             return comp
         derived = f"{comp.name}[{', '.join(f'{k}={v}' for k, v in sorted(bound.items()))}]"
+        self._used(derived)
         cached = self.components.get(derived)
         if cached is not None:
             return cached
         module_id, _, name = comp.name.partition("#")
         module = self.module(module_id, line)
-        with located_in(module_id):
+        with located_in(module_id), self._collecting(derived):
             return self._resolve_component(derived, module, module.decls[name], bound)
 
     def _static_text(self, text: str, ctx: Ctx, line: int) -> str:
@@ -629,11 +694,12 @@ class Interpreter:
         return "" if value is None else str(value)
 
     def function(self, qualified: str, line: int) -> FunctionDef:
+        self._used(qualified)
         cached = self.functions.get(qualified)
         if cached is not None:
             return cached
         module, decl = self._decl(qualified, ast.FunctionDecl, "function", line)
-        with located_in(module.doc_id):
+        with located_in(module.doc_id), self._collecting(qualified):
             return self._resolve_function(qualified, module, decl)
 
     def _resolve_function(self, qualified: str, module: Module, decl: Any) -> Any:

@@ -76,15 +76,17 @@ class Plan:
 
 
 def plan(doc: Document, interpreter: Interpreter, module_id: str) -> Plan:
-    """The processors document `module_id` runs (resolving its processor variables first)."""
-    reach = _Reach(doc, through_processors=True)
-    for name, decl in interpreter.module(module_id).decls.items():
-        if isinstance(decl, ast.VariableDecl) and decl.processor:
-            reach.add(interpreter.variable(f"{module_id}#{name}", decl.line).name)
-    reach.document()
-    names = [name for name in reach.drain() if doc.variables[name].call is not None]
-    steps = {name: _step(doc, interpreter, name) for name in names}
-    return Plan(tuple(steps[name] for name in _dependency_order(doc, steps)))
+    """The processors document `module_id` runs (resolving its processor variables first);
+    what their arguments read joins `doc`."""
+    with interpreter.extending(doc) as view:
+        reach = _Reach(view, through_processors=True)
+        for name, decl in interpreter.module(module_id).decls.items():
+            if isinstance(decl, ast.VariableDecl) and decl.processor:
+                reach.add(interpreter.variable(f"{module_id}#{name}", decl.line).name)
+        reach.document()
+        names = [name for name in reach.drain() if view.variables[name].call is not None]
+        steps = {name: _step(view, interpreter, name) for name in names}
+        return Plan(tuple(steps[name] for name in _dependency_order(view, steps)))
 
 
 def _step(doc: Document, interpreter: Interpreter, name: str) -> Step:
