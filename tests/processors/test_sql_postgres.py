@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -215,7 +216,11 @@ def test_a_query_leaves_nothing_on_the_pooled_connection_even_with_writes(
         finally:
             await environment.aclose()
 
-    changed, looked, slow = asyncio.run(asyncio.wait_for(pages(), 20))
+    # a thread of its own: an event loop may already run in this one (Playwright's, when the
+    # browser tests ran first)
+    with ThreadPoolExecutor(1) as thread:
+        run = thread.submit(asyncio.run, asyncio.wait_for(pages(), 20))
+        changed, looked, slow = run.result()
     assert [changed[0], "[]"] in looked  # the changed connection again, its name reset
     assert all(name == "[]" for _, name in looked)
     assert all("the query ran longer than 200 ms and was stopped" in text for text in slow)

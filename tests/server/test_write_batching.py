@@ -6,9 +6,25 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from fastn.server.log import BufferedHandler
 from fastn.server.protocol import _HeadWithBody
+
+Result = TypeVar("Result")
+
+
+def run(main: Callable[[], Awaitable[Result]]) -> Result:
+    """`asyncio.run(main())` in a thread of its own: this one may already run a loop
+    (Playwright's, when the browser tests ran first)."""
+
+    async def wrapped() -> Result:
+        return await main()
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, wrapped()).result()
 
 
 class RecordingTransport:
@@ -39,7 +55,7 @@ def test_a_small_response_is_one_write() -> None:
         await asyncio.sleep(0)
         return transport.writes
 
-    assert asyncio.run(main()) == [b"HTTP/1.1 200 OK\r\n\r\nhello", b" world"]
+    assert run(main) == [b"HTTP/1.1 200 OK\r\n\r\nhello", b" world"]
 
 
 def test_a_head_without_a_body_yet_leaves_on_the_next_turn() -> None:
@@ -53,7 +69,7 @@ def test_a_head_without_a_body_yet_leaves_on_the_next_turn() -> None:
         cycle_transport.write(b"data: 1\n\n")
         return transport.writes
 
-    assert asyncio.run(main())[-1] == b"data: 1\n\n"
+    assert run(main)[-1] == b"data: 1\n\n"
 
 
 def test_closing_writes_the_held_head_first() -> None:
@@ -65,7 +81,7 @@ def test_closing_writes_the_held_head_first() -> None:
         cycle_transport.close()
         return transport
 
-    transport = asyncio.run(main())
+    transport = run(main)
     assert transport.writes == [b"HTTP/1.1 204 No Content\r\n\r\n"] and transport.closed
 
 
@@ -88,8 +104,10 @@ def test_log_lines_are_written_in_batches_in_order() -> None:
         assert stream.getvalue().endswith("GET /c 502\n")
 
     try:
-        asyncio.run(main())
-        logger.info("outside the server's loop")  # nothing would flush it later: written now
+        run(main)
+        with ThreadPoolExecutor(1) as thread:  # a thread without an event loop
+            # nothing would flush it later: written now
+            thread.submit(logger.info, "outside the server's loop").result()
         assert stream.getvalue().endswith("outside the server's loop\n")
     finally:
         logger.removeHandler(handler)
