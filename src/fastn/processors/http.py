@@ -21,10 +21,9 @@ import json
 import logging
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import aiohttp
 from yarl import URL
 
 from fastn.ftd.values import OrValue
@@ -32,6 +31,9 @@ from fastn.processors.context import Invocation
 from fastn.processors.errors import UpstreamAnswer
 from fastn.processors.mapping import json_or_text
 from fastn.server.proxy import ProxySettings, response_headers
+
+if TYPE_CHECKING:  # imported by the first call (~0.1 s): most packages never make one
+    import aiohttp
 
 logger = logging.getLogger("fastn.processors")
 
@@ -143,6 +145,8 @@ def _query_text(value: Any) -> str:
 async def _fetch(
     invocation: Invocation, method: str, url: str, headers: dict[str, str], body: bytes | None
 ) -> Any:
+    import aiohttp
+
     session = await invocation.resources.shared("http", _open_session)
     try:
         async with session.request(
@@ -181,6 +185,8 @@ async def _fetch(
 
 async def _open_session() -> aiohttp.ClientSession:
     """One pooled session per worker; no cookie jar (one user's cookies are never another's)."""
+    import aiohttp
+
     settings = ProxySettings.from_env()
     return aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(

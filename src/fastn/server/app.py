@@ -91,7 +91,10 @@ def build_app(
 ) -> FastnApp:
     """The app of one worker: the routing chain, with live reload and metrics as asked."""
     options = options or AppOptions.from_env()
-    client = UpstreamClient(settings or ProxySettings.from_env())
+    client = UpstreamClient(
+        settings or ProxySettings.from_env(),
+        eager=bool(package.endpoint or package.proxy_mappings),
+    )
     fastn_routes = dict(runtime_routes())
     if options.ops:  # prometheus_client is imported only when asked for
         from fastn.server.metrics import OPS_ROUTES

@@ -19,12 +19,15 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import aiohttp
 from yarl import URL
 
 from fastn.server.responses import Headers, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:  # imported when the first upstream call is made: it takes ~0.1 s
+    import aiohttp
 
 logger = logging.getLogger("fastn.proxy")
 
@@ -109,8 +112,11 @@ class ProxySettings:
 class UpstreamClient:
     """The worker's one pooled HTTP client, opened in the ASGI lifespan and shared by proxies."""
 
-    def __init__(self, settings: ProxySettings) -> None:
+    def __init__(self, settings: ProxySettings, eager: bool = True) -> None:
+        """`eager`: open the pool when the worker starts (a package that proxies), else on the
+        first upstream call."""
         self.settings = settings
+        self.eager = eager
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -120,6 +126,8 @@ class UpstreamClient:
         return self._session
 
     def _open(self) -> aiohttp.ClientSession:
+        import aiohttp
+
         connector = aiohttp.TCPConnector(
             limit=0,  # one upstream connection per client request in flight, like nginx
             keepalive_timeout=30,
@@ -141,7 +149,8 @@ class UpstreamClient:
         )
 
     async def start(self) -> None:
-        _ = self.session
+        if self.eager:
+            _ = self.session
 
     async def close(self) -> None:
         if self._session is not None:
@@ -223,6 +232,8 @@ class ReverseProxy:
         response: aiohttp.ClientResponse,
         body: _RequestBody | None,
     ) -> None:
+        import aiohttp
+
         headers = response_headers(response.raw_headers)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         content = response.content
@@ -249,6 +260,8 @@ class ReverseProxy:
             logger.warning("upstream %s broke off the response: %r", self.upstream, error)
 
     async def upstream_failed(self, scope: Scope, send: Send, error: Exception) -> None:
+        import aiohttp
+
         if isinstance(error, TimeoutError):  # aiohttp's connect/read timeouts subclass it
             status, reason = 504, "did not answer in time"
         elif isinstance(error, (aiohttp.ClientError, OSError)):
@@ -260,6 +273,8 @@ class ReverseProxy:
 
     async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Open the upstream WebSocket first, then accept the browser's and relay both ways."""
+        import aiohttp
+
         message = await receive()
         if message["type"] != "websocket.connect":
             return
@@ -423,6 +438,8 @@ async def _refuse_websocket(scope: Scope, send: Send, status: int) -> None:
 async def _relay_websocket(
     receive: Receive, send: Send, upstream: aiohttp.ClientWebSocketResponse
 ) -> None:
+    import aiohttp
+
     async def browser_to_upstream() -> None:
         while True:
             message: Message = await receive()
