@@ -15,10 +15,10 @@ import json
 import math
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from fastn.ftd.kinds import Kind
-from fastn.ftd.model import Document
+from fastn.ftd.model import Document, Field
 from fastn.ftd.values import OrValue, RecordValue
 
 
@@ -112,6 +112,20 @@ def describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# Where a value sits in the data: the variable's name, or (the parent, a list index or a
+# field name). Made into text (`people[3].name`) only for an error message.
+Where: TypeAlias = "str | tuple[Where, int | str]"
+
+
+def where_text(where: Where) -> str:
+    if isinstance(where, str):
+        return where
+    parent, part = where
+    return (
+        f"{where_text(parent)}[{part}]" if isinstance(part, int) else f"{where_text(parent)}.{part}"
+    )
+
+
 class Mapper:
     """Fills ftd values of `doc`'s kinds; `default` evaluates a record field's default."""
 
@@ -119,19 +133,21 @@ class Mapper:
         self.doc = doc
         self.default = default
         self.strict = strict
+        # record -> its fields with the keys data may give them (`created-on`, `created_on`)
+        self._fields: dict[str, list[tuple[Field, str, str]]] = {}
 
-    def value(self, data: Any, kind: Kind, where: str) -> Any:
+    def value(self, data: Any, kind: Kind, where: Where) -> Any:
         if kind.is_list:
             if data is None:
                 return None if kind.optional else []
             if not isinstance(data, list):
-                raise MappingError(f"{where}: expected a list, found {describe(data)}")
+                raise MappingError(f"{where_text(where)}: expected a list, found {describe(data)}")
             element = kind.element
-            return [self.value(item, element, f"{where}[{i}]") for i, item in enumerate(data)]
+            return [self.value(item, element, (where, i)) for i, item in enumerate(data)]
         if data is None:
             if kind.optional:
                 return None
-            raise MappingError(f"{where}: no value (null) for {kind.describe()}")
+            raise MappingError(f"{where_text(where)}: no value (null) for {kind.describe()}")
         name = kind.name
         reader = PRIMITIVE_READERS.get(name)
         if reader is not None:
@@ -139,28 +155,37 @@ class Mapper:
                 return reader(data)
             except (ValueError, ArithmeticError):
                 article = _ARTICLES.get(name, "a string")
-                raise MappingError(f"{where}: expected {article}, found {describe(data)}") from None
+                raise MappingError(
+                    f"{where_text(where)}: expected {article}, found {describe(data)}"
+                ) from None
         if name == "object":
             return data
         if name in self.doc.records:
             return self.record(data, name, where)
         if name in self.doc.or_types:
             return self.or_value(data, name, where)
-        raise MappingError(f"{where}: a {kind.describe()} cannot be filled from data")
+        raise MappingError(f"{where_text(where)}: a {kind.describe()} cannot be filled from data")
 
-    def record(self, data: Any, name: str, where: str) -> RecordValue:
-        display = _display(name)
+    def record(self, data: Any, name: str, where: Where) -> RecordValue:
         if not isinstance(data, dict):
             raise MappingError(
-                f"{where}: expected the fields of `{display}`, found {describe(data)}"
+                f"{where_text(where)}: expected the fields of `{_display(name)}`, "
+                f"found {describe(data)}"
             )
+        fields_of = self._fields.get(name)
+        if fields_of is None:
+            fields_of = self._fields[name] = [
+                (field, field.name, field.name.replace("-", "_"))
+                for field in self.doc.records[name].fields
+            ]
         used: set[str] = set()
         fields: dict[str, Any] = {}
-        for field in self.doc.records[name].fields:
-            key = next((k for k in (field.name, field.name.replace("-", "_")) if k in data), None)
+        for field, key, other_key in fields_of:
+            if key not in data:
+                key = other_key if other_key in data else None
             if key is not None:
                 used.add(key)
-                fields[field.name] = self.value(data[key], field.kind, f"{where}.{field.name}")
+                fields[field.name] = self.value(data[key], field.kind, (where, field.name))
             elif field.default is not None:
                 fields[field.name] = self.default(field.default)
             elif field.kind.optional:
@@ -169,20 +194,23 @@ class Mapper:
                 fields[field.name] = []
             else:
                 raise MappingError(
-                    f"{where}: no value for field `{field.name}` of `{display}`", missing=True
+                    f"{where_text(where)}: no value for field `{field.name}` of `{_display(name)}`",
+                    missing=True,
                 )
-        if self.strict:
+        if self.strict and len(used) != len(data):
             extra = [key for key in data if key not in used]
-            if extra:
-                raise MappingError(f"{where}: `{extra[0]}` is not a field of `{display}`")
+            raise MappingError(
+                f"{where_text(where)}: `{extra[0]}` is not a field of `{_display(name)}`"
+            )
         return RecordValue(name, fields)
 
-    def or_value(self, data: Any, name: str, where: str) -> OrValue:
+    def or_value(self, data: Any, name: str, where: Where) -> OrValue:
         """An or-type from data: the name of one of its constant variants."""
         variant = self.doc.or_types[name].variants.get(data) if isinstance(data, str) else None
         if variant is None or not variant.constant:
             raise MappingError(
-                f"{where}: expected a variant of `{_display(name)}`, found {describe(data)}"
+                f"{where_text(where)}: expected a variant of `{_display(name)}`, "
+                f"found {describe(data)}"
             )
         return OrValue(name, variant.name, variant.value)
 
