@@ -580,7 +580,7 @@ class Renderer:
 LINK_REL = {"no-follow": "nofollow"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per element, and frozen ones cost more
 class _ElementInfo:
     """About a kernel element beyond its properties."""
 
@@ -594,6 +594,8 @@ def _environment_reads(props: dict[str, Any]) -> list[str]:
     with a dark variant)."""
     names = []
     for value in props.values():
+        if type(value) in _SCALARS:
+            continue
         if _has_responsive_length(value):
             names.append("ftd#device")
         if (
@@ -604,6 +606,9 @@ def _environment_reads(props: dict[str, Any]) -> list[str]:
         ):
             names.append("ftd#dark-mode")
     return names
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _has_responsive_length(value: Any) -> bool:
@@ -618,6 +623,8 @@ def _has_responsive_length(value: Any) -> bool:
 
 def _clicks(node: Node, extra_events: tuple) -> bool:
     """A clickable element gets ``cursor: pointer`` like in fastn."""
+    if not node.events and not extra_events:
+        return False
     return any(e.name == "click" for e in (*node.events, *extra_events))
 
 
