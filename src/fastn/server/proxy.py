@@ -211,7 +211,7 @@ class ReverseProxy:
                 scope["method"],
                 self.upstream_url(scope),
                 headers=headers,
-                data=body.chunks() if body is not None else None,
+                data=await body.payload() if body is not None else None,
                 allow_redirects=False,
             )
         except Exception as error:
@@ -401,14 +401,33 @@ class _RequestBody:
         self.complete = False
         self.disconnected = False
 
+    async def payload(self) -> bytes | aiohttp.payload.AsyncIterablePayload:
+        """What aiohttp sends: the bytes when the first piece is the whole body (a form, JSON:
+        the common case), else a stream of the pieces as they come."""
+        import aiohttp
+
+        first = await self._next()
+        if self.complete:
+            return first
+        return aiohttp.payload.AsyncIterablePayload(self._rest(first))
+
+    async def _rest(self, first: bytes) -> AsyncIterator[bytes]:
+        if first:
+            yield first
+        async for chunk in self.chunks():
+            yield chunk
+
+    async def _next(self) -> bytes:
+        message = await self.receive()
+        if message["type"] == "http.disconnect":
+            self.disconnected = True
+            raise ClientDisconnected
+        self.complete = not message.get("more_body", False)
+        return message.get("body", b"")
+
     async def chunks(self) -> AsyncIterator[bytes]:
         while not self.complete:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                self.disconnected = True
-                raise ClientDisconnected
-            self.complete = not message.get("more_body", False)
-            chunk = message.get("body", b"")
+            chunk = await self._next()
             if chunk:
                 yield chunk
 
