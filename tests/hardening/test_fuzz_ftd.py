@@ -6,6 +6,11 @@ interpreted and rendered; the only exception allowed out is `FtdError` (`ParseEr
 included) whose text is `path:line: message` and points into one of the package's modules,
 and each case has a time budget. `HYPOTHESIS_CASES` sets the number of cases per test
 (default 200; the 10⁵ run is `HYPOTHESIS_CASES=50000` for each of the two tests).
+
+The 10⁵ run was made once (2026-12-07, `nice -n 19` on a shared 2-core machine, 42 min):
+50 000 corpus mutations passed; the generated documents found one bug after 44 309 cases
+(hypothesis stops generating at a failure; it is kept below as a strict xfail until fixed)
+and 5 700 more generated cases then passed: 100 009 cases in all.
 """
 
 from __future__ import annotations
@@ -141,3 +146,16 @@ def test_the_budget_interrupts_a_hang() -> None:
     with pytest.raises(Overtime), time_budget(0.2):
         while True:
             pass
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by the 10^5-case run: an or-type variant header with no value is accepted "
+    "(interpreter.py _or_value converts RawNull for a non-optional variant kind to None), so "
+    "`.responsive:` crashes css.length() and `padding.px:` renders `padding: Nonepx`",
+)
+@pytest.mark.parametrize(
+    "header", ["min-width.fixed.responsive:", "padding.responsive:", "padding.px:"]
+)
+def test_a_variant_without_its_value_is_a_located_error(header: str) -> None:
+    assert run_case({"foo": f"-- ftd.text: hello\n{header}\n"}, False) is None
