@@ -1219,6 +1219,13 @@ class Interpreter:
             value, value_kind = self.reference(raw.text, ctx, line)
             if value_kind is not None and value_kind.name == type_name:
                 return value
+        if isinstance(raw, ast.RawNull) and len(path) == 1:  # `padding.px:` with nothing after
+            if variant.constant:
+                return Lit(OrValue(type_name, variant.name, variant.value))
+            if variant.kind is None or not variant.kind.optional:
+                raise err(
+                    f"variant `{variant.name}` of `{_display(type_name)}` needs a value", line
+                )
         if variant.kind is None:  # anonymous record variant
             rec_kind = Kind(f"{type_name}.{variant.name}")
             payload = self._anonymous_record(raw, variant, rec_kind.name, path[1:], ctx)
