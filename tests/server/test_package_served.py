@@ -120,3 +120,20 @@ def test_one_pooled_upstream_client_serves_endpoint_and_mappings(fastn, upstream
         assert reply.status == 200
         assert reply.json()["raw_path"] == path.removeprefix("/mapped")
     assert established_to(fastn.process.pid, upstream.port) == 1
+
+
+def test_the_package_favicon_is_every_pages_icon_unless_the_page_names_one(
+    package_folder, start_fastn, fetch
+) -> None:
+    package = package_folder(
+        "-- import: fastn\n\n-- fastn.package: iconic\nfavicon: /static/icon.png\n",
+        {
+            "index.ftd": "-- ftd.text: plain page\n",
+            "own.ftd": "-- ftd.document: Own\nfavicon: /static/own.png\n\n-- ftd.text: hi\n\n"
+            "-- end: ftd.document\n",
+        },
+    )
+    server = start_fastn(package)
+    assert b'<link rel="icon" href="/static/icon.png">' in fetch(f"{server.url}/").body
+    own = fetch(f"{server.url}/own/").body
+    assert b'href="/static/own.png"' in own and b"icon.png" not in own

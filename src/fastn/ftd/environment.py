@@ -51,6 +51,7 @@ class Environment:
         dependencies: Mapping[str, Path] | None = None,
         processor_settings: ProcessorSettings | None = None,
         watch_files: bool = True,
+        favicon: str | None = None,
     ):
         self.root = Path(root)
         self.package_name = package_name
@@ -59,6 +60,7 @@ class Environment:
         self.processor_settings = processor_settings or ProcessorSettings(self.root)
         # False when nothing can change while this Environment lives (`fastn build`)
         self.watch_files = watch_files
+        self.favicon = favicon  # the package's `favicon:`, for pages that set none
         self._files: dict[str, tuple[Path, float]] = {}  # module id -> its file, mtime when read
         self._interpreter: Interpreter | None = None
         # module id -> its model, its processors and the modules it depends on, for the
@@ -203,15 +205,14 @@ class Environment:
             page = self._pages[doc.doc_id] = self._page(doc, {}, [])
         return page
 
-    @staticmethod
     def _page(
-        doc: Document, values: dict[str, Any], headers: list[tuple[str, str]]
+        self, doc: Document, values: dict[str, Any], headers: list[tuple[str, str]]
     ) -> RenderedPage:
         payload = render_payload(doc)
         if payload is not None:
             body, content_type, status = payload
             return RenderedPage(body, content_type, status, headers)
-        return RenderedPage(render_page(doc, values), headers=headers)
+        return RenderedPage(render_page(doc, values, favicon=self.favicon), headers=headers)
 
     @contextmanager
     def _located(self) -> Iterator[None]:

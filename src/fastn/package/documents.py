@@ -32,4 +32,5 @@ def environment_for(
         dependencies=package.dependency_folders(),
         processor_settings=ProcessorSettings.from_package(package, observe_processor),
         watch_files=watch_files,
+        favicon=package.favicon,
     )

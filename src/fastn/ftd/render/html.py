@@ -664,10 +664,12 @@ def render_page(
     processors: dict[str, Any] | None = None,
     base_css: str = "",
     runtime: bool | None = None,
+    favicon: str | None = None,
 ) -> str:
     """A whole HTML page for ``doc``.
 
-    ``runtime``: load the browser runtime (None: only when the page is interactive).
+    ``runtime``: load the browser runtime (None: only when the page is interactive);
+    ``favicon``: the package's, for a page whose ``ftd.document`` names none.
     """
     renderer = Renderer(doc, processors, runtime)
     body = renderer.body()
@@ -683,8 +685,9 @@ def render_page(
         parts.append(f"<title>{escape(str(head.title))}</title>\n")
     for attr, key, content in head.meta:
         parts.append(f'<meta {attr}="{escape(key)}" content="{escape(content)}">\n')
-    if head.favicon:
-        parts.append(f'<link rel="icon" href="{escape(head.favicon)}">\n')
+    favicon = head.favicon or favicon
+    if favicon:
+        parts.append(f'<link rel="icon" href="{escape(favicon)}">\n')
     for url in head.stylesheets:
         parts.append(f'<link rel="stylesheet" href="{escape(url)}">\n')
     scripts = head.scripts + (_function_scripts(renderer) if runtime else [])
