@@ -9,6 +9,7 @@ command. Target (issue 7): ≥ 500 pages/s.
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -172,11 +173,14 @@ def run(options: Options) -> list[Table]:
         reference_out = work / "jinja2-site"
         script = work / "jinja2_build.py"
         script.write_text(f"SECTION = {SECTION_MARKDOWN!r}\n{JINJA2_BUILD}")
-        with pinned(options.cpu("server")):
-            fastn_wall, fastn_cpu = timed([sys.executable, "-m", "fastn.cli", "build"], package)
+        fastn_build = [sys.executable, "-m", "fastn.cli", "build"]
+        with pinned(options.cpu("server")):  # one core: one process
+            fastn_wall, fastn_cpu = timed(fastn_build, package)
             jinja_wall, jinja_cpu = timed(
                 [sys.executable, str(script), str(reference_out), str(total)], work
             )
+        # the whole machine: a worker process per core (`--jobs` defaults to the cores)
+        parallel_wall, parallel_cpu = timed(fastn_build, package)
         built = len(list((package / ".build" / "pages").glob("*/index.html")))
         if built != total:
             raise RuntimeError(f"fastn build wrote {built} of {total} pages")
@@ -186,12 +190,20 @@ def run(options: Options) -> list[Table]:
         ["builder", "seconds", "pages/s", "CPU seconds", "pages per CPU-second", "× Jinja2 (CPU)"],
     )
     table.add(
-        "fastn build",
+        "fastn build, one core",
         f"{fastn_wall:.2f}",
         f"{total / fastn_wall:,.0f}",
         f"{fastn_cpu:.2f}",
         f"{total / fastn_cpu:,.0f}",
         ratio(jinja_cpu, fastn_cpu),
+    )
+    table.add(
+        f"fastn build, every core ({os.cpu_count()})",
+        f"{parallel_wall:.2f}",
+        f"{total / parallel_wall:,.0f}",
+        f"{parallel_cpu:.2f}",
+        f"{total / parallel_cpu:,.0f}",
+        ratio(jinja_cpu, parallel_cpu),
     )
     table.add(
         "Jinja2 + markdown-it-py script",
@@ -202,16 +214,17 @@ def run(options: Options) -> list[Table]:
         "1.00×",
     )
     table.notes.append(
-        "pages per CPU-second is what an otherwise idle core gives (the build is one process)"
+        "the first row and the reference run on one core; pages per CPU-second is what an "
+        "otherwise idle core gives"
     )
-    for rate, unit in ((total / fastn_wall, "pages/s"), (total / fastn_cpu, "pages per CPU-s")):
-        table.notes.append(
-            target_note(
-                f"fastn build: {rate:,.0f} {unit}",
-                rate >= PAGES_PER_SECOND_TARGET,
-                f"≥ {PAGES_PER_SECOND_TARGET}",
-            )
+    rate = total / parallel_wall
+    table.notes.append(
+        target_note(
+            f"fastn build: {rate:,.0f} pages/s on the machine",
+            rate >= PAGES_PER_SECOND_TARGET,
+            f"≥ {PAGES_PER_SECOND_TARGET}",
         )
+    )
     return [table]
 
 

@@ -73,7 +73,7 @@ def build(
         shutil.rmtree(target)
     target.mkdir()
     router = Router(package)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or _cores()
 
     failures = _build_documents(package, router, target, base, progress, jobs)
     _copy_static_files(router, target, progress)
@@ -123,6 +123,13 @@ def _build_documents(
             failures = _report(results, len(documents), target, progress)
     progress.done()
     return failures
+
+
+def _cores() -> int:
+    """The cores this process may run on (taskset, container limits), else the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _report(results: Iterable[_Built], total: int, target: Path, progress: Progress) -> int:
