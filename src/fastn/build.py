@@ -21,6 +21,7 @@ import shutil
 import sys
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -114,13 +115,18 @@ def _build_documents(
     else:
         # Each worker process has its own Environment (documents are independent); the
         # workers write their pages, this process reports them in order.
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(
-            jobs, context, initializer=_start_worker, initargs=(package, target, base)
-        ) as pool:
-            chunk = max(1, min(32, len(documents) // (jobs * 4)))
-            results = pool.map(_build_document, documents, chunksize=chunk)
-            failures = _report(results, len(documents), target, progress)
+        # fork is the fast start where it is safe (Linux); elsewhere workers import afresh
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        try:
+            with ProcessPoolExecutor(
+                jobs, context, initializer=_start_worker, initargs=(package, target, base)
+            ) as pool:
+                chunk = max(1, min(32, len(documents) // (jobs * 4)))
+                results = pool.map(_build_document, documents, chunksize=chunk)
+                failures = _report(results, len(documents), target, progress)
+        except BrokenProcessPool as error:  # a worker was killed (out of memory, a signal)
+            progress.error(f"a build worker stopped: {error} (`--jobs 1` builds in one process)")
+            failures = len(documents)
     progress.done()
     return failures
 

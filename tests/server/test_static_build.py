@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = """\
 -- import: fastn
 
@@ -137,3 +139,32 @@ def test_a_large_package_builds_the_same_with_one_process_or_several(package_fol
     assert len(outputs[0]) > 100
     assert outputs[0] == outputs[1]
     assert b"Page 42" in outputs[1]["pages/p42/index.html"]
+
+
+def _dies_on_page_13(document: tuple[str, str]):
+    """A build worker that is killed while rendering one page (out of memory, a signal)."""
+    import os
+
+    from fastn import build as build_module
+
+    if document[0] == "pages/p13":
+        os._exit(3)
+    return build_module._original_build_document(document)
+
+
+def test_a_killed_build_worker_fails_the_build_with_a_message(
+    package_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from fastn import build as build_module
+
+    files = {f"pages/p{n}.ftd": f"-- ftd.text: Page {n}\n" for n in range(80)}
+    package = package_folder(PACKAGE, files)
+    monkeypatch.setattr(
+        build_module, "_original_build_document", build_module._build_document, raising=False
+    )
+    monkeypatch.setattr(build_module, "_build_document", _dies_on_page_13)  # forked workers too
+    out, err = io.StringIO(), io.StringIO()
+    assert build_module.build(package, out=out, err=err, jobs=2) == 1
+    assert "a build worker stopped" in err.getvalue()
