@@ -377,6 +377,29 @@ $on-click$: $advance()
 total = total + step
 """
 
+# fastn's form-field helpers: a record made by a built-in, on the server and in the browser
+FIELDS_WITH_DEFAULTS = """
+-- string $field-name: email
+
+-- ftd.string-field typed: $ftd.string-field-with-default(name = $field-name, default = nobody)
+
+-- ftd.text: $typed.name
+id: field-name
+
+-- ftd.text: $typed.value
+id: field-value
+
+-- ftd.integer-field $age: $ftd.integer-field-with-default(name = age, default = 42)
+
+-- ftd.integer: $age.value
+id: age
+$on-click$: $ftd.increment($a = $age.value)
+
+-- ftd.text: rename
+id: rename
+$on-click$: $ftd.set-string($a = $field-name, v = contact)
+"""
+
 
 @pytest.fixture(scope="module")
 def server(package_folder: Callable[..., Path], start_fastn: Callable) -> str:
@@ -388,6 +411,7 @@ def server(package_folder: Callable[..., Path], start_fastn: Callable) -> str:
             "events.ftd": EVENTS,
             "more.ftd": MORE,
             "hidden-global.ftd": HIDDEN_GLOBAL,
+            "fields.ftd": FIELDS_WITH_DEFAULTS,
         },
     )
     return start_fastn(folder).url
@@ -588,3 +612,16 @@ def test_a_global_read_only_by_a_function_body_reaches_the_browser(tab: Tab, ser
     assert tab.text("#total") == "10"
     page.click("#total")
     assert tab.text("#total") == "20"
+
+
+def test_form_fields_with_defaults(tab: Tab, server: str) -> None:
+    page = tab.open(f"{server}/fields/").page
+    assert (tab.text("#field-name"), tab.text("#field-value"), tab.text("#age")) == (
+        "email",
+        "nobody",
+        "42",
+    )
+    page.click("#rename")  # the field is a formula of $field-name: the browser makes it again
+    assert (tab.text("#field-name"), tab.text("#field-value")) == ("contact", "nobody")
+    page.click("#age")
+    assert tab.text("#age") == "43"

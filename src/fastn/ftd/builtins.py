@@ -567,7 +567,16 @@ a
 string lang:
 
 ftd.set_current_language(lang)
+""" + "".join(
+    f"""
+-- ftd.{kind}-field {kind}-field-with-default(name, default):
+string name:
+{kind} default:
+
+ftd.field_with_default_js(name, default)
 """
+    for kind in ("integer", "decimal", "boolean", "string")
+)
 
 VARIABLES = """
 -- boolean $dark-mode: false

@@ -185,6 +185,7 @@ def page_model(renderer: Any) -> dict[str, Any]:
             "body": None if fn.body is None else fn.body.to_json(),
             "src": fn.source if fn.body is None else None,
             "js": 1 if fn.js else 0,
+            "returns": _kind(fn.return_kind),
         }
         for name, fn in doc.functions.items()
     }
@@ -197,7 +198,9 @@ def page_model(renderer: Any) -> dict[str, Any]:
         "components": components,
         "functions": functions,
         "globals": _globals(doc, state),
-        "records": _records(doc, mutable_kinds),
+        "records": _records(
+            doc, [*mutable_kinds, *(fn.return_kind for fn in doc.functions.values())]
+        ),
         "classes": {key: name for name, key in named.items()},
         "nextClass": len(named) + 1,
         "markdown": renderer.markdown,

@@ -228,6 +228,8 @@ class _ExprScope:
     def call(self, name: str, args: list[Any]) -> Any:
         if name in ("ftd.get", "get"):
             return follow(args[0], (str(args[1]),))
+        if name == "ftd.field_with_default_js":  # the fields of an ftd.<kind>-field record
+            return {"name": args[0], "value": args[1], "error": None}
         if name in (
             "enable_dark_mode",
             "enable_light_mode",
@@ -267,8 +269,12 @@ def call(value: Call, frame: Frame, state: State) -> Any:
         )
     scope = _ExprScope(None, frame, state, local, module=fn.name.partition("#")[0])
     try:
-        return expr.evaluate(fn.body, scope)
+        result = expr.evaluate(fn.body, scope)
     except expr.UnknownName as e:
         raise FtdError(f"function `{fn.name.split('#')[-1]}`: unknown name `{e.name}`") from None
     except expr.ExprError as e:
         raise FtdError(f"function `{fn.name.split('#')[-1]}`: {e}") from None
+    returns = fn.return_kind.name
+    if type(result) is dict and not fn.return_kind.is_list and returns in state.doc.records:
+        return RecordValue(returns, result)  # fields made by a built-in (a form field)
+    return result

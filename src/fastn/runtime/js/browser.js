@@ -177,6 +177,7 @@ const RUNTIME_FUNCTIONS = {
   },
   "ftd.set_value": setValue,
   "ftd.get_value": getValue,
+  "ftd.field_with_default_js": (name, value) => ({ name, value, error: null }),
   "ftd.get": (value, key) => follow(value, [jsString(key)]),
   get: (value, key) => follow(value, [jsString(key)]),
   // fastn's bodies are JavaScript in the end, and some log

@@ -301,7 +301,15 @@ function runFunction(name, fn, bindings) {
       bindings.has(param) ? jsString(value(param)) : whole,
     );
   }
-  return runExpression(fn.body, new FunctionScope(name, bindings));
+  const result = runExpression(fn.body, new FunctionScope(name, bindings));
+  // fields made by a built-in (ftd.field_with_default_js) become the declared record
+  return isPlainObject(result) && !fn.returns[1] && MODEL.records[fn.returns[0]]
+    ? fromPlain(result, fn.returns)
+    : result;
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** An event action: mutable parameters are bound to the caller's state (`$a = $count`). */
