@@ -13,26 +13,11 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer, RegexLexer, bygroups
-from pygments.lexers import get_lexer_by_name
-from pygments.lexers.special import TextLexer
-from pygments.styles import get_style_by_name
-from pygments.token import (
-    STANDARD_TYPES,
-    Comment,
-    Keyword,
-    Name,
-    Number,
-    Punctuation,
-    String,
-    Text,
-    Whitespace,
-    _TokenType,
-)
-from pygments.util import ClassNotFound
+if TYPE_CHECKING:  # Pygments is imported by the first code block (~0.02 s at start-up)
+    from pygments.lexer import Lexer
+    from pygments.token import _TokenType
 
 DEFAULT_THEME = "fastn-theme.dark"
 DEFAULT_LANG = "txt"
@@ -67,63 +52,79 @@ THEME_STYLES: dict[str, str] = {
 }
 
 
-# Token rules shared by the states of FtdLexer.
-_FTD_SECTION = (
-    r"^(--)([ \t]+)((?:[\w.$-]+[ \t]+)*)([\w.$-]+)([ \t]*)(:)",
-    bygroups(Keyword, Whitespace, Keyword.Type, Name.Function, Whitespace, Punctuation),
-)
-_FTD_END = (
-    r"^(--)([ \t]+)(end)([ \t]*)(:)",
-    bygroups(Keyword, Whitespace, Keyword, Whitespace, Punctuation),
-)
-_FTD_COMMENTS = [
-    (r"^/.*", Comment),  # a commented-out section or header
-    (r";;.*", Comment.Single),
-]
+@cache
+def _ftd_lexer_class() -> type[Lexer]:
+    """ftd's Pygments lexer (Pygments has none), made on first use with Pygments itself."""
+    from pygments.lexer import RegexLexer, bygroups
+    from pygments.token import (
+        Comment,
+        Keyword,
+        Name,
+        Number,
+        Punctuation,
+        String,
+        Text,
+        Whitespace,
+    )
 
+    # Token rules shared by the states of FtdLexer.
+    section = (
+        r"^(--)([ \t]+)((?:[\w.$-]+[ \t]+)*)([\w.$-]+)([ \t]*)(:)",
+        bygroups(Keyword, Whitespace, Keyword.Type, Name.Function, Whitespace, Punctuation),
+    )
+    end = (
+        r"^(--)([ \t]+)(end)([ \t]*)(:)",
+        bygroups(Keyword, Whitespace, Keyword, Whitespace, Punctuation),
+    )
+    comments = [
+        (r"^/.*", Comment),  # a commented-out section or header
+        (r";;.*", Comment.Single),
+    ]
 
-class FtdLexer(RegexLexer):
-    """ftd source (Pygments has none): `-- kind name: caption` sections, `key: value`
-    headers, a body after a blank line, `;;` comments, `$references`, `-- end: name`."""
+    class FtdLexer(RegexLexer):
+        """ftd source: `-- kind name: caption` sections, `key: value` headers, a body after
+        a blank line, `;;` comments, `$references`, `-- end: name`."""
 
-    name = "ftd"
-    aliases: ClassVar[list[str]] = ["ftd"]
-    filenames: ClassVar[list[str]] = ["*.ftd"]
+        name = "ftd"
+        aliases: ClassVar[list[str]] = ["ftd"]
+        filenames: ClassVar[list[str]] = ["*.ftd"]
 
-    tokens: ClassVar[dict[str, list]] = {
-        # the body of a section (and text before the first section)
-        "root": [
-            (*_FTD_END, "value"),
-            (*_FTD_SECTION, ("headers", "value")),
-            *_FTD_COMMENTS,
-            (r"\$[\w.-]+", Name.Variable),
-            (r"[^$;\n/]+|[$;/]", Text),
-            (r"\n", Whitespace),
-        ],
-        # the lines right after a section line, up to the first blank line
-        "headers": [
-            (r"^[ \t]*\n", Whitespace, "#pop"),
-            (*_FTD_END, ("#pop", "value")),
-            (*_FTD_SECTION, ("#pop", "headers", "value")),
-            *_FTD_COMMENTS,
-            (
-                r"^([ \t]*)([^\n:;]+?)([ \t]*)(:)",
-                bygroups(Whitespace, Name.Attribute, Whitespace, Punctuation),
-                "value",
-            ),
-            (r".+", Text),
-            (r"\n", Whitespace),
-        ],
-        # the rest of a section or header line: caption or value
-        "value": [
-            (r"\n", Whitespace, "#pop"),
-            (r";;.*", Comment.Single),
-            (r"\$[\w.-]+", Name.Variable),
-            (r"\b(?:true|false)\b", Keyword.Constant),
-            (r"-?\b\d+(?:\.\d+)?\b", Number),
-            (r"\w+|[^\w\n;$]+|[;$]", String),
-        ],
-    }
+        tokens: ClassVar[dict[str, list]] = {
+            # the body of a section (and text before the first section)
+            "root": [
+                (*end, "value"),
+                (*section, ("headers", "value")),
+                *comments,
+                (r"\$[\w.-]+", Name.Variable),
+                (r"[^$;\n/]+|[$;/]", Text),
+                (r"\n", Whitespace),
+            ],
+            # the lines right after a section line, up to the first blank line
+            "headers": [
+                (r"^[ \t]*\n", Whitespace, "#pop"),
+                (*end, ("#pop", "value")),
+                (*section, ("#pop", "headers", "value")),
+                *comments,
+                (
+                    r"^([ \t]*)([^\n:;]+?)([ \t]*)(:)",
+                    bygroups(Whitespace, Name.Attribute, Whitespace, Punctuation),
+                    "value",
+                ),
+                (r".+", Text),
+                (r"\n", Whitespace),
+            ],
+            # the rest of a section or header line: caption or value
+            "value": [
+                (r"\n", Whitespace, "#pop"),
+                (r";;.*", Comment.Single),
+                (r"\$[\w.-]+", Name.Variable),
+                (r"\b(?:true|false)\b", Keyword.Constant),
+                (r"-?\b\d+(?:\.\d+)?\b", Number),
+                (r"\w+|[^\w\n;$]+|[;$]", String),
+            ],
+        }
+
+    return FtdLexer
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +170,13 @@ def _line_ranges(numbers: list[int]) -> str:
 @lru_cache(maxsize=64)  # bounded: `lang` comes from documents
 def _lexer(lang: str) -> Lexer:
     """A reusable lexer that keeps the text intact (no newline stripping or adding)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.lexers.special import TextLexer
+    from pygments.util import ClassNotFound
+
     options = {"stripnl": False, "ensurenl": False}
-    if lang == FtdLexer.name:
-        return FtdLexer(**options)
+    if lang == "ftd":
+        return _ftd_lexer_class()(**options)
     try:
         return get_lexer_by_name(lang, **options)
     except ClassNotFound:
@@ -181,6 +186,8 @@ def _lexer(lang: str) -> Lexer:
 @cache
 def _css_class(token_type: _TokenType) -> str:
     """Pygments' short class for a token type, from its nearest standard ancestor."""
+    from pygments.token import STANDARD_TYPES
+
     while token_type not in STANDARD_TYPES:
         token_type = token_type.parent
     return STANDARD_TYPES[token_type]
@@ -248,6 +255,10 @@ def theme_css(theme: str) -> str:
     Unknown themes get no CSS (fastn likewise has no stylesheet for them).  Base rules
     are tag-qualified (`pre.x`), token rules are descendants (`.x .k`).
     """
+    from pygments.formatters import HtmlFormatter
+    from pygments.styles import get_style_by_name
+    from pygments.token import Text
+
     style_name = THEME_STYLES.get(theme)
     if style_name is None:
         return ""

@@ -14,13 +14,15 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
+if TYPE_CHECKING:  # markdown-it-py is imported by the first text that needs it
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 # fastn's pre-escape: a backtick toggles "inside code", where nothing is escaped (the
 # markdown renderer escapes code itself); `/` is escaped only right after `<`, so that
@@ -74,6 +76,8 @@ def _add_task_checkbox(inline: Token) -> None:
     marker = _TASK_MARKER.match(first.content) if first and first.type == "text" else None
     if marker is None:
         return
+    from markdown_it.token import Token
+
     first.content = first.content[marker.end() :]
     checked = 'checked="" ' if marker.group(1) != " " else ""
     checkbox = Token("html_inline", "", 0)
@@ -110,8 +114,11 @@ def _render_del(
     return "<del>" if tokens[idx].nesting == 1 else "</del>"
 
 
-def _build_markdown() -> MarkdownIt:
+@cache
+def _markdown() -> MarkdownIt:
     """The one configured parser: GFM tables/strikethrough/autolinks, no raw HTML."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt(
         "gfm-like", {"html": False, "typographer": False, "xhtmlOut": False, "breaks": False}
     )
@@ -120,9 +127,6 @@ def _build_markdown() -> MarkdownIt:
     md.add_render_rule("s_open", _render_del)
     md.add_render_rule("s_close", _render_del)
     return md
-
-
-_MARKDOWN = _build_markdown()
 
 
 def _replace_last(text: str, old: str) -> str:
@@ -161,7 +165,7 @@ def render_markdown(text: str) -> str:
     """`markdown_to_html` without its shortcut and cache: markdown-it every time."""
     leading = _count_leading_spaces(text)
     trailing = 0 if leading == len(text) else len(text) - len(text.rstrip(" "))
-    rendered = _MARKDOWN.render(_pre_escape(text))
+    rendered = _markdown().render(_pre_escape(text))
     rendered = _replace_last(_replace_last(rendered, "<p>"), "</p>")
     return (" " * leading + rendered + " " * trailing).rstrip("\n")
 
