@@ -226,3 +226,18 @@ def test_a_page_carries_only_what_it_uses_whatever_was_rendered_before(tmp_path)
     assert after_b == fresh
     assert "only-on-b" not in after_b and "badge" not in after_b
     assert "pkg/lib#counter" in after_b  # the model has the component the page uses
+
+
+def test_a_function_carries_its_globals_also_when_another_page_resolved_them_first(tmp_path):
+    """`step` is resolved by page b before page a's click handler is; a must still carry it."""
+    (tmp_path / "lib.ftd").write_text(
+        "-- integer step: 10\n\n-- integer $total: 0\n\n-- void advance():\n\ntotal = total + step\n"
+    )
+    (tmp_path / "b.ftd").write_text("-- import: pkg/lib\n\n-- ftd.integer: $lib.step\n")
+    (tmp_path / "a.ftd").write_text(
+        "-- import: pkg/lib\n\n-- ftd.integer: $lib.total\n$on-click$: $lib.advance()\n"
+    )
+    env = Environment(tmp_path, "pkg")
+    env.render_sync("b")
+    doc, _ = env._prepare("a")
+    assert "pkg/lib#step" in doc.variables

@@ -727,25 +727,19 @@ class Interpreter:
         return fn
 
     def _resolve_globals_read(self, body: expr.Node, module: Module, params: set[str]) -> None:
-        """Resolve the module variables a function body reads (`$x`, `ftd.x`), so the document
-        carries them: the body names them only when it runs, in the browser too."""
+        """Resolve the module variables a function body reads (`$x`, `ftd.x`) as what the
+        function needs, so a document using it carries them: the body names them only when it
+        runs, in the browser too."""
         for name in set(body.reads()):
             head, _, rest = name.partition(".")
             if head in params:
                 continue
-            if head == FTD and rest:
-                qualified = f"{FTD}#{rest.partition('.')[0]}"
-                if qualified not in self.variables and qualified in self._ftd_variable_names():
-                    self.variable(qualified, 0)
-            elif isinstance(module.decls.get(head), ast.VariableDecl):
-                qualified = f"{module.doc_id}#{head}"
-                if qualified not in self.variables:
-                    self.variable(qualified, module.decls[head].line)
-            # anything else is a local of the body or a built-in; an unknown name fails when run
-
-    def _ftd_variable_names(self) -> set[str]:
-        ftd = self.module(FTD)
-        return {f"{FTD}#{n}" for n, d in ftd.decls.items() if isinstance(d, ast.VariableDecl)}
+            owner, short = (
+                (self.module(FTD), rest.partition(".")[0]) if head == FTD else (module, head)
+            )
+            decl = owner.decls.get(short)
+            if isinstance(decl, ast.VariableDecl):  # else a local of the body or a built-in
+                self.variable(f"{owner.doc_id}#{short}", decl.line)
 
     # ------------------------------------------------------------ tree
 
