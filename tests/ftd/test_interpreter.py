@@ -241,3 +241,12 @@ def test_a_function_carries_its_globals_also_when_another_page_resolved_them_fir
     env.render_sync("b")
     doc, _ = env._prepare("a")
     assert "pkg/lib#step" in doc.variables
+
+
+def test_a_deleted_document_is_not_found_on_the_next_render(tmp_path):
+    env = Environment(tmp_path, "pkg")
+    (tmp_path / "gone.ftd").write_text("-- ftd.text: here\n")
+    assert "here" in env.render_sync("gone").body
+    (tmp_path / "gone.ftd").unlink()
+    with pytest.raises(FtdError, match="document `gone` not found"):
+        env.render_sync("gone")

@@ -170,11 +170,11 @@ class Environment:
 
     def _prepare(self, doc_id: str) -> tuple[Document, runner.Plan]:
         module_id = self.document_id(doc_id)
-        if self.module_path(module_id) is None:
-            raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
-        interpreter = self.interpreter(module_id)
+        interpreter = self.interpreter(module_id)  # a deleted file is a change: all dropped
         prepared = self._prepared.get(module_id)
         if prepared is None:
+            if self.module_path(module_id) is None:
+                raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
             doc = interpreter.document(module_id)
             plan = runner.plan(doc, interpreter, module_id)
             prepared = self._prepared[module_id] = (doc, plan, self._imported(module_id))
