@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 from fastn.package.config import Package, load_package
@@ -95,11 +96,8 @@ def build_app(
         settings or ProxySettings.from_env(),
         eager=bool(package.endpoint or package.proxy_mappings),
     )
-    fastn_routes = dict(runtime_routes())
-    if options.ops:  # prometheus_client is imported only when asked for
-        from fastn.server.metrics import OPS_ROUTES
-
-        fastn_routes.update(OPS_ROUTES)
+    metrics = _metrics(options)
+    fastn_routes = {**runtime_routes(), **(metrics.OPS_ROUTES if metrics else {})}
 
     def chain_for(package: Package, routes: Mapping[str, ASGIApp]) -> ASGIApp:
         return build_chain(package, client, {**fastn_routes, **routes}, options)
@@ -111,10 +109,8 @@ def build_app(
         services.append(live_reload)
     else:
         app = chain_for(package, {})
-    if options.ops:
-        from fastn.server.metrics import RequestMetrics
-
-        app = RequestMetrics(app)
+    if metrics:
+        app = metrics.RequestMetrics(app)
     return FastnApp(AccessLog(app), services)
 
 
@@ -126,14 +122,10 @@ def build_chain(
 ) -> ASGIApp:
     """Chain the pieces in fastn-server.md §2 order, innermost (the fallback) first; with ops
     endpoints on, each piece labels the requests it answers for the metrics."""
-    label: Callable[[str, ASGIApp], ASGIApp] = _unlabelled
-    observe_processor = None
-    if options.ops:
-        from fastn.server.metrics import Labelled, observe_processor
-
-        label = Labelled
+    metrics = _metrics(options)
+    label: Callable[[str, ASGIApp], ASGIApp] = metrics.Labelled if metrics else _unlabelled
     router = Router(package)
-    pages = Pages(package, observe_processor)
+    pages = Pages(package, metrics.observe_processor if metrics else None)
     errors = ErrorPages(pages, options.development)
 
     fallback: ASGIApp
@@ -143,10 +135,8 @@ def build_chain(
     else:
         fallback = label("not-found", NotFound(errors))
     chain: ASGIApp = PackageContent(router, pages, errors, fallback, bool(package.endpoint))
-    if options.ops:
-        from fastn.server.metrics import LabelledContent
-
-        chain = LabelledContent(router, chain)
+    if metrics:
+        chain = metrics.LabelledContent(router, chain)
     if package.proxy_mappings:
         proxies = [
             (
@@ -163,6 +153,16 @@ def build_chain(
     if package.redirects:
         chain = label("redirect", Redirects(router, chain))
     return chain
+
+
+def _metrics(options: AppOptions) -> ModuleType | None:
+    """`fastn.server.metrics` with the ops endpoints on: prometheus_client is imported only
+    then."""
+    if not options.ops:
+        return None
+    from fastn.server import metrics
+
+    return metrics
 
 
 def _unlabelled(kind: str, app: ASGIApp) -> ASGIApp:

@@ -58,24 +58,24 @@ class BufferedHandler(logging.StreamHandler):
         self.scheduled = False
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Called with the handler's lock held (`Handler.handle`)."""
         try:
             line = self.format(record) + self.terminator
         except Exception:
             self.handleError(record)
             return
-        with self.lock:  # type: ignore[union-attr]
-            self.pending.append(line)
-            self.pending_size += len(line)
-            if record.levelno >= logging.WARNING or self.pending_size >= self.FLUSH_BYTES:
+        self.pending.append(line)
+        self.pending_size += len(line)
+        if record.levelno >= logging.WARNING or self.pending_size >= self.FLUSH_BYTES:
+            self._write_pending()
+        elif not self.scheduled:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # not in the server's loop: nothing would flush it later
                 self._write_pending()
-            elif not self.scheduled:
-                try:
-                    loop = asyncio.get_running_loop()
-                except RuntimeError:  # not in the server's loop: nothing would flush it later
-                    self._write_pending()
-                    return
-                self.scheduled = True
-                loop.call_later(self.FLUSH_SECONDS, self.flush)
+                return
+            self.scheduled = True
+            loop.call_later(self.FLUSH_SECONDS, self.flush)
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
