@@ -107,7 +107,8 @@ def _build_documents(
 ) -> int:
     documents = list(router.documents())
     progress.note(f"Building {len(documents)} documents of {package.name}")
-    jobs = max(1, min(jobs, len(documents) // (PARALLEL_FROM // 2) or 1))
+    if len(documents) < PARALLEL_FROM:
+        jobs = 1
     if jobs == 1:
         _start_worker(package, target, base)
         results = map(_build_document, documents)
