@@ -121,6 +121,8 @@ class Node:
     line: int
     doc_id: str
     ui: Any = None
+    # what the HTML renderer works out once about this node (fastn.ftd.render.html)
+    render_plan: Any = field(default=None, repr=False, compare=False)
 
 
 # ------------------------------------------------------------------ definitions

@@ -428,6 +428,11 @@ def css_value(value: str) -> str:
     return value.translate(_CSS_VALUE_ESCAPES)
 
 
+def declarations_key(declarations: Declarations) -> tuple:
+    """Equal declarations, equal keys: the stylesheet's identity of a class."""
+    return tuple(sorted((ctx, tuple(sorted(d.items()))) for ctx, d in declarations.items()))
+
+
 class StyleSheet:
     """Generated classes of one page: identical declarations share one class."""
 
@@ -436,7 +441,10 @@ class StyleSheet:
         self._rules: list[str] = []
 
     def class_for(self, short: str, declarations: Declarations) -> str:
-        key = tuple(sorted((ctx, tuple(sorted(d.items()))) for ctx, d in declarations.items()))
+        return self.class_for_key(short, declarations_key(declarations), declarations)
+
+    def class_for_key(self, short: str, key: tuple, declarations: Declarations) -> str:
+        """`class_for` with the declarations' key already known (:func:`declarations_key`)."""
         name = self._classes.get(key)
         if name is None:
             name = f"__{short}-{len(self._classes) + 1}"

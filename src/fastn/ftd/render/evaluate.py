@@ -133,7 +133,7 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
     if kind is Lit:
         return value.value
     if kind is Ref:
-        return _ref(value, frame, state)
+        return resolve_ref(value, frame, state)
     if kind is Cond:
         for condition, branch in value.branches:
             if expr.is_truthy(evaluate(condition, frame, state)):
@@ -159,7 +159,7 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
     raise TypeError(f"not a value expression: {value!r}")
 
 
-def _ref(ref: Ref, frame: Frame, state: State) -> Any:
+def resolve_ref(ref: Ref, frame: Frame, state: State) -> Any:
     scope = ref.scope
     name = ref.name
     if scope == "global":

@@ -22,9 +22,16 @@ from fastn.ftd.builtins import default_colors, default_types
 from fastn.ftd.errors import FtdError
 from fastn.ftd.expr import is_truthy
 from fastn.ftd.markdown import markdown_to_html, slugify
-from fastn.ftd.model import Document, Node
-from fastn.ftd.render.css import CONVERTERS, Declarations, StyleSheet, align_content, number
-from fastn.ftd.render.evaluate import BoundUI, Frame, State, evaluate
+from fastn.ftd.model import UI, Document, ListExpr, Lit, Node, Ref
+from fastn.ftd.render.css import (
+    CONVERTERS,
+    Declarations,
+    StyleSheet,
+    align_content,
+    declarations_key,
+    number,
+)
+from fastn.ftd.render.evaluate import BoundUI, Frame, State, evaluate, resolve_ref
 from fastn.ftd.values import OrValue, RecordValue
 from fastn.runtime import model as runtime_model
 from fastn.runtime import runtime_url
@@ -101,8 +108,8 @@ class _Styles(StyleSheet):
         super().__init__()
         self.named: dict[str, str] = {}  # class -> declarations key (runtime_model.css_key)
 
-    def class_for(self, short: str, declarations: Declarations) -> str:
-        name = super().class_for(short, declarations)
+    def class_for_key(self, short: str, key: tuple, declarations: Declarations) -> str:
+        name = super().class_for_key(short, key, declarations)
         if name not in self.named:
             self.named[name] = runtime_model.css_key(declarations)
         return name
@@ -141,6 +148,8 @@ class Renderer:
         # what the browser cannot redo alone: rendered markdown and highlighted code
         self.markdown: dict[str, str] = {}
         self.code: dict[str, dict[str, Any]] = {}
+        # id(_KernelPlan) -> the opening tag of its elements (when it is the same on the page)
+        self.plan_tags: dict[int, str] = {}
 
     @property
     def interactive(self) -> bool:
@@ -159,7 +168,7 @@ class Renderer:
         wrapper = self.styles.class_for("w", {"": {"width": "100%"}})
         wrapper_h = self.styles.class_for("h", {"": {"height": "100%"}})
         keep_marks = self.interactive
-        inner = "".join(part for part in out if keep_marks or type(part) is not _Mark)
+        inner = "".join(out if keep_marks else [part for part in out if type(part) is not _Mark])
         root = ' data-id="0"' if keep_marks else ""
         return f'<div{root} class="ft_column {wrapper} {wrapper_h}">{inner}</div>'
 
@@ -189,8 +198,10 @@ class Renderer:
                 out.append(_LOOP_ITEM)
                 self._single(node, inner, out, extra_events)
             out.append(_LOOP_END)
-            return
-        self._single(node, frame, out, extra_events)
+        elif node.condition is None:
+            self._shown(node, frame, out, extra_events)
+        else:
+            self._single(node, frame, out, extra_events)
 
     def _single(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
         if node.condition is not None:
@@ -247,6 +258,11 @@ class Renderer:
 
     def _kernel_node(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
         """A kernel invocation: its properties, and whether the element can change."""
+        plan = node.render_plan
+        if plan is None:
+            plan = node.render_plan = _plan_kernel(node)
+        if plan.plain and not extra_events and self._plain_kernel(node, plan, frame, out):
+            return
         state = self.state
         before = state.touches
         props: dict[str, Any] = {}
@@ -266,6 +282,57 @@ class Renderer:
             live_props=frozenset(live_props),
         )
         self.kernel(node.component or "", props, frame, out, element, node)
+
+    def _plain_kernel(self, node: Node, plan: _KernelPlan, frame: Frame, out: list[str]) -> bool:
+        """The common element, drawn from its plan: a text or a container whose values do not
+        change in the browser. False (nothing written) when this one turns out to be live."""
+        props = plan.constants
+        if plan.dynamic:
+            state = self.state
+            before = state.touches
+            props = dict(props)
+            for name, value in plan.dynamic:
+                props[name] = found = (
+                    resolve_ref(value, frame, state)
+                    if type(value) is Ref
+                    else evaluate(value, frame, state)
+                )
+                if type(found) not in _SCALARS and _environment_reads({name: found}):
+                    state.touches = before  # the general path evaluates again
+                    return False
+            if state.touches != before:
+                state.touches = before
+                return False
+        if plan.computed_css:
+            out.append(self._opening_tag(plan, props))
+        else:
+            opening = self.plan_tags.get(id(plan))
+            if opening is None:
+                opening = self.plan_tags[id(plan)] = self._opening_tag(plan, props)
+            out.append(opening)
+        if plan.child_nodes is not None:  # written in place: they share this frame
+            for child in plan.child_nodes:
+                self.node(child, frame, out)
+        elif plan.container:
+            self.children(props, frame, out)
+        else:
+            out.append(self._text_content(node.component or "", props))
+        out.append("</div>")
+        return True
+
+    def _opening_tag(self, plan: _KernelPlan, props: dict[str, Any]) -> str:
+        classes = list(plan.classes)
+        styles = self.styles
+        for prop, key, declarations in plan.css:
+            if key is not None:
+                classes.append(styles.class_for_key(prop, key, declarations))
+                continue
+            value = props.get(prop)
+            if value is not None:
+                declarations = CONVERTERS[prop](value)
+                if declarations:
+                    classes.append(styles.class_for(prop, declarations))
+        return f'<div class="{" ".join(classes)}">' if classes else "<div>"
 
     def _ui(self, value: Any, frame: Frame, out: list[str], events: tuple) -> None:
         if isinstance(value, BoundUI):
@@ -543,8 +610,9 @@ class Renderer:
             text = props.get("text")
             if text is None:
                 return ""
-            html = markdown_to_html(str(text))
-            if html != runtime_model.plain_text_html(str(text)):
+            text = str(text)
+            html = markdown_to_html(text)
+            if html != text and html != runtime_model.plain_text_html(text):
                 self.markdown[str(text)] = html
             return html
         value = props.get("value")
@@ -578,6 +646,69 @@ class Renderer:
 
 
 LINK_REL = {"no-follow": "nofollow"}
+
+
+# Properties a plain element may have besides CSS ones: its content.
+_PLAIN_CONTENT = frozenset({"text", "value", "children"})
+
+
+@dataclass(slots=True)
+class _KernelPlan:
+    """What can be known about a kernel node before rendering it (kept on the node)."""
+
+    plain: bool  # text or container, no events, only CSS and content properties
+    container: bool
+    constants: dict[str, Any]  # properties given as constants: their values
+    dynamic: tuple[tuple[str, Any], ...]  # other properties: (name, value expression)
+    classes: tuple[str, ...]  # fixed classes (ft_row)
+    # CSS properties in order: (name, declarations key, declarations), key None when the
+    # value is only known at rendering
+    css: tuple[tuple[str, tuple | None, Declarations | None], ...]
+    computed_css: bool  # some CSS property is not a constant
+    child_nodes: tuple[Node, ...] | None  # children written in place (not passed in a value)
+
+
+def _plan_kernel(node: Node) -> _KernelPlan:
+    name = node.component or ""
+    container = name in _CONTAINERS
+    constants: dict[str, Any] = {}
+    dynamic: list[tuple[str, Any]] = []
+    css: list[tuple[str, tuple | None, Declarations | None]] = []
+    plain = (container or name in _TEXT_KERNELS) and not node.events
+    child_nodes = None
+    for prop, value in node.props.items():
+        if (
+            prop == "children"
+            and type(value) is ListExpr
+            and all(type(v) is UI for v in value.items)
+        ):
+            child_nodes = tuple(item.node for item in value.items)
+            continue
+        is_css = prop not in NOT_CSS and prop in CONVERTERS
+        if not (is_css or prop in _PLAIN_CONTENT):
+            plain = False
+        if type(value) is Lit:
+            constants[prop] = value.value
+            if is_css and value.value is not None:
+                declarations = CONVERTERS[prop](value.value)
+                if declarations:
+                    css.append((prop, declarations_key(declarations), declarations))
+        else:
+            dynamic.append((prop, value))
+            if is_css:
+                css.append((prop, None, None))
+    if _environment_reads(constants):
+        plain = False
+    return _KernelPlan(
+        plain,
+        container,
+        constants,
+        tuple(dynamic),
+        (_CONTAINERS[name],) if _CONTAINERS.get(name) else (),
+        tuple(css),
+        any(key is None for _, key, _ in css),
+        child_nodes,
+    )
 
 
 @dataclass(slots=True)  # not frozen: one is made per element, and frozen ones cost more
