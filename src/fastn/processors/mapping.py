@@ -134,7 +134,8 @@ class Mapper:
         self.default = default
         self.strict = strict
         # record -> its fields with the keys data may give them (`created-on`, `created_on`)
-        self._fields: dict[str, list[tuple[Field, str, str]]] = {}
+        # and, for a primitive field, the function reading its value
+        self._fields: dict[str, list[tuple[Field, str, str, Callable[[Any], Any] | None]]] = {}
 
     def value(self, data: Any, kind: Kind, where: Where) -> Any:
         if kind.is_list:
@@ -175,17 +176,29 @@ class Mapper:
         fields_of = self._fields.get(name)
         if fields_of is None:
             fields_of = self._fields[name] = [
-                (field, field.name, field.name.replace("-", "_"))
+                (
+                    field,
+                    field.name,
+                    field.name.replace("-", "_"),
+                    None if field.kind.is_list else PRIMITIVE_READERS.get(field.kind.name),
+                )
                 for field in self.doc.records[name].fields
             ]
         used: set[str] = set()
         fields: dict[str, Any] = {}
-        for field, key, other_key in fields_of:
+        for field, key, other_key, reader in fields_of:
             if key not in data:
                 key = other_key if other_key in data else None
             if key is not None:
                 used.add(key)
-                fields[field.name] = self.value(data[key], field.kind, (where, field.name))
+                item = data[key]
+                if reader is not None and item is not None:
+                    try:
+                        fields[field.name] = reader(item)
+                        continue
+                    except (ValueError, ArithmeticError):
+                        pass  # `value` says where and what was expected
+                fields[field.name] = self.value(item, field.kind, (where, field.name))
             elif field.default is not None:
                 fields[field.name] = self.default(field.default)
             elif field.kind.optional:
