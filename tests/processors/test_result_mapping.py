@@ -12,7 +12,7 @@ from fastn.ftd.interpreter import Interpreter
 from fastn.ftd.kinds import Kind
 from fastn.ftd.model import Document, Lit
 from fastn.ftd.values import OrValue, RecordValue
-from fastn.processors.mapping import Mapper, MappingError
+from fastn.processors.mapping import Mapper, MappingError, Rows
 
 SOURCE = """\
 -- record address:
@@ -148,3 +148,41 @@ def test_strict_refuses_keys_that_are_no_field(doc: Document) -> None:
     with pytest.raises(MappingError) as caught:
         fill(doc, data, "m#person", strict=True)  # SQL: a column nobody reads is a mistake
     assert str(caught.value) == "v: `nickname` is not a field of `person`"
+
+
+ROW_CASES = [
+    (["id", "city"], [(1, "Pune"), (2, None)], "m#place list"),  # by position; a null
+    (["id", "city"], [("3", "Oslo")], "m#place list"),  # a numeric string
+    (["id", "city", "extra"], [(1, "Pune", 0)], "m#place list"),  # a column nobody reads
+    (["id"], [(1,)], "m#place list"),  # a field with no column
+    (["id", "city"], [("x", "Pune")], "m#place list"),  # not an integer
+    (["id", "full_name", "active", "tags"], [(1, "a", 1, None)], "m#person list"),  # list field
+]
+
+
+@pytest.mark.parametrize(("columns", "rows", "kind"), ROW_CASES)
+def test_query_rows_map_like_the_same_rows_as_objects(
+    columns: list[str], rows: list[tuple], kind: str
+) -> None:
+    """SQL rows are read by position when they can be; values and errors stay those of the
+    same rows given as objects."""
+    interpreter = Interpreter(
+        lambda module: (
+            SOURCE + "\n-- record place:\ninteger id:\noptional string city:\n"
+            if module == "m"
+            else None
+        )
+    )
+    doc = interpreter.document("m")
+    interpreter.definition("m#place", 0)
+    as_objects = [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def outcome(data: Any) -> Any:
+        try:
+            return fill(doc, data, kind, strict=True)
+        except MappingError as error:
+            return ("error", str(error), error.missing)
+
+    by_position = outcome(Rows(columns, rows))
+    assert by_position == outcome(as_objects)
+    assert by_position != outcome([])

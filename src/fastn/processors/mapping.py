@@ -15,6 +15,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from fastn.ftd.kinds import Kind
@@ -126,6 +127,17 @@ def where_text(where: Where) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A query's result as data: each row a record with one field per column."""
+
+    columns: list[str]
+    rows: list[tuple]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
 class Mapper:
     """Fills ftd values of `doc`'s kinds; `default` evaluates a record field's default."""
 
@@ -141,9 +153,13 @@ class Mapper:
         if kind.is_list:
             if data is None:
                 return None if kind.optional else []
+            element = kind.element
+            if type(data) is Rows:
+                if element.name in self.doc.records:
+                    return self.records(data, element.name, where)
+                data = data.dicts()
             if not isinstance(data, list):
                 raise MappingError(f"{where_text(where)}: expected a list, found {describe(data)}")
-            element = kind.element
             return [self.value(item, element, (where, i)) for i, item in enumerate(data)]
         if data is None:
             if kind.optional:
@@ -167,12 +183,40 @@ class Mapper:
             return self.or_value(data, name, where)
         raise MappingError(f"{where_text(where)}: a {kind.describe()} cannot be filled from data")
 
-    def record(self, data: Any, name: str, where: Where) -> RecordValue:
-        if not isinstance(data, dict):
-            raise MappingError(
-                f"{where_text(where)}: expected the fields of `{_display(name)}`, "
-                f"found {describe(data)}"
-            )
+    def records(self, data: Rows, name: str, where: Where) -> list[RecordValue]:
+        """Rows as records `name`. When every column is a primitive field and every field a
+        column, the rows are read by position; anything else (and any row that does not fit,
+        for its error message) goes through `record`."""
+        position = {column: i for i, column in enumerate(data.columns)}
+        plan = []
+        for field, key, other_key, reader in self._fields_of(name):
+            i = position.get(key, position.get(other_key))
+            if i is None or reader is None:
+                break
+            plan.append((field.name, i, reader))
+        else:
+            if len({i for _, i, _ in plan}) == len(data.columns):
+                return [
+                    self._by_position(row, n, plan, data, name, where)
+                    for n, row in enumerate(data.rows)
+                ]
+        return [self.record(row, name, (where, n)) for n, row in enumerate(data.dicts())]
+
+    def _by_position(
+        self,
+        row: tuple,
+        n: int,
+        plan: list[tuple[str, int, Callable[[Any], Any]]],
+        data: Rows,
+        name: str,
+        where: Where,
+    ) -> RecordValue:
+        try:
+            return RecordValue(name, {field: reader(row[i]) for field, i, reader in plan})
+        except (ValueError, ArithmeticError):  # a null, or a value to explain
+            return self.record(dict(zip(data.columns, row, strict=True)), name, (where, n))
+
+    def _fields_of(self, name: str) -> list[tuple[Field, str, str, Callable[[Any], Any] | None]]:
         fields_of = self._fields.get(name)
         if fields_of is None:
             fields_of = self._fields[name] = [
@@ -184,6 +228,15 @@ class Mapper:
                 )
                 for field in self.doc.records[name].fields
             ]
+        return fields_of
+
+    def record(self, data: Any, name: str, where: Where) -> RecordValue:
+        if not isinstance(data, dict):
+            raise MappingError(
+                f"{where_text(where)}: expected the fields of `{_display(name)}`, "
+                f"found {describe(data)}"
+            )
+        fields_of = self._fields_of(name)
         used: set[str] = set()
         fields: dict[str, Any] = {}
         for field, key, other_key, reader in fields_of:

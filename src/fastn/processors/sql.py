@@ -38,7 +38,7 @@ from urllib.request import pathname2url
 from fastn.ftd.kinds import PRIMITIVES
 from fastn.ftd.model import ProcessorCall
 from fastn.processors.context import Invocation, Resources
-from fastn.processors.mapping import to_boolean, to_decimal, to_integer, to_string
+from fastn.processors.mapping import Rows, to_boolean, to_decimal, to_integer, to_string
 
 logger = logging.getLogger("fastn.processors")
 
@@ -468,7 +468,7 @@ def _result(
             f"a {kind.describe()} needs one column, the query returned {len(columns)}"
         )
     elif kind.is_list:
-        data = [row[0] if single else dict(zip(columns, row, strict=True)) for row in rows]
+        data = [row[0] for row in rows] if single else Rows(columns, rows)
     elif len(rows) != 1:
         if not rows:
             if kind.optional:
