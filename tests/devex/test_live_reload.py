@@ -7,11 +7,21 @@ changes (fastn#1362) are checked over HTTP. Production has none of it.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from devex_support import Backend, eventually, get
+
+from fastn.package.config import load_package
+from fastn.server.app import AppOptions, build_app
+from fastn.server.devtools import LiveReload, PackageFiles
+from fastn.server.responses import ASGIApp
+from servers import STARTUP_SECONDS
 
 PACKAGE = "-- import: fastn\n\n-- fastn.package: live\n"
 
@@ -166,3 +176,60 @@ def test_ctrl_c_stops_the_server_while_a_tab_listens(package_folder, start_fastn
     stream.read()  # the stream was ended properly (a cut connection raises here)
     connection.close()
     assert "Traceback" not in server.output()
+
+
+async def asgi_status(app: ASGIApp, path: str) -> int:
+    """The status of a GET for `path`, asked of the ASGI app in this process."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
+    }
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"]
+
+
+def test_an_edit_made_before_the_watcher_is_up_is_not_missed(tmp_path: Path) -> None:
+    """The watcher comes up while the server already answers; what changed since the package
+    was read (here: before the watcher even started) still reloads it and the tabs."""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "FASTN.ftd").write_text(PACKAGE + "\n-- fastn.redirects:\n\n/old/ -> /new/\n")
+    (package / "new.ftd").write_text("-- ftd.text: New\n")
+    files = PackageFiles(package)
+    app = build_app(load_package(package), options=AppOptions(development=True), files=files)
+    live_reload = next(service for service in app.services if isinstance(service, LiveReload))
+
+    (package / "FASTN.ftd").write_text(PACKAGE)  # the redirect removed
+
+    async def main() -> tuple[int, int]:
+        before = await asgi_status(app, "/old/")
+        await live_reload.start()
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while live_reload.changes == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        after = await asgi_status(app, "/old/")
+        await live_reload.close()
+        return before, after
+
+    with ThreadPoolExecutor(1) as thread:  # this thread may run Playwright's event loop
+        before, after = thread.submit(asyncio.run, main()).result()
+    assert before == 308  # not yet seen: the package as it was read
+    assert live_reload.changes == 1
+    assert after == 404

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from fastn.package.config import Package, load_package
 from fastn.package.routes import Router
-from fastn.server.devtools import LiveReload
+from fastn.server.devtools import LiveReload, PackageFiles
 from fastn.server.errors import ErrorPages
 from fastn.server.log import AccessLog, setup_logging
 from fastn.server.pages import Pages
@@ -88,9 +88,15 @@ class FastnApp:
 
 
 def build_app(
-    package: Package, settings: ProxySettings | None = None, options: AppOptions | None = None
+    package: Package,
+    settings: ProxySettings | None = None,
+    options: AppOptions | None = None,
+    files: PackageFiles | None = None,
 ) -> FastnApp:
-    """The app of one worker: the routing chain, with live reload and metrics as asked."""
+    """The app of one worker: the routing chain, with live reload and metrics as asked.
+
+    `files`: in development, the package's files as they were before `package` was read.
+    """
     options = options or AppOptions.from_env()
     client = UpstreamClient(
         settings or ProxySettings.from_env(),
@@ -105,7 +111,7 @@ def build_app(
     services: list[Service] = [client]
     app: ASGIApp
     if options.development:
-        app = live_reload = LiveReload(package, chain_for)
+        app = live_reload = LiveReload(package, chain_for, files)
         services.append(live_reload)
     else:
         app = chain_for(package, {})
@@ -173,4 +179,7 @@ def create_app(package_dir: Path | None = None) -> FastnApp:
     """The factory: load the package (and its `.env`) and build the app for this worker."""
     setup_logging()
     folder = package_dir or Path(os.environ.get(PACKAGE_DIR_VARIABLE) or Path.cwd())
-    return build_app(load_package(folder))
+    options = AppOptions.from_env()
+    # noted before anything is read, so that live reload misses no later edit
+    files = PackageFiles(folder.resolve()) if options.development else None
+    return build_app(load_package(folder), options=options, files=files)

@@ -6,6 +6,10 @@ rebuilds the package's configuration and routes in place (fastn#1362 needs a res
 every change tells the open tabs to reload over server-sent events, as does a backend coming
 back after a restart (Django's autoreloader, say).
 
+The watcher runs in a thread of its own and comes up while the server already answers: the
+package's files are noted before anything is read (`PackageFiles`), and once the watcher is
+up, whatever changed in between counts as a change too, so no edit made after start is missed.
+
 Each HTML response gets `<script src="/-/live-reload.js" data-version=…>`, the version being
 this server's instance and change count. The script listens on `/-/live-reload`; a tab whose
 page is older than the server's version reloads at once, so a change made between rendering
@@ -21,12 +25,13 @@ import logging
 import os
 import re
 import secrets
+import threading
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from watchfiles import DefaultFilter, awatch
+from watchfiles import Change, DefaultFilter, watch
 from yarl import URL
 
 from fastn.ftd.errors import FtdError
@@ -50,6 +55,9 @@ EVENTS_PATH = "/-/live-reload"
 SCRIPT_PATH = "/-/live-reload.js"
 UPSTREAM_PROBE_SECONDS = 0.5
 RECONNECT_MILLISECONDS = 1000
+# How often the watcher wakes when nothing changes; its first wake-up compares the files with
+# those noted at start.
+WATCH_TIMEOUT_MILLISECONDS = 200
 _CONFIG_FILES = frozenset({PACKAGE_FILE, ENV_FILE})
 
 # The browser side: reload when told to (or when the page is already out of date).
@@ -86,11 +94,61 @@ class _PackageFilter(DefaultFilter):
     ignore_dirs = (*DefaultFilter.ignore_dirs, ".build")
 
 
+_WATCHED = _PackageFilter()
+FileStamp = tuple[int, int, int]  # modification time (ns), size, inode
+
+
+class PackageFiles:
+    """The package's watched files as they are on disk now: their paths and stamps."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.stamps = _file_stamps(root)
+
+    def changed(self) -> list[str]:
+        """Files (relative to the root) added, removed or changed since these were noted."""
+        now = _file_stamps(self.root)
+        paths = {
+            path
+            for path in now.keys() | self.stamps.keys()
+            if now.get(path) != self.stamps.get(path)
+        }
+        return sorted(os.path.relpath(path, self.root) for path in paths)
+
+
+def _file_stamps(root: Path) -> dict[str, FileStamp]:
+    """Path → stamp of every file under `root` that the watcher would report."""
+    stamps: dict[str, FileStamp] = {}
+    pending = [str(root)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:  # removed while walking, or unreadable: the watcher reports it
+            continue
+        for entry in entries:
+            if not _WATCHED(Change.modified, entry.path):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    stat = entry.stat()
+                    stamps[entry.path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            except OSError:
+                continue
+    return stamps
+
+
 class LiveReload:
     """The development app: the package's chain, rebuilt on config changes, plus live reload."""
 
-    def __init__(self, package: Package, build_chain: ChainBuilder) -> None:
+    def __init__(
+        self, package: Package, build_chain: ChainBuilder, files: PackageFiles | None = None
+    ) -> None:
+        """`files`: the package's files as they were before `package` was read (now if None)."""
         self.root = package.root
+        # dropped once the watcher has compared them with the files on disk
+        self.files_at_start: PackageFiles | None = files or PackageFiles(self.root)
         self.build_chain = build_chain
         self.routes: dict[str, ASGIApp] = {EVENTS_PATH: self.events, SCRIPT_PATH: self.script}
         self.chain = build_chain(package, self.routes)
@@ -104,6 +162,8 @@ class LiveReload:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.stopping = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
+        self.stop_watching = threading.Event()
+        self.watcher: threading.Thread | None = None
 
     @property
     def version(self) -> str:
@@ -113,20 +173,23 @@ class LiveReload:
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.tasks = [
-            asyncio.create_task(self.watch_files()),
-            asyncio.create_task(self.watch_upstreams()),
-        ]
+        self.tasks = [asyncio.create_task(self.watch_upstreams())]
+        self.watcher = threading.Thread(
+            target=self.watch_files, args=(self.loop,), name="fastn-watcher", daemon=True
+        )
+        self.watcher.start()
         _running.add(self)
-        await asyncio.sleep(0)  # the watcher's first step sets up inotify: ready before serving
 
     async def close(self) -> None:
         _running.discard(self)
         self.stopping.set()
+        self.stop_watching.set()
         self.end_streams()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.watcher is not None:
+            await asyncio.to_thread(self.watcher.join)
 
     # ------------------------------------------------------------ requests
 
@@ -207,15 +270,34 @@ class LiveReload:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.end_streams)
 
-    async def watch_files(self) -> None:
-        async for changes in awatch(
-            self.root, watch_filter=_PackageFilter(), stop_event=self.stopping
-        ):
-            names = sorted({os.path.relpath(path, self.root) for _, path in changes})
-            logger.debug("changed: %s", ", ".join(names))
-            if _CONFIG_FILES.intersection(names):
-                self.reload_package()
-            self.changed(names[0] if len(names) == 1 else f"{len(names)} files")
+    def watch_files(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The watcher's thread: changes go to the event loop as they come.
+
+        Its first wake-up (a change or the timeout) happens once it watches: the files changed
+        since start that it could not see are found then by comparing with the noted stamps.
+        """
+        try:
+            for changes in watch(
+                self.root,
+                watch_filter=_WATCHED,
+                stop_event=self.stop_watching,
+                rust_timeout=WATCH_TIMEOUT_MILLISECONDS,
+                yield_on_timeout=True,
+            ):
+                names = {os.path.relpath(path, self.root) for _, path in changes}
+                if self.files_at_start is not None:
+                    names.update(self.files_at_start.changed())
+                    self.files_at_start = None
+                if names:
+                    loop.call_soon_threadsafe(self.files_changed, sorted(names))
+        except Exception:  # e.g. the package folder removed: pages still show edits
+            logger.exception("fastn: live reload stopped watching %s", self.root)
+
+    def files_changed(self, names: list[str]) -> None:
+        logger.debug("changed: %s", ", ".join(names))
+        if _CONFIG_FILES.intersection(names):
+            self.reload_package()
+        self.changed(names[0] if len(names) == 1 else f"{len(names)} files")
 
     def reload_package(self) -> None:
         """Read `.env` and `FASTN.ftd` again and rebuild the routes (the old ones serve on if
