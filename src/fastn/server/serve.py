@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -77,6 +79,7 @@ def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers:
         workers=workers,
         loop="uvloop",
         http=GuardedHttpToolsProtocol,  # httptools, with limits on request heads
+        ws=websocket_protocol,  # type: ignore[arg-type]  # a factory is all uvicorn needs
         lifespan="on",
         access_log=False,  # fastn's own access log has status, bytes and time
         proxy_headers=False,  # forwarded headers are the proxy's business (FASTN_TRUSTED_PROXIES)
@@ -92,6 +95,15 @@ def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers:
     finally:
         if metrics_folder is not None:
             shutil.rmtree(metrics_folder, ignore_errors=True)
+
+
+def websocket_protocol(**kwargs: Any) -> asyncio.Protocol:
+    """uvicorn's WebSocket protocol ("auto"), imported at the first upgrade: the websockets
+    library costs start-up time that most sites never need back."""
+    from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+    assert AutoWebSocketsProtocol is not None  # websockets comes with uvicorn[standard]
+    return AutoWebSocketsProtocol(**kwargs)
 
 
 class _Server(uvicorn.Server):
