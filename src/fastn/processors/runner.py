@@ -9,8 +9,10 @@ run at the same time, so two backend calls on one page cost one round trip, not 
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from time import perf_counter
 from typing import Any
 
@@ -34,7 +36,6 @@ from fastn.ftd.model import (
 )
 from fastn.ftd.page import RequestInfo
 from fastn.ftd.render.evaluate import Frame, State, evaluate
-from fastn.processors import get_data, http, request_data, sql
 from fastn.processors.context import Invocation, ProcessorSettings, Resources
 from fastn.processors.errors import ProcessorError
 
@@ -46,18 +47,32 @@ class Processor:
     implicit_names: Callable[[ProcessorCall], list[str]] | None = None
 
 
-_SQL_NAMES = sql.parameter_names
-REGISTRY: dict[str, Processor] = {
-    "sql": Processor(sql.process_sql, _SQL_NAMES),
-    "sql-query": Processor(sql.process_sql, _SQL_NAMES),
-    "sql-execute": Processor(sql.process_sql, _SQL_NAMES),
-    "sql-batch": Processor(sql.process_sql_batch),
-    "pg": Processor(sql.process_pg, _SQL_NAMES),
-    "package-query": Processor(sql.process_package_query, _SQL_NAMES),
-    "http": Processor(http.process),
-    "request-data": Processor(request_data.process),
-    "get-data": Processor(get_data.process),
+# name -> (module in fastn.processors, its function running a call, its function naming what
+# a call refers to without a header); a module is imported when a page first uses it
+_PROCESSORS: dict[str, tuple[str, str, str | None]] = {
+    "sql": ("sql", "process_sql", "parameter_names"),
+    "sql-query": ("sql", "process_sql", "parameter_names"),
+    "sql-execute": ("sql", "process_sql", "parameter_names"),
+    "sql-batch": ("sql", "process_sql_batch", None),
+    "pg": ("sql", "process_pg", "parameter_names"),
+    "package-query": ("sql", "process_package_query", "parameter_names"),
+    "http": ("http", "process", None),
+    "request-data": ("request_data", "process", None),
+    "get-data": ("get_data", "process", None),
 }
+
+
+@cache
+def find_processor(name: str) -> Processor | None:
+    """The processor called `name` (`sql`, `http`…), None if there is none."""
+    found = _PROCESSORS.get(name)
+    if found is None:
+        return None
+    module_name, run, implicit_names = found
+    module = importlib.import_module(f"fastn.processors.{module_name}")
+    return Processor(
+        getattr(module, run), getattr(module, implicit_names) if implicit_names else None
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +108,9 @@ def _step(doc: Document, interpreter: Interpreter, name: str) -> Step:
     var = doc.variables[name]
     call = var.call
     assert call is not None
-    processor = REGISTRY.get(call.name)
+    processor = find_processor(call.name)
     if processor is None:
-        known = ", ".join(sorted(REGISTRY))
+        known = ", ".join(sorted(_PROCESSORS))
         hint = "" if "." in (var.processor or "") else "; write it `pr.NAME`"
         raise ProcessorError(
             f"unknown processor `{var.processor}` (with `-- import: fastn/processors as pr`, "
