@@ -32,7 +32,6 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from watchfiles import Change, DefaultFilter, watch
-from yarl import URL
 
 from fastn.ftd.errors import FtdError
 from fastn.package.config import ENV_FILE, PACKAGE_FILE, Package, load_package, parse_env
@@ -428,6 +427,8 @@ def _env_file_values(root: Path) -> dict[str, str]:
 
 
 def _address(url: str) -> tuple[str, int] | None:
+    from yarl import URL  # with a backend only: aiohttp, which proxies to it, brings it anyway
+
     parsed = URL(url)
     if parsed.host is None or parsed.port is None:
         return None

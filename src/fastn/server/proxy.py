@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from yarl import URL
-
 from fastn.server.responses import Headers, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:  # imported when the first upstream call is made: it takes ~0.1 s
     import aiohttp
+    from yarl import URL  # aiohttp's URL type, imported with it
 
 logger = logging.getLogger("fastn.proxy")
 
@@ -187,6 +186,8 @@ class ReverseProxy:
         self.error_page = error_page
 
     def upstream_url(self, scope: Scope) -> URL:
+        from yarl import URL
+
         raw_path: bytes = scope.get("raw_path") or quote(scope["path"]).encode()
         tail = raw_path[self.prefix_length :]
         if not tail.isascii():  # not valid on the wire; percent-encode as a browser would
