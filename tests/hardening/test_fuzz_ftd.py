@@ -31,9 +31,10 @@ from ftd_documents import Corpus, mutated, packages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from both_ways import render_both_ways
 from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Interpreter, Module
-from fastn.ftd.render.html import render_page, render_payload
+from fastn.ftd.render.html import render_payload
 
 CASES = int(os.environ.get("HYPOTHESIS_CASES", "200"))
 CASE_SECONDS = 5.0  # generous: the machine is shared; a real hang runs into it anyway
@@ -87,6 +88,7 @@ def stub_processors(doc: Any) -> dict[str, Any]:
 
 def run_case(modules: dict[str, str], missing_module_is_empty: bool) -> str | None:
     """Interpret and render document `foo`; the page, or None when it failed with a located error.
+    A page the compiled program draws must be the walker's page.
 
     Any other exception, an error pointing elsewhere than the package's modules, or a case
     over its time budget fails the test.
@@ -99,7 +101,9 @@ def run_case(modules: dict[str, str], missing_module_is_empty: bool) -> str | No
             payload = render_payload(doc)
             if payload is not None:
                 return payload[0]
-            return render_page(doc, stub_processors(doc))
+            page, compiled_page = render_both_ways(doc, stub_processors(doc))
+            assert compiled_page in (None, page), "the compiled program drew another page"
+            return page
     except FtdError as error:
         text = str(error)
         assert LOCATED.match(text), f"error not in `path:line: message` form: {text!r}"

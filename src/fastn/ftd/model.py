@@ -228,3 +228,7 @@ class Document:
     records: dict[str, RecordDef]
     or_types: dict[str, OrTypeDef]
     updates: list[tuple[str, tuple[str, ...], Any]] = field(default_factory=list)
+    # the HTML renderer's: pages drawn so far, and then the compiled program (None: not yet
+    # made, False: the walker only) -- see fastn.ftd.render.compiled
+    renders: int = field(default=0, repr=False, compare=False)
+    render_program: Any = field(default=None, repr=False, compare=False)

@@ -23,6 +23,7 @@ from fastn.ftd.errors import FtdError
 from fastn.ftd.expr import is_truthy
 from fastn.ftd.markdown import markdown_to_html, slugify
 from fastn.ftd.model import UI, Document, ListExpr, Lit, Node, Ref
+from fastn.ftd.render import compiled
 from fastn.ftd.render.css import (
     CONVERTERS,
     Declarations,
@@ -148,7 +149,7 @@ class Renderer:
         # what the browser cannot redo alone: rendered markdown and highlighted code
         self.markdown: dict[str, str] = {}
         self.code: dict[str, dict[str, Any]] = {}
-        # id(_KernelPlan) -> the opening tag of its elements (when it is the same on the page)
+        # id(KernelPlan) -> the opening tag of its elements (when it is the same on the page)
         self.plan_tags: dict[int, str] = {}
 
     @property
@@ -160,11 +161,15 @@ class Renderer:
 
     # ------------------------------------------------------------ page
 
-    def body(self) -> str:
+    def body(self, program: compiled.Program | None = None) -> str:
+        """The page's body: walking the tree, or running the document's compiled `program`."""
         root = Frame(inherited={"colors": default_colors(), "types": default_types()})
         out: list[str] = []
-        for node in self.doc.tree:
-            self.node(node, root, out)
+        if program is not None:
+            program(self, root, out)
+        else:
+            for node in self.doc.tree:
+                self.node(node, root, out)
         wrapper = self.styles.class_for("w", {"": {"width": "100%"}})
         wrapper_h = self.styles.class_for("h", {"": {"height": "100%"}})
         keep_marks = self.interactive
@@ -199,7 +204,7 @@ class Renderer:
                 self._single(node, inner, out, extra_events)
             out.append(_LOOP_END)
         elif node.condition is None:
-            self._shown(node, frame, out, extra_events)
+            self.shown(node, frame, out, extra_events)
         else:
             self._single(node, frame, out, extra_events)
 
@@ -207,10 +212,10 @@ class Renderer:
         if node.condition is not None:
             out.append(_REGION_START)
             if is_truthy(self._node_value(node, node.condition, frame)):
-                self._shown(node, frame, out, extra_events)
+                self.shown(node, frame, out, extra_events)
             out.append(_REGION_END)
             return
-        self._shown(node, frame, out, extra_events)
+        self.shown(node, frame, out, extra_events)
 
     def _node_value(self, node: Node, value: Any, frame: Frame) -> Any:
         """A node's loop list or condition; an error in it points at the node."""
@@ -219,7 +224,7 @@ class Renderer:
         except FtdError as e:
             raise e.located(node.doc_id, node.line) from None
 
-    def _shown(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
+    def shown(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
         self.depth += 1
         if self.depth > 200:
             raise FtdError(
@@ -260,7 +265,7 @@ class Renderer:
         """A kernel invocation: its properties, and whether the element can change."""
         plan = node.render_plan
         if plan is None:
-            plan = node.render_plan = _plan_kernel(node)
+            plan = node.render_plan = plan_kernel(node)
         if plan.plain and not extra_events and self._plain_kernel(node, plan, frame, out):
             return
         state = self.state
@@ -272,7 +277,7 @@ class Renderer:
             props[name] = evaluate(value, frame, state)
             if state.touches != start:
                 live_props.add(name)
-        for name in _environment_reads(props):
+        for name in environment_reads(props):
             state.touch(name)
         has_events = bool(node.events or extra_events)
         self.has_events = self.has_events or has_events
@@ -283,7 +288,7 @@ class Renderer:
         )
         self.kernel(node.component or "", props, frame, out, element, node)
 
-    def _plain_kernel(self, node: Node, plan: _KernelPlan, frame: Frame, out: list[str]) -> bool:
+    def _plain_kernel(self, node: Node, plan: KernelPlan, frame: Frame, out: list[str]) -> bool:
         """The common element, drawn from its plan: a text or a container whose values do not
         change in the browser. False (nothing written) when this one turns out to be live."""
         props = plan.constants
@@ -297,18 +302,18 @@ class Renderer:
                     if type(value) is Ref
                     else evaluate(value, frame, state)
                 )
-                if type(found) not in _SCALARS and _environment_reads({name: found}):
+                if type(found) not in _SCALARS and environment_reads({name: found}):
                     state.touches = before  # the general path evaluates again
                     return False
             if state.touches != before:
                 state.touches = before
                 return False
         if plan.computed_css:
-            out.append(self._opening_tag(plan, props))
+            out.append(self.opening_tag(plan, props))
         else:
             opening = self.plan_tags.get(id(plan))
             if opening is None:
-                opening = self.plan_tags[id(plan)] = self._opening_tag(plan, props)
+                opening = self.plan_tags[id(plan)] = self.opening_tag(plan, props)
             out.append(opening)
         if plan.child_nodes is not None:  # written in place: they share this frame
             for child in plan.child_nodes:
@@ -320,7 +325,7 @@ class Renderer:
         out.append("</div>")
         return True
 
-    def _opening_tag(self, plan: _KernelPlan, props: dict[str, Any]) -> str:
+    def opening_tag(self, plan: KernelPlan, props: dict[str, Any]) -> str:
         classes = list(plan.classes)
         styles = self.styles
         for prop, key, declarations in plan.css:
@@ -653,7 +658,7 @@ _PLAIN_CONTENT = frozenset({"text", "value", "children"})
 
 
 @dataclass(slots=True)
-class _KernelPlan:
+class KernelPlan:
     """What can be known about a kernel node before rendering it (kept on the node)."""
 
     plain: bool  # text or container, no events, only CSS and content properties
@@ -668,7 +673,7 @@ class _KernelPlan:
     child_nodes: tuple[Node, ...] | None  # children written in place (not passed in a value)
 
 
-def _plan_kernel(node: Node) -> _KernelPlan:
+def plan_kernel(node: Node) -> KernelPlan:
     name = node.component or ""
     container = name in _CONTAINERS
     constants: dict[str, Any] = {}
@@ -697,9 +702,9 @@ def _plan_kernel(node: Node) -> _KernelPlan:
             dynamic.append((prop, value))
             if is_css:
                 css.append((prop, None, None))
-    if _environment_reads(constants):
+    if environment_reads(constants):
         plain = False
-    return _KernelPlan(
+    return KernelPlan(
         plain,
         container,
         constants,
@@ -720,7 +725,7 @@ class _ElementInfo:
     live_props: frozenset[str]  # properties whose value came from mutable state
 
 
-def _environment_reads(props: dict[str, Any]) -> list[str]:
+def environment_reads(props: dict[str, Any]) -> list[str]:
     """Browser state the runtime reads to draw these properties (responsive lengths, images
     with a dark variant)."""
     names = []
@@ -802,8 +807,7 @@ def render_page(
     ``runtime``: load the browser runtime (None: only when the page is interactive);
     ``favicon``: the package's, for a page whose ``ftd.document`` names none.
     """
-    renderer = Renderer(doc, processors, runtime)
-    body = renderer.body()
+    renderer, body = _body(doc, processors, runtime)
     runtime = renderer.interactive
     head = renderer.head
     stylesheet = renderer.styles.css()
@@ -839,6 +843,33 @@ def render_page(
         parts.append(runtime_model.model_script(runtime_model.page_model(renderer)))
     parts.append(f'</body>\n<style id="styles">\n{stylesheet}\n</style>\n</html>\n')
     return "".join(parts)
+
+
+# A document rendered this many times gets a compiled program (a build renders each once).
+COMPILE_AFTER = 1
+
+
+def _body(
+    doc: Document, processors: dict[str, Any] | None, runtime: bool | None
+) -> tuple[Renderer, str]:
+    """The page's renderer and body: drawn by the document's compiled program when it has
+    one and the page stays static, else by walking the tree."""
+    if runtime is None:
+        program = doc.render_program
+        if program is None and doc.renders >= COMPILE_AFTER:
+            program = doc.render_program = compiled.program(doc) or False
+        doc.renders += 1
+        if program:
+            renderer = Renderer(doc, processors, runtime)
+            try:
+                body = renderer.body(program)
+            except Exception:  # noqa: BLE001 - the walker renders it, or raises the located error
+                pass
+            else:
+                if not renderer.interactive:
+                    return renderer, body
+    renderer = Renderer(doc, processors, runtime)
+    return renderer, renderer.body()
 
 
 def _function_scripts(renderer: Renderer) -> list[str]:
