@@ -12,7 +12,6 @@ from fastn.ftd.model import Document, ProcessorCall, VariableDef
 from fastn.ftd.page import RequestInfo
 from fastn.ftd.render.evaluate import Frame, State, evaluate
 from fastn.processors.errors import ProcessorError
-from fastn.processors.mapping import Mapper, MappingError, to_string
 
 if TYPE_CHECKING:
     from fastn.package.config import Package
@@ -98,6 +97,8 @@ class Invocation:
 
     def text(self, key: str) -> str | None:
         """Argument `key` as text, None when absent or null."""
+        from fastn.processors.mapping import to_string  # with the first processor run
+
         value = self.args.get(key)
         if value is None:
             return None
@@ -114,6 +115,8 @@ class Invocation:
         `status` is the page's status when the data does not fit, `missing_status` (if set)
         when only a required field is absent.
         """
+        from fastn.processors.mapping import Mapper, MappingError
+
         mapper = Mapper(self.doc, lambda default: evaluate(default, Frame(), self.state), strict)
         try:
             return mapper.value(data, self.variable.kind, self.short_name)
