@@ -29,6 +29,7 @@ from fastn.ftd.markdown import markdown_to_html
 from fastn.ftd.model import Document, Lit, Node, Ref
 from fastn.ftd.render.css import number
 from fastn.ftd.render.evaluate import Frame, evaluate, follow
+from fastn.ftd.values import RecordValue
 from fastn.runtime.model import plain_text_html
 
 if TYPE_CHECKING:
@@ -57,29 +58,65 @@ def program(doc: Document) -> Program | None:
         return None
 
 
+class _Place:
+    """Where generated code stands in its function: the function's frame is ``f`` (arguments,
+    inherited values); each loop around adds locals for its item and index. The Frame object
+    of a loop body (for the evaluator and the walker) is made only if something asks for it."""
+
+    def __init__(self, compiler: _Compiler, parent: _Place | None = None, name: str = "f"):
+        self.compiler = compiler
+        self.parent = parent
+        self.frame = name
+        self.loops: dict[str, tuple[str, str]] = dict(parent.loops) if parent else {}
+        self.needed = parent is None  # the function's own frame always exists
+
+    def frame_object(self) -> str:
+        """The name of this place's Frame, which the code must then make."""
+        self.compiler.uses_frame()
+        place: _Place | None = self
+        while place is not None and not place.needed:
+            place.needed = True
+            place = place.parent
+        return self.frame
+
+
+class _Function:
+    """One generated function: its lines, and what it needs from its caller."""
+
+    def __init__(self, header: str):
+        self.lines = [header, "    state = R.state", "    PT = R.plan_tags"]
+        self.reads_inherited = False  # reads `f.inherited`, or lets the walker read it
+        self.calls: set[str] = set()  # components it invokes
+
+
 class _Compiler:
     def __init__(self, doc: Document):
         self.doc = doc
         self.constants: list[Any] = []
-        self.functions: dict[str, str] = {}  # component -> its function's name
+        self.names: dict[str, str] = {}  # component -> its function's name
         self.pending: list[str] = []  # components whose function is not written yet
-        self.lines: list[str] = []
-        self.frames = 0
+        self.functions: dict[str, _Function] = {}  # component ("" for the tree) -> function
+        self.function: _Function = _Function("")
+        self.counter = 0
+
+    @property
+    def lines(self) -> list[str]:
+        return self.function.lines
 
     def compile(self) -> Program:
-        self.lines.append("def tree(R, f, out):")
-        self.lines.append("    state = R.state")
-        self.lines.append("    PT = R.plan_tags")
+        self.function = self.functions[""] = _Function("def tree(R, f, out):")
+        place = _Place(self)
         for node in self.doc.tree:
             if self.levels(node) > MAX_DEPTH:
                 raise _NotCompiled  # the walker says where it is too deep
-            self.node(node, "f", "0", 1, 1)
-        self.lines.append("    return")
+            self.node(node, place, "0", 1, 1)
         while self.pending:
             self.component(self.pending.pop())
+        source = "\n".join(self._resolved_lines())
         namespace = {
             "K": self.constants,
             "Frame": Frame,
+            "RecordValue": RecordValue,
             "evaluate": evaluate,
             "follow": follow,
             "is_truthy": is_truthy,
@@ -92,8 +129,34 @@ class _Compiler:
             "invoke": _invoke_walker,
             "MAX_DEPTH": MAX_DEPTH,
         }
-        exec(compile("\n".join(self.lines), f"<compiled {self.doc.doc_id}>", "exec"), namespace)  # noqa: S102
+        exec(compile(source, f"<compiled {self.doc.doc_id}>", "exec"), namespace)  # noqa: S102
         return namespace["tree"]
+
+    def _resolved_lines(self) -> list[str]:
+        """Every function's lines; an invocation passes inherited values (the caller's, with
+        the arguments added) only to a component that reads them, directly or further in."""
+        reads = {name: function.reads_inherited for name, function in self.functions.items()}
+        changed = True
+        while changed:
+            changed = False
+            for name, function in self.functions.items():
+                if not reads[name] and any(reads.get(callee) for callee in function.calls):
+                    reads[name] = changed = True
+        lines = []
+        for function in self.functions.values():
+            for line in function.lines:
+                if _MARK in line:
+                    parts = line.split(_MARK)
+                    if len(parts) == 3:  # indent, component, a line making its inherited values
+                        if not reads[parts[1]]:
+                            continue
+                        line = parts[0] + parts[2]
+                    else:  # ..., component, the local with its inherited values, ...
+                        head, callee, local, tail = parts
+                        line = head + (local if reads[callee] else "f.inherited") + tail
+                lines.append(line)
+            lines.append("    return")
+        return lines
 
     # ------------------------------------------------------------ helpers
 
@@ -104,12 +167,17 @@ class _Compiler:
     def emit(self, indent: int, line: str) -> None:
         self.lines.append("    " * indent + line)
 
-    def frame_name(self) -> str:
-        self.frames += 1
-        return f"f{self.frames}"
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
 
-    def value(self, expression: Any, frame: str) -> str:
-        """Python for a value expression evaluated in `frame`."""
+    def uses_frame(self) -> None:
+        """Generated code hands a Frame to the evaluator or the walker, which may read
+        inherited values."""
+        self.function.reads_inherited = True
+
+    def value(self, expression: Any, place: _Place) -> str:
+        """Python for a value expression evaluated at `place`."""
         kind = type(expression)
         if kind is Lit:
             return self.const(expression.value)
@@ -118,54 +186,82 @@ class _Compiler:
             if scope == "global":
                 base = f"state.get({name!r})"
             elif scope == "arg":
-                base = f"{frame}.args.get({name!r})"
+                base = f"f.args.get({name!r})"
+            elif scope in ("loop", "counter") and name in place.loops:
+                item, index = place.loops[name]
+                if scope == "counter":
+                    return index
+                base = item
             elif scope == "loop":
-                base = f"{frame}.loops.get({name!r}, NO_ITEM)[0]"
+                base = f"f.loops.get({name!r}, NO_ITEM)[0]"
             elif scope == "counter":
-                return f"{frame}.loops.get({name!r}, NO_ITEM)[1]"
+                return f"f.loops.get({name!r}, NO_ITEM)[1]"
             elif scope == "inherited":
-                base = f"{frame}.inherited.get({name!r})"
+                self.uses_frame()
+                base = f"f.inherited.get({name!r})"
             else:
                 return "None"
             return f"follow({base}, {expression.path!r})" if expression.path else base
-        return f"evaluate({self.const(expression)}, {frame}, state)"
+        return f"evaluate({self.const(expression)}, {place.frame_object()}, state)"
+
+    def read(self, expression: Any, place: _Place, indent: int) -> str:
+        """A local holding the value of `expression`: a record's field is read in place."""
+        local = self.fresh("v")
+        if type(expression) is Ref and len(expression.path) == 1 and expression.scope != "counter":
+            base = self.value(Ref(expression.scope, expression.name), place)
+            field = expression.path[0]
+            self.emit(indent, f"{local} = {base}")
+            self.emit(
+                indent,
+                f"{local} = {local}.get({field!r}) if type({local}) is RecordValue "
+                f"else follow({local}, {(field,)!r})",
+            )
+        else:
+            self.emit(indent, f"{local} = {self.value(expression, place)}")
+        return local
 
     # ------------------------------------------------------------ nodes
 
-    def node(self, node: Node, frame: str, depth: str, level: int, indent: int) -> None:
-        """Code drawing `node` in `frame`; the walker would be `depth` + `level` deep."""
+    def node(self, node: Node, place: _Place, depth: str, level: int, indent: int) -> None:
+        """Code drawing `node` at `place`; the walker would be `depth` + `level` deep."""
         if node.events:
             raise _NotCompiled  # event handlers: an interactive page
         if node.loop is None:
-            self.single(node, frame, depth, level, indent)
+            self.single(node, place, depth, level, indent)
             return
         loop = node.loop
-        inner = self.frame_name()
-        self.emit(
-            indent, f"for {inner}_i, {inner}_x in enumerate({self.value(loop.items, frame)} or ()):"
-        )
-        extra = f", {loop.index!r}: ({inner}_i, {inner}_i)" if loop.index else ""
-        self.emit(
-            indent + 1,
-            f"{inner} = Frame({frame}.args, {{**{frame}.loops, {loop.alias!r}: ({inner}_x, {inner}_i)"
-            f"{extra}}}, {frame}.inherited, {frame}.component)",
-        )
+        outer = place.frame
+        inner = _Place(self, place, self.fresh("f"))
+        item, index = inner.frame + "_x", inner.frame + "_i"
+        items = self.value(loop.items, place)
+        self.emit(indent, f"for {index}, {item} in enumerate({items} or ()):")
+        inner.loops[loop.alias] = (item, index)
+        if loop.index:
+            inner.loops[loop.index] = (index, index)
+        start = len(self.lines)
         self.single(node, inner, depth, level, indent + 1)
+        if inner.needed:
+            extra = f", {loop.index!r}: ({index}, {index})" if loop.index else ""
+            self.lines.insert(
+                start,
+                "    " * (indent + 1) + f"{inner.frame} = Frame({outer}.args, {{**{outer}.loops, "
+                f"{loop.alias!r}: ({item}, {index}){extra}}}, {outer}.inherited, {outer}.component)",
+            )
 
-    def single(self, node: Node, frame: str, depth: str, level: int, indent: int) -> None:
+    def single(self, node: Node, place: _Place, depth: str, level: int, indent: int) -> None:
         if node.condition is not None:
-            self.emit(indent, f"if is_truthy({self.value(node.condition, frame)}):")
+            self.emit(indent, f"if is_truthy({self.value(node.condition, place)}):")
             indent += 1
-        self.shown(node, frame, depth, level, indent)
+        self.shown(node, place, depth, level, indent)
 
-    def shown(self, node: Node, frame: str, depth: str, level: int, indent: int) -> None:
+    def shown(self, node: Node, place: _Place, depth: str, level: int, indent: int) -> None:
         comp = self.doc.components.get(node.component or "")
         if comp is None or (comp.body is None and not self.drawn_here(node)):
-            self.delegate(node, frame, depth, level, indent)
+            self.delegate(node, place, depth, level, indent)
         elif comp.body is None:
-            self.kernel(node, self.plan(node), frame, depth, level, indent)
+            self.kernel(node, self.plan(node), place, depth, level, indent)
         else:
-            self.invocation(node, frame, depth, level, indent)
+            self.invocation(node, place, depth, level, indent)
 
     def drawn_here(self, node: Node) -> bool:
         """A kernel the compiled code draws: plain, its children (if any) written in place."""
@@ -190,19 +286,18 @@ class _Compiler:
             node.render_plan = plan_kernel(node)
         return node.render_plan
 
-    def delegate(self, node: Node, frame: str, depth: str, level: int, indent: int) -> None:
+    def delegate(self, node: Node, place: _Place, depth: str, level: int, indent: int) -> None:
         """The walker draws this node (it counts its own depth from here)."""
+        frame = place.frame_object()
         self.emit(indent, f"invoke(R, {self.const(node)}, {frame}, out, {depth} + {level - 1})")
 
     def kernel(
-        self, node: Node, plan: KernelPlan, frame: str, depth: str, level: int, indent: int
+        self, node: Node, plan: KernelPlan, place: _Place, depth: str, level: int, indent: int
     ) -> None:
         values: dict[str, str] = {}
         for name, expression in plan.dynamic:
-            local = f"v{len(self.lines)}_{len(values)}"
-            self.emit(indent, f"{local} = {self.value(expression, frame)}")
+            local = values[name] = self.read(expression, place, indent)
             self.emit(indent, f"if type({local}) not in SCALARS: environment(R, {local})")
-            values[name] = local
         if plan.computed_css:
             props = ", ".join(f"{name!r}: {local}" for name, local in values.items())
             self.emit(
@@ -223,59 +318,72 @@ class _Compiler:
             self.emit(indent, "out.append(t)")
         if plan.container:
             for child in plan.child_nodes or ():
-                self.node(child, frame, depth, level + 1, indent)
+                self.node(child, place, depth, level + 1, indent)
+        elif node.component == "ftd#text":
+            text = values.get("text") or self.const(plan.constants.get("text"))
+            self.emit(indent, f"out.append(text_html(R, {text}))")
         else:
-            prop = "text" if node.component == "ftd#text" else "value"
-            content = values.get(prop) or self.const(plan.constants.get(prop))
-            convert = "text_html(R, " if prop == "text" else "number_html("
-            self.emit(indent, f"out.append({convert}{content}))")
+            value = values.get("value") or self.const(plan.constants.get("value"))
+            self.emit(
+                indent,
+                f"out.append(str({value}) if type({value}) is int else number_html({value}))",
+            )
         self.emit(indent, "out.append('</div>')")
 
-    def invocation(self, node: Node, frame: str, depth: str, level: int, indent: int) -> None:
+    def invocation(self, node: Node, place: _Place, depth: str, level: int, indent: int) -> None:
         comp = self.doc.components[node.component or ""]
-        function = self.functions.get(comp.name)
+        function = self.names.get(comp.name)
         if function is None:
-            function = self.functions[comp.name] = f"c{len(self.functions)}"
+            function = self.names[comp.name] = f"c{len(self.names)}"
             self.pending.append(comp.name)
-        args = f"a{len(self.lines)}"
-        self.emit(indent, f"{args} = {{}}")
-        pending = []
-        for arg in comp.args:
-            if arg.name in node.props:
-                self.emit(
-                    indent, f"{args}[{arg.name!r}] = {self.value(node.props[arg.name], frame)}"
-                )
-            else:
-                pending.append(arg)
-        defaults = f"d{len(self.lines)}"
+        self.function.calls.add(comp.name)
+        args = self.fresh("a")
+        given = [arg for arg in comp.args if arg.name in node.props]
+        items = ", ".join(
+            f"{arg.name!r}: {self.value(node.props[arg.name], place)}" for arg in given
+        )
+        self.emit(indent, f"{args} = {{{items}}}")
+        pending = [arg for arg in comp.args if arg.name not in node.props]
+        defaults = self.fresh("d")
         if any(arg.default is not None and type(arg.default) is not Lit for arg in pending):
-            self.emit(indent, f"{defaults} = Frame({args}, {{}}, {frame}.inherited, {comp.name!r})")
+            self.uses_frame()
+            self.emit(indent, f"{defaults} = Frame({args}, {{}}, f.inherited, {comp.name!r})")
         for arg in pending:
-            if arg.default is not None:
-                value = self.value(arg.default, defaults)
-            else:
+            if arg.default is None:
                 value = "[]" if arg.kind.is_list else "None"
+            elif type(arg.default) is Lit:
+                value = self.const(arg.default.value)
+            else:
+                value = f"evaluate({self.const(arg.default)}, {defaults}, state)"
             self.emit(indent, f"{args}[{arg.name!r}] = {value}")
-        inherited = f"i{len(self.lines)}"
-        self.emit(indent, f"{inherited} = dict({frame}.inherited)")
-        self.emit(indent, f"{inherited}.update((k, v) for k, v in {args}.items() if v is not None)")
+        # inherited values for the component: the caller's with the arguments added, made
+        # only if the component reads them (decided when every function is written)
+        inherited = self.fresh("i")
+        mark = f"{_MARK}{comp.name}{_MARK}"
+        self.emit(indent, f"{mark}{inherited} = dict(f.inherited)")
+        self.emit(
+            indent, f"{mark}{inherited}.update((k, v) for k, v in {args}.items() if v is not None)"
+        )
         self.emit(
             indent,
-            f"{function}(R, Frame({args}, {{}}, {inherited}, {comp.name!r}), out, "
+            f"{function}(R, Frame({args}, {{}}, {mark}{inherited}{_MARK}, {comp.name!r}), out, "
             f"{depth} + {level + 1})",
         )
 
     def component(self, name: str) -> None:
         """A component body's function: ``depth`` is the walker's depth at its invocation."""
         comp = self.doc.components[name]
-        self.emit(0, f"def {self.functions[name]}(R, f, out, depth):")
-        self.emit(1, "state = R.state")
-        self.emit(1, "PT = R.plan_tags")
         assert comp.body is not None
+        self.function = self.functions[name] = _Function(
+            f"def {self.names[name]}(R, f, out, depth):"
+        )
         self.emit(1, f"if depth + {self.levels(comp.body) - 1} > MAX_DEPTH: raise Fallback")
-        self.node(comp.body, "f", "depth", 0, 1)
+        self.node(comp.body, _Place(self), "depth", 0, 1)
 
 
+# Brackets the component on the lines of an invocation that depend on whether it reads
+# inherited values (see _Compiler._resolved_lines).
+_MARK = "\x00"
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
