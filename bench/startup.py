@@ -3,7 +3,9 @@
 The clock starts just before the process is launched and stops at the first successful
 response (the client retries every 2 ms). References in the same run: a bare `python3 -c
 pass`, and uvicorn (configured as fastn configures it) serving a one-line ASGI app, which is
-the floor for any server built on it. Target (issue 7): ≤ 0.3 s.
+the floor for any server built on it. A first round is not timed: as on a user's machine
+after the first start, bytecode is cached (see `harness.python_environment`). Target (issue
+7): ≤ 0.3 s.
 """
 
 from __future__ import annotations
@@ -78,17 +80,22 @@ def run(options: Options) -> list[Table]:
         (work / "hello.py").write_text(HELLO_APP)
         # the server under test, alone on its core; the waiting client is mostly asleep
         with pinned(options.cpu("server")):
-            for _ in range(repeats):
+            # a first, untimed round writes fastn's bytecode if missing and warms the file cache
+            for timed in [False] + [True] * repeats:
                 port = free_port()
                 fastn = [sys.executable, "-m", "fastn.cli", "serve", "--port", str(port)]
-                starts["fastn"].append(first_response("fastn", fastn, package, work, port))
+                fastn_start = first_response("fastn", fastn, package, work, port)
                 port = free_port()
                 uvicorn = [
                     sys.executable, "-m", "uvicorn", "hello:app", "--port", str(port),
                     "--loop", "uvloop", "--http", "httptools", "--log-level", "warning",
                 ]  # fmt: skip
-                starts["uvicorn"].append(first_response("uvicorn", uvicorn, work, work, port))
-                starts["python"].append(python_start(work))
+                uvicorn_start = first_response("uvicorn", uvicorn, work, work, port)
+                python = python_start(work)
+                if timed:
+                    starts["fastn"].append(fastn_start)
+                    starts["uvicorn"].append(uvicorn_start)
+                    starts["python"].append(python)
 
     table = Table(
         f"Start-up: launch to first 200 response, {pages}-page package, {repeats} runs",
