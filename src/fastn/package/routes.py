@@ -53,6 +53,7 @@ class Router:
         self.root = package.root
         self._root_text = str(package.root) + os.sep
         self._root_prefix = os.path.realpath(package.root) + os.sep
+        self._package_file = (self._root_prefix + PACKAGE_FILE).lower()
         self._redirects = {redirect.source: redirect.target for redirect in package.redirects}
         self._patterns = [_DynamicPattern.compile(entry) for entry in package.dynamic_urls]
 
@@ -97,17 +98,17 @@ class Router:
         for doc_id in doc_ids:
             for suffix in PAGE_SUFFIXES:
                 file = self._root_text + doc_id + suffix
-                if os.path.isfile(file) and self._inside(file) and not self._is_package_file(file):
+                if not os.path.isfile(file):
+                    continue
+                real = os.path.realpath(file)
+                # FASTN.ftd compared case-insensitively: on macOS/Windows `/fastn/` opens it
+                if real.startswith(self._root_prefix) and real.lower() != self._package_file:
                     return doc_id
         return None
 
     def _inside(self, file: str) -> bool:
         """False for a file reached through a symlink pointing out of the package."""
         return os.path.realpath(file).startswith(self._root_prefix)
-
-    def _is_package_file(self, file: str) -> bool:
-        # compared case-insensitively: on macOS/Windows `/fastn/` would open FASTN.ftd
-        return os.path.realpath(file).lower() == (self._root_prefix + PACKAGE_FILE).lower()
 
     def documents(self) -> Iterator[tuple[str, str]]:
         """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""

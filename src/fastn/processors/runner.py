@@ -193,6 +193,9 @@ async def run(
             settings.observe(invocation.call.name, perf_counter() - started)
         cookies[step.variable] = invocation.cookies
 
+    if len(plan.steps) == 1:  # nothing to run alongside: no task needed
+        await run_step(plan.steps[0])
+        return values, [("set-cookie", c) for c in cookies[plan.steps[0].variable]]
     try:
         async with asyncio.TaskGroup() as group:
             for step in plan.steps:

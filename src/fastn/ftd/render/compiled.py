@@ -20,6 +20,8 @@ page does not keep, so compiled code does not track it.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,6 @@ from fastn.ftd.model import Document, Lit, Node, Ref
 from fastn.ftd.render.css import number
 from fastn.ftd.render.evaluate import Frame, evaluate, follow
 from fastn.ftd.values import RecordValue
-from fastn.runtime.model import plain_text_html
 
 if TYPE_CHECKING:
     from fastn.ftd.render.html import KernelPlan, Renderer
@@ -125,6 +126,7 @@ class _Compiler:
             "SCALARS": _SCALARS,
             "environment": _environment,
             "text_html": _text_html,
+            "markdown": markdown_to_html,
             "number_html": _number_html,
             "invoke": _invoke_walker,
             "MAX_DEPTH": MAX_DEPTH,
@@ -154,6 +156,12 @@ class _Compiler:
                     else:  # ..., component, the local with its inherited values, ...
                         head, callee, local, tail = parts
                         line = head + (local if reads[callee] else "f.inherited") + tail
+                constant = _CONSTANT_APPEND.fullmatch(line)
+                previous = _CONSTANT_APPEND.fullmatch(lines[-1]) if lines else None
+                if constant and previous and constant[1] == previous[1]:  # one block: one append
+                    text = ast.literal_eval(previous[2]) + ast.literal_eval(constant[2])
+                    line = f"{constant[1]}out.append({text!r})"
+                    lines.pop()
                 lines.append(line)
             lines.append("    return")
         return lines
@@ -321,7 +329,10 @@ class _Compiler:
                 self.node(child, place, depth, level + 1, indent)
         elif node.component == "ftd#text":
             text = values.get("text") or self.const(plan.constants.get("text"))
-            self.emit(indent, f"out.append(text_html(R, {text}))")
+            self.emit(
+                indent,
+                f"out.append(markdown({text}) if type({text}) is str else text_html({text}))",
+            )
         else:
             value = values.get("value") or self.const(plan.constants.get("value"))
             self.emit(
@@ -381,6 +392,9 @@ class _Compiler:
         self.node(comp.body, _Place(self), "depth", 0, 1)
 
 
+# `out.append('constant')`: (indent, the literal)
+_CONSTANT_APPEND = re.compile(r"( *)out\.append\(('(?:[^'\\]|\\.)*')\)")
+
 # Brackets the component on the lines of an invocation that depend on whether it reads
 # inherited values (see _Compiler._resolved_lines).
 _MARK = "\x00"
@@ -396,14 +410,10 @@ def _environment(renderer: Renderer, value: Any) -> None:
         renderer.state.touch(name)
 
 
-def _text_html(renderer: Renderer, text: Any) -> str:
-    if text is None:
-        return ""
-    text = str(text)
-    html = markdown_to_html(text)
-    if html != text and html != plain_text_html(text):
-        renderer.markdown[text] = html
-    return html
+def _text_html(text: Any) -> str:
+    """An `ftd.text` that is not a string (None, a number...). The walker also keeps the
+    markdown it rendered, for the browser's model; a static page has none."""
+    return "" if text is None else markdown_to_html(str(text))
 
 
 def _number_html(value: Any) -> str:
@@ -413,5 +423,6 @@ def _number_html(value: Any) -> str:
 def _invoke_walker(
     renderer: Renderer, node: Node, frame: Frame, out: list[str], depth: int
 ) -> None:
+    renderer.walked = True
     renderer.depth = depth
     renderer.shown(node, frame, out, ())

@@ -151,6 +151,7 @@ class Renderer:
         self.code: dict[str, dict[str, Any]] = {}
         # id(KernelPlan) -> the opening tag of its elements (when it is the same on the page)
         self.plan_tags: dict[int, str] = {}
+        self.walked = True  # some of the page is drawn by walking the tree (it has markers)
 
     @property
     def interactive(self) -> bool:
@@ -165,6 +166,7 @@ class Renderer:
         """The page's body: walking the tree, or running the document's compiled `program`."""
         root = Frame(inherited={"colors": default_colors(), "types": default_types()})
         out: list[str] = []
+        self.walked = program is None
         if program is not None:
             program(self, root, out)
         else:
@@ -173,7 +175,10 @@ class Renderer:
         wrapper = self.styles.class_for("w", {"": {"width": "100%"}})
         wrapper_h = self.styles.class_for("h", {"": {"height": "100%"}})
         keep_marks = self.interactive
-        inner = "".join(out if keep_marks else [part for part in out if type(part) is not _Mark])
+        if keep_marks or not self.walked:  # compiled code writes no markers
+            inner = "".join(out)
+        else:
+            inner = "".join([part for part in out if type(part) is not _Mark])
         root = ' data-id="0"' if keep_marks else ""
         return f'<div{root} class="ft_column {wrapper} {wrapper_h}">{inner}</div>'
 
