@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,8 @@ from processor_support import make_package, render, sqlite_db, texts
 
 from fastn.ftd.errors import FtdError
 from fastn.ftd.page import RequestInfo
+from fastn.package.config import parse_package
+from fastn.package.documents import environment_for
 from fastn.processors.errors import ProcessorError
 
 SCHEMA = """
@@ -442,3 +447,92 @@ def test_database_url_as_a_plain_path_or_file_url(
     for url in ("data/other.db", str(root / "data" / "other.db"), f"file://{root}/data/other.db"):
         monkeypatch.setenv("FASTN_DB_URL", url)
         assert texts(render(root).body) == ["x"], url
+
+
+NAMES = """
+-- string list names:
+$processor$: pr.sql
+
+SELECT name FROM person ORDER BY id
+
+-- ftd.text: $n
+for: $n in $names
+"""
+
+
+def serve_renderings(root: Path, between: list[Callable[[], None]]) -> list[list[str]]:
+    """Render `index` as the server does (one event loop, connections kept between requests),
+    once before and once after each step of `between`."""
+    package = parse_package((root / "FASTN.ftd").read_text(), root.resolve())
+    environment = environment_for(package)
+
+    async def requests() -> list[list[str]]:
+        seen = [texts((await environment.render("index")).body)]
+        try:
+            for step in between:
+                step()
+                seen.append(texts((await environment.render("index")).body))
+        finally:
+            await environment.aclose()
+        return seen
+
+    return asyncio.run(requests())
+
+
+def test_a_kept_connection_reads_what_was_committed_since(tmp_path: Path) -> None:
+    root = site(tmp_path, NAMES)
+
+    def insert() -> None:
+        with sqlite3.connect(root / "db.sqlite") as connection:
+            connection.execute("INSERT INTO person (name) VALUES ('Zoe')")
+
+    def replace_the_file() -> None:  # a new database moved into place: another inode
+        sqlite_db(tmp_path / "new.sqlite", SCHEMA.replace("'Amit'", "'Asha'"))
+        os.replace(tmp_path / "new.sqlite", root / "db.sqlite")
+
+    assert serve_renderings(root, [insert, replace_the_file]) == [
+        ["Amit", "Jack"],
+        ["Amit", "Jack", "Zoe"],
+        ["Asha", "Jack"],
+    ]
+
+
+def test_a_removed_database_is_an_error_not_old_rows(tmp_path: Path) -> None:
+    root = site(tmp_path, NAMES)
+    with pytest.raises(ProcessorError, match="no database"):
+        serve_renderings(root, [lambda: (root / "db.sqlite").unlink()])
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "BEGIN",  # a transaction left open: later pages would read an old snapshot
+        "SAVEPOINT kept",
+        "PRAGMA case_sensitive_like = 1",  # would change later pages' LIKE
+        "CREATE TEMP VIEW person AS SELECT 'Mallory' AS name",  # would hide the table
+        "CREATE TEMP TABLE scratch (x)",
+    ],
+)
+def test_a_read_only_query_leaves_nothing_on_the_kept_connection(
+    tmp_path: Path, statement: str
+) -> None:
+    root = site(tmp_path, f"\n-- integer list n:\n$processor$: pr.sql\n\n{statement}\n")
+    with pytest.raises(ProcessorError, match="not authorized"):
+        render(root)
+
+
+def test_a_capped_read_does_not_hold_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows past FASTN_SQL_MAX_ROWS are never read: the statement is ended all the same,
+    so a writer does not wait for the kept connection."""
+    monkeypatch.setenv("FASTN_SQL_MAX_ROWS", "1")
+    root = site(tmp_path, NAMES)
+
+    def write_without_waiting() -> None:
+        connection = sqlite3.connect(root / "db.sqlite", timeout=0)
+        with connection:
+            connection.execute("UPDATE person SET name = 'Amy' WHERE id = 1")
+        connection.close()
+
+    assert serve_renderings(root, [write_without_waiting]) == [["Amit"], ["Amy"]]

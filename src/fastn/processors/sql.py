@@ -14,8 +14,9 @@ left alone. Rows fill the declared kind by column name.
 
 Safety, Datasette-like: `FASTN_SQL_TIME_LIMIT_MS` (default 1000) stops a query that runs
 longer; `FASTN_SQL_MAX_ROWS` (default 1000) caps the rows read; queries are read-only unless
-`FASTN_DB_WRITES=true`. SQLite runs in a worker thread on a connection of its own (`mode=ro`,
-no ATTACH or `VACUUM INTO`), PostgreSQL through a psycopg 3 connection pool per worker: each
+`FASTN_DB_WRITES=true`. SQLite runs in a worker thread on a read-only connection kept for
+that thread (`mode=ro`, no ATTACH or `VACUUM INTO`; with writes on, a connection per
+statement), PostgreSQL through a psycopg 3 connection pool per worker: each
 query alone in a `READ ONLY` transaction that is rolled back, its time limit `SET LOCAL`, the
 connection reset with `DISCARD ALL` when it goes back to the pool — so nothing a query sets
 (`SET default_transaction_read_only = off`, `SET statement_timeout = 0`) reaches later pages.
@@ -29,6 +30,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,28 +271,124 @@ async def _sqlite(invocation: Invocation, path: Path) -> Any:
     text, parameters = _query(invocation, postgres=False)
     limits = Limits.from_env()
     try:
-        columns, rows, count = await asyncio.to_thread(_sqlite_rows, path, text, parameters, limits)
+        if limits.writes:
+            columns, rows, count = await asyncio.to_thread(
+                _sqlite_rows, path, text, parameters, limits
+            )
+        else:
+            readers = await invocation.resources.shared("sqlite", _SqliteReaders.create)
+            columns, rows, count = await asyncio.to_thread(
+                readers.rows, path, text, parameters, limits
+            )
     except sqlite3.Error as error:
         raise _sql_error(invocation, str(error), path.name, limits) from None
     return _result(invocation, columns, rows, count, limits)
 
 
+def _sqlite_connect(path: Path, limits: Limits) -> sqlite3.Connection:
+    return sqlite3.connect(
+        f"file:{pathname2url(str(path))}?mode={'rw' if limits.writes else 'ro'}",
+        uri=True,
+        timeout=limits.time_limit_ms / 1000,
+        # read-only: no transaction opened behind the query's back (it would be refused)
+        isolation_level="" if limits.writes else None,
+        check_same_thread=False,  # used by one thread at a time; closed by the event loop's
+    )
+
+
+class _SqliteReaders:
+    """Read-only SQLite connections kept between queries: one per worker thread and database
+    file, so that a page does not open the file and read its schema again every time.
+
+    A read sees what was committed before it, as on a new connection. A database file that
+    was replaced (another inode at that path) or removed gets a new connection (or the error a
+    new connection would give).
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()  # per thread: {(path, time limit): (connection, file id)}
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    async def create(cls) -> _SqliteReaders:
+        return cls()
+
+    def rows(
+        self, path: Path, text: str, parameters: list[Any] | None, limits: Limits
+    ) -> tuple[list[str], list[tuple], int]:
+        kept: dict[tuple[Path, int], tuple[sqlite3.Connection, tuple[int, int]]] = (
+            self._local.__dict__.setdefault("kept", {})
+        )
+        key = (path, limits.time_limit_ms)
+        try:
+            info = os.stat(path)
+            file_id = (info.st_dev, info.st_ino)
+        except OSError:
+            file_id = None
+        found = kept.get(key)
+        if found is None or found[1] != file_id:
+            if found is not None:
+                del kept[key]
+                self._close(found[0])
+            connection = _sqlite_connect(path, limits)  # raises when the file is gone
+            with self._lock:
+                self._opened.append(connection)
+            kept[key] = found = (connection, file_id or (0, 0))
+        return _sqlite_query(found[0], text, parameters, limits)
+
+    def _close(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if connection in self._opened:  # else closed already, with the rest
+                self._opened.remove(connection)
+        connection.close()
+
+    async def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
+
+
 def _sqlite_rows(
     path: Path, text: str, parameters: list[Any] | None, limits: Limits
 ) -> tuple[list[str], list[tuple], int]:
-    mode = "rw" if limits.writes else "ro"
+    """A statement on a connection of its own (writes on: it commits)."""
+    connection = _sqlite_connect(path, limits)
+    try:
+        return _sqlite_query(connection, text, parameters, limits)
+    finally:
+        connection.close()
+
+
+# What a read-only query may not leave behind on its connection.
+_LASTING = frozenset(
+    {
+        sqlite3.SQLITE_TRANSACTION,
+        sqlite3.SQLITE_SAVEPOINT,
+        sqlite3.SQLITE_CREATE_TEMP_TABLE,
+        sqlite3.SQLITE_CREATE_TEMP_VIEW,
+        sqlite3.SQLITE_CREATE_TEMP_INDEX,
+        sqlite3.SQLITE_CREATE_TEMP_TRIGGER,
+    }
+)
+
+
+def _sqlite_query(
+    connection: sqlite3.Connection, text: str, parameters: list[Any] | None, limits: Limits
+) -> tuple[list[str], list[tuple], int]:
     seconds = limits.time_limit_ms / 1000
-    connection = sqlite3.connect(
-        f"file:{pathname2url(str(path))}?mode={mode}", uri=True, timeout=seconds
-    )
     attached: list[str] = []
 
-    def authorize(action: int, *_: Any) -> int:
+    def authorize(action: int, detail: str | None, value: str | None, *_: Any) -> int:
         """`mode=ro` covers the database file, not others: ATTACH creates files and opens them
-        read-write, `VACUUM INTO` writes a copy of the database. A read-only query has neither.
-        """
+        read-write, `VACUUM INTO` writes a copy of the database. A read-only query has neither,
+        nor anything that would outlast it on the kept connection: a transaction left open, a
+        pragma set, a temporary table or view (which would hide a table of the same name)."""
         if action == sqlite3.SQLITE_ATTACH:
             attached.append("ATTACH")
+            return sqlite3.SQLITE_DENY
+        if action in _LASTING or (action == sqlite3.SQLITE_PRAGMA and value is not None):
             return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK
 
@@ -308,13 +406,17 @@ def _sqlite_rows(
             if attached:
                 raise sqlite3.DatabaseError("attempt to write a readonly database") from None
             raise
-        columns = [column[0] for column in cursor.description or ()]
-        rows = cursor.fetchmany(limits.max_rows + 1) if columns else []
-        if limits.writes:
-            connection.commit()
-        return columns, rows, cursor.rowcount
+        try:
+            columns = [column[0] for column in cursor.description or ()]
+            rows = cursor.fetchmany(limits.max_rows + 1) if columns else []
+            if limits.writes:
+                connection.commit()
+            return columns, rows, cursor.rowcount
+        finally:
+            cursor.close()  # a statement not read to its end would keep the database locked
     finally:
-        connection.close()
+        connection.set_progress_handler(None, 0)
+        connection.set_authorizer(None)
 
 
 async def _postgres(invocation: Invocation, url: str) -> Any:
