@@ -4,12 +4,17 @@ batches. Ordering and completeness must not change."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import pytest
+
+from fastn.server import log
 from fastn.server.log import BufferedHandler
 from fastn.server.protocol import _HeadWithBody
 
@@ -111,3 +116,70 @@ def test_log_lines_are_written_in_batches_in_order() -> None:
         assert stream.getvalue().endswith("outside the server's loop\n")
     finally:
         logger.removeHandler(handler)
+
+
+def access_lines(configure: Callable[[logging.Logger, logging.Handler], None]) -> str:
+    """The access log of two requests (a page and a failure) as fastn's own batched handler
+    writes it, after `configure(fastn's logger, the handler)`."""
+    fastn_logger = logging.getLogger("fastn")
+    saved = (
+        fastn_logger.handlers[:],
+        fastn_logger.filters[:],
+        fastn_logger.propagate,
+        fastn_logger.level,
+    )
+    stream = io.StringIO()
+    handler = BufferedHandler(stream)
+    handler.setFormatter(log._PLAIN)
+    fastn_logger.handlers[:] = [handler]
+    fastn_logger.filters[:] = []
+    fastn_logger.propagate = False
+    fastn_logger.setLevel(logging.INFO)
+    configure(fastn_logger, handler)
+
+    async def app(scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["path"] == "/broken":
+            raise RuntimeError("no response")
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b"nothing here"})
+
+    async def main() -> None:
+        async def send(message: dict) -> None:
+            pass
+
+        logged = log.AccessLog(app)
+        for path, query in [("/a/", b"x=1"), ("/broken", b"")]:
+            scope = {"type": "http", "method": "GET", "path": path, "query_string": query}
+            with contextlib.suppress(RuntimeError):
+                await logged(scope, None, send)  # type: ignore[arg-type]
+        handler.flush()
+
+    try:
+        run(main)
+    finally:
+        fastn_logger.handlers[:], fastn_logger.filters[:], fastn_logger.propagate, level = saved
+        fastn_logger.setLevel(level)
+    return re.sub(r"\d+\.\d\dms", "T", stream.getvalue())
+
+
+def test_access_lines_are_the_same_without_the_logging_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """fastn's own handler gets the line directly; any other set-up goes through logging."""
+
+    def no_record(*args: object, **kwargs: object) -> logging.LogRecord:
+        raise AssertionError("a log record was made")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(log.access_logger, "makeRecord", no_record)
+        direct = access_lines(lambda fastn_logger, handler: None)
+    assert direct == "GET /a/?x=1 404 12B T\nGET /broken 500 0B T\n"
+
+    # the same handler behind another formatter of the same format: the logging module's way
+    through_logging = access_lines(lambda _, handler: handler.setFormatter(logging.Formatter()))
+    assert through_logging == direct
+
+    def drop_failures(fastn_logger: logging.Logger, handler: logging.Handler) -> None:
+        handler.addFilter(lambda record: getattr(record, "status", 0) < 500)
+
+    assert access_lines(drop_failures) == "GET /a/?x=1 404 12B T\n"  # filters are honoured
