@@ -11,6 +11,7 @@ concurrency 1 a p50 no more than 0.5 ms above nginx's.
 from __future__ import annotations
 
 import http.client
+import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,9 +32,43 @@ from harness import (
     run_main,
     scratch_folder,
     target_note,
+    uvicorn_app,
     wait_http,
 )
 
+# The floor of the stack: uvicorn answering from memory, and aiohttp's client alone.
+CONSTANT_APP = """\
+BODY = b"x" * 1024
+HEAD = {"type": "http.response.start", "status": 200,
+        "headers": [(b"content-type", b"text/plain"), (b"content-length", b"1024")]}
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "http":
+        await send(HEAD)
+        await send({"type": "http.response.body", "body": BODY})
+"""
+CLIENT_ALONE = """\
+import asyncio, sys, time
+import aiohttp, uvloop
+
+
+async def main(url, requests, concurrency):
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        async def get(count):
+            for _ in range(count):
+                async with session.get(url) as response:
+                    await response.read()
+        await asyncio.gather(*(get(20) for _ in range(concurrency)))  # warm: connections open
+        started = time.process_time()
+        await asyncio.gather(*(get(requests // concurrency) for _ in range(concurrency)))
+        spent = time.process_time() - started
+    print(spent / (requests // concurrency * concurrency) * 1e6)
+
+
+uvloop.install()
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+"""
 POST_BYTES = 64 * 1024
 REQUESTS = [("1 KB GET", "/1k", 0), ("64 KB POST", "/upload", POST_BYTES)]
 THROUGHPUT_RATIO_TARGET = 0.5
@@ -134,6 +169,21 @@ def run(options: Options) -> list[Table]:
                 raise RuntimeError(f"GET /1k on {port} did not give 1 KB")
             check_post(port)
 
+        constant, constant_port = uvicorn_app(
+            "constant:app",
+            _script(work, "constant", CONSTANT_APP),
+            work,
+            options.cpu("server"),
+            "uvicorn-constant",
+        )
+        stack.enter_context(constant)
+        constant_load = measure(
+            f"http://{LOOPBACK}:{constant_port}/1k", options, connections, work, constant
+        )
+        client_cpu_us = _client_alone(
+            work, f"http://{LOOPBACK}:{upstream_port}/1k", options, connections
+        )
+
         busy: dict[tuple[str, str], Load] = {}
         single: dict[tuple[str, str], Load] = {}
         opened: dict[str, int] = {}
@@ -193,7 +243,62 @@ def run(options: Options) -> list[Table]:
                 f"≤ {ADDED_P50_TARGET_MS} ms",
             )
         )
-    return [table]
+    return [table, _floor_table(busy, constant_load, client_cpu_us, connections)]
+
+
+def _floor_table(
+    busy: dict[tuple[str, str], Load], constant: Load, client_cpu_us: float, connections: int
+) -> Table:
+    """What any proxy made of uvicorn and aiohttp's client costs at least, per 1 KB GET."""
+    nginx_cpu = busy["nginx proxy", "1 KB GET"].cpu_us_per_request
+    fastn_cpu = busy["fastn serve", "1 KB GET"].cpu_us_per_request
+    server_cpu = constant.cpu_us_per_request
+    table = Table(
+        f"Proxy floor: CPU µs per 1 KB GET (c={connections}) of the parts fastn is built on",
+        ["part", "CPU µs/request", "× nginx proxy CPU efficiency"],
+    )
+    if not (nginx_cpu and fastn_cpu and server_cpu):
+        table.notes.append("not measured (a CPU figure is missing)")
+        return table
+    floor = server_cpu + client_cpu_us
+    rows = [
+        ("nginx proxy", nginx_cpu),
+        ("uvicorn answering 1 KB from memory (a one-line ASGI app)", server_cpu),
+        ("aiohttp ClientSession GET of the upstream's 1 KB, alone", client_cpu_us),
+        ("the two together: the floor of a uvicorn + aiohttp proxy", floor),
+        ("fastn serve", fastn_cpu),
+    ]
+    for part, cpu in rows:
+        table.add(part, f"{cpu:,.0f}", ratio(nginx_cpu, cpu))
+    table.notes.append(
+        f"a proxy built on uvicorn and aiohttp reaches at most {nginx_cpu / floor:.2f}× nginx's "
+        f"CPU efficiency here; fastn spends {fastn_cpu - floor:,.0f} µs above that floor"
+    )
+    return table
+
+
+def _script(work: Path, name: str, text: str) -> Path:
+    folder = work / f"{name}-app"
+    folder.mkdir()
+    (folder / f"{name}.py").write_text(text)
+    return folder
+
+
+def _client_alone(work: Path, url: str, options: Options, connections: int) -> float:
+    """CPU µs per GET of aiohttp's client alone (uvloop, `connections` at a time), on the core
+    of the server under test."""
+    script = _script(work, "client", CLIENT_ALONE) / "client.py"
+    requests = 2_000 if options.quick else 20_000
+    cpu = options.cpu("server")
+    prefix = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    result = subprocess.run(
+        [*prefix, sys.executable, str(script), url, str(requests), str(connections)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return float(result.stdout.strip())
 
 
 if __name__ == "__main__":
