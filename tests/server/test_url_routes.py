@@ -150,3 +150,29 @@ def test_redirect_sources_match_with_or_without_slash(tmp_path: Path) -> None:
     assert router.redirect_target("/old/") == "/new/"
     assert router.redirect_target("/old") == "/new/"
     assert router.redirect_target("/older/") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "most_stats"),
+    [
+        ("/api/users/7", 2),  # no folder `api/`: nothing under it, asked once
+        ("/1k", 3),  # nothing named `1k`: `1k.ftd`, `1k.md`, never `1k/index.*`
+        ("/docs/intro/", 3),  # no `docs/intro` file nor folder; the folder `docs/`; the page
+    ],
+)
+def test_a_path_costs_few_file_system_questions(
+    router: Router, url: str, most_stats: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every request the package does not answer (an API call for the endpoint) is looked up
+    first: that lookup asks the file system as little as it can."""
+    asked: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        asked.append(str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    router.resolve(url)
+    monkeypatch.undo()
+    assert len(asked) <= most_stats, asked

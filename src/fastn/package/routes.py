@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,31 +72,35 @@ class Router:
         parts = safe_parts(path)
         if parts is None:
             return None
-        if parts and not path.endswith("/"):
-            found = self._file(parts)
-            if found is not None:
-                return FileRoute(found)
-        document = self._document(parts)
-        if document is not None:
-            return DocumentRoute(document)
+        found = self._lookup(parts, file_wanted=bool(parts) and not path.endswith("/"))
+        if found is not None:
+            return found
         for pattern in self._patterns:
             params = pattern.match(path)
             if params is not None:
                 return DocumentRoute(pattern.doc_id, params, pattern.data)
         return None
 
-    # Plain string paths and os.path: this runs for every request that is not a redirect or
-    # a mapped proxy (pathlib costs several times more per lookup).
+    # Plain string paths and os.stat: this runs for every request that is not a redirect or
+    # a mapped proxy (a proxied API call too), so it asks the file system as little as it can.
 
-    def _file(self, parts: list[str]) -> Path | None:
-        if parts[-1].endswith(DOCUMENT_SUFFIX):
-            return None
-        candidate = self._root_text + "/".join(parts)
-        return Path(candidate) if os.path.isfile(candidate) and self._inside(candidate) else None
+    def _lookup(self, parts: list[str], file_wanted: bool) -> Route | None:
+        """The file at `parts` (when `file_wanted`), else the document there."""
+        if not parts:
+            return self._document(["index"])
+        target = self._root_text + "/".join(parts)
+        kind = _file_kind(target)
+        if kind is None and len(parts) > 1 and _file_kind(os.path.dirname(target)) is None:
+            return None  # no folder `a/` for `a/b`: no `a/b.ftd` nor `a/b/index.ftd` either
+        is_file = kind == "file" and not parts[-1].endswith(DOCUMENT_SUFFIX)
+        if is_file and file_wanted and self._inside(target):
+            return FileRoute(Path(target))
+        candidates = [parts, [*parts, "index"]] if kind == "dir" else [parts]
+        return self._document(*candidates)
 
-    def _document(self, parts: list[str]) -> str | None:
-        doc_ids = ("/".join(parts), "/".join(parts) + "/index") if parts else ("index",)
-        for doc_id in doc_ids:
+    def _document(self, *candidates: list[str]) -> DocumentRoute | None:
+        for parts in candidates:
+            doc_id = "/".join(parts)
             for suffix in PAGE_SUFFIXES:
                 file = self._root_text + doc_id + suffix
                 if not os.path.isfile(file):
@@ -103,7 +108,7 @@ class Router:
                 real = os.path.realpath(file)
                 # FASTN.ftd compared case-insensitively: on macOS/Windows `/fastn/` opens it
                 if real.startswith(self._root_prefix) and real.lower() != self._package_file:
-                    return doc_id
+                    return DocumentRoute(doc_id)
         return None
 
     def _inside(self, file: str) -> bool:
@@ -137,6 +142,17 @@ def document_url(doc_id: str) -> str:
     if doc_id.endswith("/index"):
         doc_id = doc_id[: -len("/index")]
     return f"/{doc_id}/"
+
+
+def _file_kind(path: str) -> str | None:
+    """ "file", "dir" or None (nothing there, or something else), from one stat."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return "file"
+    return "dir" if stat.S_ISDIR(mode) else None
 
 
 def safe_parts(path: str) -> list[str] | None:
