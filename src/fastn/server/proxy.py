@@ -379,7 +379,7 @@ _TOKEN_CHARS = frozenset(
 
 def _forwarded_value(value: str) -> str:
     """A token as is, anything else (`host:port`) as a quoted string."""
-    if value and all(char in _TOKEN_CHARS for char in value):
+    if value and _TOKEN_CHARS.issuperset(value):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
