@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from fastn.ftd.page import RequestInfo
 from fastn.package.config import parse_package
 from fastn.package.documents import environment_for
 from fastn.processors.errors import ProcessorError
+from servers import run_async
 
 SCHEMA = """
 CREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT, created_on TEXT, active INTEGER);
@@ -476,7 +476,7 @@ def serve_renderings(root: Path, between: list[Callable[[], None]]) -> list[list
             await environment.aclose()
         return seen
 
-    return asyncio.run(requests())
+    return run_async(requests())
 
 
 def test_a_kept_connection_reads_what_was_committed_since(tmp_path: Path) -> None:
