@@ -157,6 +157,14 @@ ROW_CASES = [
     (["id"], [(1,)], "m#place list"),  # a field with no column
     (["id", "city"], [("x", "Pune")], "m#place list"),  # not an integer
     (["id", "full_name", "active", "tags"], [(1, "a", 1, None)], "m#person list"),  # list field
+    (
+        ["id", "full_name", "active", "score"],
+        [(1, "a", 1, 2), (2, "b", False, 2.5)],
+        "m#person list",
+    ),
+    (["id", "full_name", "active", "score"], [(1, "a", 2, 2.0)], "m#person list"),  # not boolean
+    (["city"], [("Pune",)], "m#place list"),  # a field with no column, again
+    (["label"], [("Pune",), ("Oslo",)], "m#tag list"),  # one column
 ]
 
 
@@ -168,13 +176,16 @@ def test_query_rows_map_like_the_same_rows_as_objects(
     same rows given as objects."""
     interpreter = Interpreter(
         lambda module: (
-            SOURCE + "\n-- record place:\ninteger id:\noptional string city:\n"
+            SOURCE
+            + "\n-- record place:\ninteger id:\noptional string city:\n"
+            + "\n-- record tag:\nstring label:\n"
             if module == "m"
             else None
         )
     )
     doc = interpreter.document("m")
     interpreter.definition("m#place", 0)
+    interpreter.definition("m#tag", 0)
     as_objects = [dict(zip(columns, row, strict=True)) for row in rows]
 
     def outcome(data: Any) -> Any:
@@ -184,5 +195,19 @@ def test_query_rows_map_like_the_same_rows_as_objects(
             return ("error", str(error), error.missing)
 
     by_position = outcome(Rows(columns, rows))
-    assert by_position == outcome(as_objects)
+    assert repr(by_position) == repr(outcome(as_objects))  # the record types too
     assert by_position != outcome([])
+
+
+def test_rows_of_fitting_values_are_read_by_code_written_for_their_shape(doc: Document) -> None:
+    from fastn.processors import mapping
+
+    mapping._row_reader.cache_clear()
+    rows = Rows(["zip", "city"], [("411001", "Pune"), (None, "Oslo")])  # a null: the long way
+    places = fill(doc, rows, "m#address list", strict=True)
+    assert mapping._row_reader.cache_info().currsize == 1
+    assert [p.type_name for p in places] == ["m#address", "m#address"]
+    assert [list(p.items()) for p in places] == [
+        [("city", "Pune"), ("zip", "411001")],
+        [("city", "Oslo"), ("zip", None)],
+    ]

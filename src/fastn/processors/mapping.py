@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import json
 import math
 import uuid
@@ -185,8 +186,8 @@ class Mapper:
 
     def records(self, data: Rows, name: str, where: Where) -> list[RecordValue]:
         """Rows as records `name`. When every column is a primitive field and every field a
-        column, the rows are read by position; anything else (and any row that does not fit,
-        for its error message) goes through `record`."""
+        column, the rows are read by position (:func:`_row_reader`); anything else (and any
+        row that does not fit, for its error message) goes through `record`."""
         position = {column: i for i, column in enumerate(data.columns)}
         plan = []
         for field, key, other_key, reader in self._fields_of(name):
@@ -196,25 +197,21 @@ class Mapper:
             plan.append((field.name, i, reader))
         else:
             if len({i for _, i, _ in plan}) == len(data.columns):
-                return [
-                    self._by_position(row, n, plan, data, name, where)
-                    for n, row in enumerate(data.rows)
-                ]
-        return [self.record(row, name, (where, n)) for n, row in enumerate(data.dicts())]
+                read = _row_reader(
+                    name,
+                    len(data.columns),
+                    tuple((field, i, _KIND_OF_READER[reader]) for field, i, reader in plan),
+                )
 
-    def _by_position(
-        self,
-        row: tuple,
-        n: int,
-        plan: list[tuple[str, int, Callable[[Any], Any]]],
-        data: Rows,
-        name: str,
-        where: Where,
-    ) -> RecordValue:
-        try:
-            return RecordValue(name, {field: reader(row[i]) for field, i, reader in plan})
-        except (ValueError, ArithmeticError):  # a null, or a value to explain
-            return self.record(dict(zip(data.columns, row, strict=True)), name, (where, n))
+                def by_readers(row: tuple, n: int) -> RecordValue:
+                    try:
+                        return RecordValue(name, {f: reader(row[i]) for f, i, reader in plan})
+                    except (ValueError, ArithmeticError):  # a null, or a value to explain
+                        row_data = dict(zip(data.columns, row, strict=True))
+                        return self.record(row_data, name, (where, n))
+
+                return read(data.rows, _new_record, RecordValue, by_readers)
+        return [self.record(row, name, (where, n)) for n, row in enumerate(data.dicts())]
 
     def _fields_of(self, name: str) -> list[tuple[Field, str, str, Callable[[Any], Any] | None]]:
         fields_of = self._fields.get(name)
@@ -279,6 +276,51 @@ class Mapper:
                 f"found {describe(data)}"
             )
         return OrValue(name, variant.name, variant.value)
+
+
+# A row value that is already what a field's reader returns, as a test and the value.
+_TAKEN_AS_IS = {
+    "string": ("type({v}) is str", "{v}"),
+    "integer": ("type({v}) is int", "{v}"),
+    "decimal": ("type({v}) is float", "{v}"),
+    "boolean": ("(type({v}) is bool or (type({v}) is int and 0 <= {v} <= 1))", "bool({v})"),
+}
+_KIND_OF_READER = {reader: kind for kind, reader in PRIMITIVE_READERS.items()}
+_new_record = RecordValue.__new__
+
+
+@functools.lru_cache(maxsize=256)
+def _row_reader(
+    name: str, width: int, plan: tuple[tuple[str, int, str], ...]
+) -> Callable[..., list[RecordValue]]:
+    """A function reading rows of `width` columns into records `name`, one field per
+    (field, column, kind) of `plan`: Python written for this shape of row, so that a row whose
+    values already have their fields' types costs a record and no call per field. Other rows
+    go to `slow(row, n)`."""
+    columns = [f"c{i}" for i in range(width)]
+    test = " and ".join(_TAKEN_AS_IS[kind][0].format(v=columns[i]) for _, i, kind in plan)
+    fill = "; ".join(
+        f"r[{field!r}] = {_TAKEN_AS_IS[kind][1].format(v=columns[i])}" for field, i, kind in plan
+    )
+    unpack = ", ".join(columns) + ("," if width == 1 else "")
+    source = (
+        "def read(rows, new, RecordValue, slow):\n"
+        "    out = []\n"
+        "    append = out.append\n"
+        "    for n, row in enumerate(rows):\n"
+        f"        {unpack} = row\n"
+        f"        if {test or 'True'}:\n"
+        "            r = new(RecordValue)\n"
+        f"            {fill or 'pass'}\n"
+        f"            r.type_name = {name!r}\n"
+        "            append(r)\n"
+        "        else:\n"
+        "            append(slow(row, n))\n"
+        "    return out\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<rows of {name}>", "exec"), namespace)  # noqa: S102
+    return namespace["read"]
 
 
 def _display(qualified: str) -> str:
