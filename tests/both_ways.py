@@ -14,7 +14,7 @@ def render_both_ways(doc: Document, processors: dict[str, Any] | None) -> tuple[
     walker's to draw (no program, or this rendering turns interactive or fails)."""
     doc.render_program = False
     walked = render_page(doc, processors)
-    program = compiled.program(doc)
+    program = compiled.compile_document(doc)  # a compiler failure fails the test
     if program is None:
         return walked, None
     try:

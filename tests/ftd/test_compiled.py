@@ -214,3 +214,19 @@ def test_nesting_near_the_limit_ends_the_same_both_ways(components: int) -> None
     walked = outcome()
     assert outcome() == walked  # the second rendering compiles the document
     assert ("too deep" in walked) == (components >= 100)
+
+
+def test_a_compiler_failure_costs_no_page(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastn.ftd.render import compiled
+
+    def broken(self: object) -> None:
+        raise RuntimeError("a compiler bug")
+
+    monkeypatch.setattr(compiled._Compiler, "compile", broken)
+    doc = document(ROWS)
+    walked = render_page(doc, {})
+    with caplog.at_level("ERROR", logger="fastn.render"):
+        assert render_page(doc, {}) == walked  # the second rendering would compile
+    assert "compiling it failed" in caplog.text and "a compiler bug" in caplog.text

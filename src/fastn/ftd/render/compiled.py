@@ -21,6 +21,7 @@ page does not keep, so compiled code does not track it.
 from __future__ import annotations
 
 import ast
+import logging
 import re
 from collections.abc import Callable
 from html import escape
@@ -35,6 +36,8 @@ from fastn.ftd.values import RecordValue
 
 if TYPE_CHECKING:
     from fastn.ftd.render.html import KernelPlan, Renderer
+
+logger = logging.getLogger("fastn.render")
 
 # The walker's limit on nested nodes (Renderer.shown); a compiled rendering that could reach
 # it gives way to the walker, which raises the located error.
@@ -53,6 +56,15 @@ class _NotCompiled(Exception):  # noqa: N818
 
 def program(doc: Document) -> Program | None:
     """The document's compiled program, or None when its pages are for the walker only."""
+    try:
+        return compile_document(doc)
+    except Exception:  # a compiler bug must not cost the page: the walker draws it
+        logger.exception("%s: drawn by walking the tree, compiling it failed", doc.doc_id)
+        return None
+
+
+def compile_document(doc: Document) -> Program | None:
+    """`program`, letting a failure of the compiler itself through (for tests)."""
     try:
         return _Compiler(doc).compile()
     except _NotCompiled:
