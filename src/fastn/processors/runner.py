@@ -195,13 +195,13 @@ async def run(
 
     if len(plan.steps) == 1:  # nothing to run alongside: no task needed
         await run_step(plan.steps[0])
-        return values, [("set-cookie", c) for c in cookies[plan.steps[0].variable]]
-    try:
-        async with asyncio.TaskGroup() as group:
-            for step in plan.steps:
-                tasks[step.variable] = group.create_task(run_step(step))
-    except BaseExceptionGroup as failure:
-        raise _first_error(failure) from None
+    else:
+        try:
+            async with asyncio.TaskGroup() as group:
+                for step in plan.steps:
+                    tasks[step.variable] = group.create_task(run_step(step))
+        except BaseExceptionGroup as failure:
+            raise _first_error(failure) from None
     headers = [("set-cookie", c) for step in plan.steps for c in cookies[step.variable]]
     return values, headers
 

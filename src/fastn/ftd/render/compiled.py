@@ -109,7 +109,7 @@ class _Compiler:
         self.names: dict[str, str] = {}  # component -> its function's name
         self.pending: list[str] = []  # components whose function is not written yet
         self.functions: dict[str, _Function] = {}  # component ("" for the tree) -> function
-        self.function: _Function = _Function("")
+        self.function = self.functions[""] = _Function("def tree(R, f, out):")  # being written
         self.counter = 0
 
     @property
@@ -117,7 +117,6 @@ class _Compiler:
         return self.function.lines
 
     def compile(self) -> Program:
-        self.function = self.functions[""] = _Function("def tree(R, f, out):")
         place = _Place(self)
         for node in self.doc.tree:
             if self.levels(node) > MAX_DEPTH:
@@ -300,11 +299,9 @@ class _Compiler:
         return 1 + max((self.levels(child) for child in plan.child_nodes), default=0)
 
     def plan(self, node: Node) -> KernelPlan:
-        from fastn.ftd.render.html import plan_kernel
+        from fastn.ftd.render.html import kernel_plan
 
-        if node.render_plan is None:
-            node.render_plan = plan_kernel(node)
-        return node.render_plan
+        return kernel_plan(node)
 
     def delegate(self, node: Node, place: _Place, depth: str, level: int, indent: int) -> None:
         """The walker draws this node (it counts its own depth from here)."""

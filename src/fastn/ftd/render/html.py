@@ -268,9 +268,7 @@ class Renderer:
 
     def _kernel_node(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
         """A kernel invocation: its properties, and whether the element can change."""
-        plan = node.render_plan
-        if plan is None:
-            plan = node.render_plan = plan_kernel(node)
+        plan = kernel_plan(node)
         if plan.plain and not extra_events and self._plain_kernel(node, plan, frame, out):
             return
         state = self.state
@@ -678,7 +676,15 @@ class KernelPlan:
     child_nodes: tuple[Node, ...] | None  # children written in place (not passed in a value)
 
 
-def plan_kernel(node: Node) -> KernelPlan:
+def kernel_plan(node: Node) -> KernelPlan:
+    """The node's plan, made at its first rendering."""
+    plan = node.render_plan
+    if plan is None:
+        plan = node.render_plan = _plan_kernel(node)
+    return plan
+
+
+def _plan_kernel(node: Node) -> KernelPlan:
     name = node.component or ""
     container = name in _CONTAINERS
     constants: dict[str, Any] = {}
