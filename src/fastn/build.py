@@ -1,7 +1,7 @@
 """`fastn build`: the package as a static site in `.build/`.
 
 Each document becomes `ROUTE/index.html` (`/about/` → `.build/about/index.html`), static files
-are copied, `404.ftd` also becomes `404.html`, and every redirect gets a small page that
+are copied, `404.html` is the page of `404.ftd` (a plain one without it), and every redirect gets a small page that
 forwards the browser (keeping its query string and hash, fastn#886). Processors run once, with
 an empty request. What only a server can do (proxying, dynamic URLs) is listed, not built;
 `--nginx-conf` writes an nginx configuration that does it.
@@ -77,6 +77,7 @@ def build(
     jobs = jobs or _cores()
 
     failures = _build_documents(package, router, target, base, progress, jobs)
+    _write_plain_not_found(target)
     _copy_static_files(router, target, progress)
     write_runtime(target)
     _write_redirect_pages(package, target, base, progress)
@@ -180,6 +181,15 @@ def _build_document(document: tuple[str, str]) -> _Built:
     if doc_id == NOT_FOUND_DOCUMENT:
         written.append(_write(target / "404.html", body))
     return _Built(url, written, (perf_counter() - started) * 1000)
+
+
+def _write_plain_not_found(target: Path) -> None:
+    """A plain `404.html` for static hosts when the package has no `404.ftd` to build one."""
+    from fastn.server.errors import plain_page  # the server's own plain error page
+
+    page = target / "404.html"
+    if not page.exists():
+        page.write_bytes(plain_page(404))
 
 
 # A root-relative URL (`/…` but not `//host…`) in a URL attribute or a CSS url().

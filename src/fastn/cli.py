@@ -29,8 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", parents=[verbosity], help="serve the package in the current folder"
     )
-    serve.add_argument("--port", type=int, default=8000, help="first port to try (default 8000)")
-    serve.add_argument("--bind", default="127.0.0.1", help="address to listen on")
+    serve.add_argument(
+        "--port",
+        type=int,
+        help="port to listen on; fails if taken (default: 8000, or the next free one above)",
+    )
+    serve.add_argument(
+        "--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--connect-timeout", type=float, help="upstream connect timeout, seconds")
     serve.add_argument("--read-timeout", type=float, help="upstream read timeout, seconds")
@@ -76,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--path", type=Path, help="folder to create (default: NAME)")
     create.set_defaults(handler=_create_package)
 
-    render = commands.add_parser("render", help="render one .ftd file to HTML")
+    render = commands.add_parser(
+        "render", help="render one .ftd file to HTML (within the package it belongs to)"
+    )
     render.add_argument("file", type=Path)
     render.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     render.set_defaults(handler=_render)
@@ -87,7 +95,7 @@ def _serve(arguments: argparse.Namespace) -> int:
     from fastn.ftd.errors import FtdError
     from fastn.server.app import MODE_VARIABLE, OPS_VARIABLE
     from fastn.server.log import LOG_LEVEL_VARIABLE
-    from fastn.server.serve import serve
+    from fastn.server.serve import PortTaken, serve
 
     production = arguments.production or os.environ.get(MODE_VARIABLE) == "production"
     if arguments.workers > 1 and not production:
@@ -111,6 +119,11 @@ def _serve(arguments: argparse.Namespace) -> int:
         serve(Path.cwd(), arguments.bind, arguments.port, arguments.workers)
     except FtdError as error:
         print(error, file=sys.stderr)
+        return 1
+    except PortTaken as error:
+        print(
+            f"fastn: {error.strerror} (leave out --port to take the next free one)", file=sys.stderr
+        )
         return 1
     except KeyboardInterrupt:  # Ctrl-C: uvicorn shut down gracefully, then raised it again
         return 130
@@ -143,10 +156,17 @@ def _check(arguments: argparse.Namespace) -> int:
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
-        print(f"fastn check: {len(errors)} errors ({checked} documents)", file=sys.stderr)
+        print(
+            f"fastn check: {_count(len(errors), 'error')} ({_count(checked, 'document')})",
+            file=sys.stderr,
+        )
         return 1
-    print(f"fastn check: {checked} documents, no errors")
+    print(f"fastn check: {_count(checked, 'document')}, no errors")
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _create_package(arguments: argparse.Namespace) -> int:
@@ -163,11 +183,11 @@ def _create_package(arguments: argparse.Namespace) -> int:
 
 
 def _render(arguments: argparse.Namespace) -> int:
-    from fastn.ftd.environment import render_file
     from fastn.ftd.errors import FtdError
+    from fastn.package.documents import render_document_file
 
     try:
-        page = render_file(arguments.file)
+        page = render_document_file(arguments.file)
     except FtdError as error:
         print(error, file=sys.stderr)
         return 1

@@ -83,6 +83,13 @@ def test_check_lists_every_located_error(tmp_path: Path) -> None:
     assert lines[-1] == "fastn check: 5 errors (6 documents)"
 
 
+def test_check_counts_in_the_singular(tmp_path: Path) -> None:
+    (tmp_path / "FASTN.ftd").write_text(BROKEN_PACKAGE["FASTN.ftd"])
+    (tmp_path / "unparsable.ftd").write_text(BROKEN_PACKAGE["unparsable.ftd"])
+    result = fastn("check", cwd=tmp_path)
+    assert result.stderr.splitlines()[-1] == "fastn check: 1 error (1 document)"
+
+
 def test_check_reports_a_broken_fastn_ftd(tmp_path: Path) -> None:
     (tmp_path / "FASTN.ftd").write_text("-- import: fastn\n\n-- fastn.package:\n")
 

@@ -113,7 +113,11 @@ def load_package(root: Path) -> Package:
     load_env_file(root)
     package_file = root / PACKAGE_FILE
     if not package_file.is_file():
-        raise PackageError(f"no {PACKAGE_FILE} in {root}", doc_id="FASTN", path=str(package_file))
+        raise PackageError(
+            f"missing: {root} is not a fastn package (`fastn create-package NAME` starts one)",
+            doc_id="FASTN",
+            path=str(package_file),
+        )
     return parse_package(package_file.read_text(encoding="utf-8"), root, path=str(package_file))
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastn.package.config import Package
+from fastn.package.config import PACKAGE_FILE, Package, load_package
 
 if TYPE_CHECKING:
     from fastn.ftd.environment import Environment
@@ -34,3 +35,28 @@ def environment_for(
         watch_files=watch_files,
         favicon=package.favicon,
     )
+
+
+def find_package_root(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` holding a `FASTN.ftd`, as `fastn serve` finds
+    the package it is started in."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / PACKAGE_FILE).is_file():
+            return candidate
+    return None
+
+
+def render_document_file(path: Path) -> str:
+    """One `.ftd` file as a whole page: inside a package as `fastn build` renders it (its
+    dependencies, auto-imports and processors), outside any package alone, imports next to it."""
+    from fastn.ftd.environment import render_file
+    from fastn.ftd.page import RequestInfo
+    from fastn.package.routes import document_url
+
+    path = path.resolve()
+    root = find_package_root(path.parent)
+    if root is None:
+        return render_file(path)
+    doc_id = path.relative_to(root).with_suffix("").as_posix()
+    environment = environment_for(load_package(root), watch_files=False)
+    return environment.render_sync(doc_id, RequestInfo(path=document_url(doc_id))).body

@@ -21,29 +21,51 @@ from fastn.server.app import PACKAGE_DIR_VARIABLE, AppOptions
 from fastn.server.devtools import end_event_streams
 from fastn.server.protocol import GuardedHttpToolsProtocol
 
+DEFAULT_PORT = 8000
 PORT_SEARCH_SPAN = 1000  # fastn looks from 8000 up to 9000
 
 
-def bind_first_free(host: str, port: int) -> socket.socket:
-    """A listening socket on `port`, or the next free one above it (as fastn does)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    for candidate in range(port, port + PORT_SEARCH_SPAN):
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, candidate))
-        except OSError as error:
-            sock.close()
-            if error.errno == errno.EADDRINUSE:
-                continue
-            raise
-        sock.listen(2048)
-        sock.set_inheritable(True)
+class PortTaken(OSError):
+    """The port asked for with `--port` is in use."""
+
+
+def bind_port(host: str, port: int | None) -> socket.socket:
+    """A listening socket: on `port` exactly when one is asked for, else on 8000 or the next
+    free port above it (as fastn does)."""
+    if port is not None:
+        sock = _try_bind(host, port)
+        if sock is None:
+            raise PortTaken(errno.EADDRINUSE, f"port {port} on {host} is already in use")
         return sock
-    raise OSError(errno.EADDRINUSE, f"no free port in {port}..{port + PORT_SEARCH_SPAN - 1}")
+    for candidate in range(DEFAULT_PORT, DEFAULT_PORT + PORT_SEARCH_SPAN):
+        sock = _try_bind(host, candidate)
+        if sock is not None:
+            return sock
+    raise OSError(
+        errno.EADDRINUSE, f"no free port in {DEFAULT_PORT}..{DEFAULT_PORT + PORT_SEARCH_SPAN - 1}"
+    )
 
 
-def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+def _try_bind(host: str, port: int) -> socket.socket | None:
+    """A listening socket on `port`, or None when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            return None
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    package_dir: Path, host: str = "127.0.0.1", port: int | None = None, workers: int = 1
+) -> None:
     """Check the package, bind, print the URL, then serve until interrupted.
 
     Workers find the package through `FASTN_PACKAGE_DIR` and build their own app with the
@@ -57,8 +79,10 @@ def serve(package_dir: Path, host: str = "127.0.0.1", port: int = 8000, workers:
             file=sys.stderr,
         )
     os.environ[PACKAGE_DIR_VARIABLE] = str(package.root)
-    sock = bind_first_free(host, port)
+    sock = bind_port(host, port)
     bound_port = sock.getsockname()[1]
+    if port is None and bound_port != DEFAULT_PORT:
+        print(f"fastn: port {DEFAULT_PORT} is in use, serving on {bound_port}", file=sys.stderr)
     shown_host = f"[{host}]" if ":" in host else host
     print(f"fastn: serving {package.name} on http://{shown_host}:{bound_port}/", flush=True)
     options = AppOptions.from_env()
