@@ -26,26 +26,29 @@ POSTGRES_URL = os.environ.get("FASTN_TEST_POSTGRES_URL", "postgres://postgres@12
 pytest_plugins = ["servers"]
 
 
-def missing(what: str) -> None:
+def missing(what: str, provided_by: str = "scripts/test installs or starts it") -> None:
     """Skip, or fail under CI: a real part the suite needs is not there."""
     if IN_CI:
-        pytest.fail(f"{what} (CI must provide it: see scripts/test)")
+        pytest.fail(f"{what} (CI must provide it: {provided_by})")
     pytest.skip(what)
 
 
-def conformance_root() -> Path | None:
-    """The shared conformance corpus: $FASTN_CONFORMANCE_DIR or ../shared/conformance."""
+def conformance_path() -> Path:
+    """Where the shared conformance corpus is looked for: $FASTN_CONFORMANCE_DIR, else
+    ../shared/conformance next to the repository."""
     configured = os.environ.get("FASTN_CONFORMANCE_DIR")
-    path = Path(configured) if configured else REPO.parent / "shared" / "conformance"
-    return path if path.is_dir() else None
+    return Path(configured) if configured else REPO.parent / "shared" / "conformance"
 
 
 @pytest.fixture(scope="session")
 def conformance_dir() -> Path:
-    path = conformance_root()
-    if path is None:
-        missing("conformance corpus not found (set FASTN_CONFORMANCE_DIR)")
-    assert path is not None
+    path = conformance_path()
+    if not path.is_dir():
+        missing(
+            "fastn's conformance corpus (ftd documents with the pages fastn rendered from them) "
+            f"is not at {path}",
+            "set FASTN_CONFORMANCE_DIR to its folder, or place it at ../shared/conformance",
+        )
     return path
 
 
