@@ -1,7 +1,8 @@
 """`fastn create-package NAME`: a new package that serves a page at once.
 
 `FASTN.ftd` (with the `endpoint:` line commented out, ready for a backend), `index.ftd`
-using a component from `components.ftd`, and a `.gitignore` for the build output and `.env`.
+using a component from `_components.ftd` (a leading `_`: imported, never a page of its own),
+and a `.gitignore` for the build output and `.env`.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ color: $inherited.colors.text
 """
 
 INDEX_FTD = """\
--- import: {name}/components as c
+-- import: {name}/_components as c
 
 -- ftd.document: {name}
 
@@ -92,7 +93,7 @@ def create_package(name: str, folder: Path) -> list[Path]:
     files = {
         PACKAGE_FILE: FASTN_FTD.format(name=name),
         "index.ftd": INDEX_FTD.format(name=name),
-        "components.ftd": COMPONENTS_FTD,
+        "_components.ftd": COMPONENTS_FTD,
         ".gitignore": GITIGNORE,
     }
     folder.mkdir(parents=True, exist_ok=True)

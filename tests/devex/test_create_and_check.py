@@ -19,7 +19,7 @@ def test_create_package_then_serve_build_and_check(tmp_path: Path, start_fastn) 
     assert sorted(path.name for path in package.iterdir()) == [
         ".gitignore",
         "FASTN.ftd",
-        "components.ftd",
+        "_components.ftd",
         "index.ftd",
     ]
     assert ";; endpoint: http://" in (package / "FASTN.ftd").read_text()

@@ -2,7 +2,8 @@
 
 The admin works through fastn's proxy (CSRF, session cookie, redirects); an item made there
 shows on the page fastn reads with pr.sql; the form posts through fastn with ftd.submit_form
-and the new item shows on the page fastn fills with pr.http as the logged-in user.
+and the new item shows on the page fastn fills with pr.http as the logged-in user; ftd.http
+calls tick, rename and delete a todo and log out, and the header shows who is signed in.
 """
 
 from __future__ import annotations
@@ -99,3 +100,51 @@ def test_clicking_a_todo_toggles_it_through_the_api(page: Page, stack: Stack) ->
     expect(line).to_contain_text("○")
     page.get_by_text(title).click()  # ftd.http POST → {"reload": true} → pr.http again
     expect(line).to_contain_text("✔")
+
+
+def add_todo(page: Page, stack: Stack, title: str) -> None:
+    log_in(page, stack, "/add/")
+    page.get_by_placeholder("What needs doing?").fill(title)
+    page.get_by_text("Add", exact=True).click()
+    expect(page).to_have_url(f"{stack.fastn_url}/mine/")
+
+
+def test_a_todo_is_renamed_then_deleted_from_the_page(page: Page, stack: Stack) -> None:
+    title, renamed = unique("Rename me"), unique("Renamed")
+    add_todo(page, stack, title)
+    line = page.locator("div.ft_row").filter(has_text=title).last
+    line.get_by_text("Edit", exact=True).click()
+    editing = page.locator("div.ft_row").filter(has=page.locator("input"))  # title now hidden
+    editing.locator("input").fill(renamed)
+    editing.get_by_text("Save", exact=True).click()  # ftd.http POST …/edit/ → {"reload": true}
+    expect(page.get_by_text(renamed)).to_be_visible()
+    expect(page.get_by_text(title)).to_have_count(0)
+
+    page.locator("div.ft_row").filter(has_text=renamed).last.get_by_text("Delete").click()
+    expect(page.get_by_text(renamed)).to_have_count(0)
+    page.goto(f"{stack.fastn_url}/")  # gone from the database pr.sql reads, too
+    expect(page.get_by_text("All todos").last).to_be_visible()
+    expect(page.get_by_text(renamed)).to_have_count(0)
+
+
+def test_renaming_to_nothing_shows_djangos_error(page: Page, stack: Stack) -> None:
+    title = unique("Keep my name")
+    add_todo(page, stack, title)
+    line = page.locator("div.ft_row").filter(has_text=title).last
+    line.get_by_text("Edit", exact=True).click()
+    editing = page.locator("div.ft_row").filter(has=page.locator("input"))
+    editing.locator("input").fill("")
+    editing.get_by_text("Save", exact=True).click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+
+
+def test_the_header_shows_who_is_signed_in_and_logs_out(page: Page, stack: Stack) -> None:
+    page.goto(f"{stack.fastn_url}/")
+    expect(page.get_by_text("Log in", exact=True)).to_be_visible()
+    log_in(page, stack, "/")
+    expect(page.get_by_text(USERNAME, exact=True).first).to_be_visible()
+    expect(page.get_by_text("Log in", exact=True)).to_have_count(0)
+    page.get_by_text("Log out", exact=True).click()  # ftd.http POST /api/logout/ → redirect
+    expect(page.get_by_text("Log in", exact=True)).to_be_visible()
+    page.goto(f"{stack.fastn_url}/mine/")
+    expect(page.get_by_text("You are not logged in")).to_be_visible()

@@ -54,6 +54,7 @@ def test_static_build_shows_the_data_of_build_time(
 ) -> None:
     for route in ("index.html", "mine/index.html", "add/index.html"):
         assert (built_site / route).is_file(), route
+    assert not (built_site / "_layout").exists()  # a module of components is not a page
     assert "Put fastn in front of Django" in (built_site / "index.html").read_text()
 
     later = f"Added after the build {uuid.uuid4().hex[:8]}"

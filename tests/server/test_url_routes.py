@@ -31,6 +31,10 @@ def router(tmp_path: Path) -> Router:
         ".packages/dep/index.ftd": "",
         "sub/.hidden.txt": "",
         "notes": "a file without extension",
+        "_layout.ftd": "",
+        "_parts/card.ftd": "",
+        "_parts/index.ftd": "",
+        "docs/_toc.ftd": "",
     }
     for name, content in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +114,13 @@ def test_dynamic_urls_capture_typed_segments(router: Router) -> None:
 def test_a_real_document_wins_over_a_dynamic_url(router: Router) -> None:
     """fastn#2048: fastn renders the pattern's document for /user/new/; the file should win."""
     assert router.resolve("/user/new/") == DocumentRoute("user/new")
+
+
+@pytest.mark.parametrize(
+    "url", ["/_layout/", "/_layout", "/_parts/", "/_parts/card/", "/docs/_toc/"]
+)
+def test_underscore_documents_are_modules_not_pages(router: Router, url: str) -> None:
+    assert router.resolve(url) is None
 
 
 def test_build_lists_documents_once_each(router: Router) -> None:

@@ -6,6 +6,9 @@ fastn's URL scheme: `index.ftd` → `/`, `about.ftd` → `/about/`, `docs/index.
 are served at their own path. A real document wins over a `fastn.dynamic-urls` pattern (fastn#2048
 does the opposite).
 
+A document whose file or folder name starts with `_` (`_layout.ftd`, `_parts/card.ftd`) is a
+module only: other documents import it, but it is no page (fastn would serve a blank one).
+
 Never served, whatever the URL: `FASTN.ftd`, `.ftd` sources as files, anything under a dot
 folder or named with a leading dot (`.env`, `.git/`, `.packages/`, `.build/`), `..`, and
 files reached through a symlink that leaves the package.
@@ -25,6 +28,7 @@ from fastn.package.config import PACKAGE_FILE, DynamicUrl, Package
 DOCUMENT_SUFFIX = ".ftd"
 MARKDOWN_SUFFIX = ".md"
 PAGE_SUFFIXES = (DOCUMENT_SUFFIX, MARKDOWN_SUFFIX)  # in precedence order
+MODULE_ONLY_PREFIX = "_"  # documents that are imported, never pages of their own
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,8 @@ class Router:
 
     def _document(self, *candidates: list[str]) -> DocumentRoute | None:
         for parts in candidates:
+            if any(part.startswith(MODULE_ONLY_PREFIX) for part in parts):
+                continue
             doc_id = "/".join(parts)
             for suffix in PAGE_SUFFIXES:
                 file = self._root_text + doc_id + suffix

@@ -1,8 +1,9 @@
 """The JSON API the fastn package calls, in fastn's JSON response protocol.
 
-`GET /api/todos/` is read by the `pr.http` processor (with the browser's session cookie, which
-fastn forwards). `POST /api/todos/` is what `ftd.submit_form` sends; the answer tells the page
-what to do: `{"redirect": url}`, `{"reload": true}`, `{"errors": {field: [messages]}}` or
+`GET /api/todos/` and `GET /api/session/` are read by the `pr.http` processor (with the
+browser's session cookie, which fastn forwards). `POST /api/todos/` is what `ftd.submit_form`
+sends; toggle, edit, delete and log out are `ftd.http` calls. The answer tells the page what to
+do: `{"redirect": url}`, `{"reload": true}`, `{"errors": {field: [messages]}}` or
 `{"data": {variable: value}}`. Answers are 200 even for form errors: the JSON body carries the
 outcome and the page applies it.
 
@@ -18,6 +19,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import logout as end_session
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -75,28 +77,76 @@ def todos(request: HttpRequest) -> HttpResponse:
 def _add_todo(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"redirect": f"{settings.LOGIN_URL}?next={_page_of(request)}"})
+    return _save_todo(request, Todo(owner=request.user), {"redirect": "/mine/"})
+
+
+def _save_todo(request: HttpRequest, todo: Todo, answer: dict) -> HttpResponse:
+    """Validate the posted JSON with the ModelForm and save; Django's errors go back as
+    {"errors": {field: [messages]}}."""
     try:
         fields = json.loads(request.body or b"{}")
     except ValueError:
         return JsonResponse({"errors": {"all": ["The request was not valid JSON."]}})
-    form = TodoForm(fields if isinstance(fields, dict) else {})
+    form = TodoForm(fields if isinstance(fields, dict) else {}, instance=todo)
     if not form.is_valid():
-        errors = {field: list(messages) for field, messages in form.errors.items()}
-        return JsonResponse({"errors": errors})  # {field: [messages]}: Django's form errors
-    todo = form.save(commit=False)
-    todo.owner = request.user
-    todo.save()
-    return JsonResponse({"redirect": "/mine/"})
+        return JsonResponse({"errors": {f: list(messages) for f, messages in form.errors.items()}})
+    form.save()
+    return JsonResponse(answer)
+
+
+@require_http_methods(["GET"])
+def session(request: HttpRequest) -> HttpResponse:
+    """Who is signed in, for the header of every page."""
+    user = request.user
+    return JsonResponse({"user": user.get_username() if user.is_authenticated else None})
+
+
+@same_origin_json
+@require_POST
+def log_out(request: HttpRequest) -> HttpResponse:
+    end_session(request)
+    return JsonResponse({"redirect": "/"})
 
 
 @same_origin_json
 @require_POST
 def toggle(request: HttpRequest, todo_id: int) -> HttpResponse:
+    return _change_own_todo(request, todo_id, _toggle)
+
+
+@same_origin_json
+@require_POST
+def edit(request: HttpRequest, todo_id: int) -> HttpResponse:
+    return _change_own_todo(request, todo_id, _rename)
+
+
+@same_origin_json
+@require_POST
+def delete(request: HttpRequest, todo_id: int) -> HttpResponse:
+    return _change_own_todo(request, todo_id, _delete)
+
+
+def _change_own_todo(
+    request: HttpRequest, todo_id: int, change: Callable[[HttpRequest, Todo], HttpResponse]
+) -> HttpResponse:
+    """Apply `change` to one of the signed-in user's todos (anybody else's is a 404)."""
     if not request.user.is_authenticated:
         return JsonResponse({"redirect": f"{settings.LOGIN_URL}?next={_page_of(request)}"})
-    todo = get_object_or_404(Todo, id=todo_id, owner=request.user)
+    return change(request, get_object_or_404(Todo, id=todo_id, owner=request.user))
+
+
+def _toggle(request: HttpRequest, todo: Todo) -> HttpResponse:
     todo.done = not todo.done
     todo.save(update_fields=["done"])
+    return JsonResponse({"reload": True})
+
+
+def _rename(request: HttpRequest, todo: Todo) -> HttpResponse:
+    return _save_todo(request, todo, {"reload": True})
+
+
+def _delete(request: HttpRequest, todo: Todo) -> HttpResponse:
+    todo.delete()
     return JsonResponse({"reload": True})
 
 
