@@ -1,10 +1,15 @@
 """The transparent reverse proxy to the package's `endpoint` and `http+proxy://` url-mappings.
 
 What a browser sends reaches the backend as nginx would pass it: every method; the path and
-query byte for byte; bodies streamed both ways with no size cap; every repeated header kept;
-hop-by-hop headers dropped; `X-Forwarded-For/-Proto/-Host` and RFC 7239 `Forwarded` added;
-redirects handed back to the browser, never followed; WebSocket upgrades relayed. A refused or
-reset upstream answers 502, a slow one 504 (fastn itself answers a generic 500 for both).
+query byte for byte (to the endpoint; a url-mapping gets the normalised path with its prefix
+replaced, as nginx's `proxy_pass` with a URI does); bodies streamed both ways with no size
+cap; every repeated header kept; hop-by-hop headers dropped; `X-Forwarded-For/-Proto/-Host`
+and RFC 7239 `Forwarded` added; redirects handed back to the browser, never followed;
+WebSocket upgrades relayed. A refused or reset upstream answers 502, a slow one 504 (fastn
+itself answers a generic 500 for both).
+
+Every upstream URL is the configured origin (scheme, host, port) plus a path: it is built from
+parts, never by joining strings, and checked to still name that origin.
 
 The hot path is plain ASGI over one pooled `aiohttp.ClientSession` per worker: no framework,
 no per-request session, no buffering of bodies.
@@ -22,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from fastn.server.responses import Headers, Message, Receive, Scope, Send
+from fastn.server.guard import is_origin_form
+from fastn.server.responses import Headers, Message, Receive, Scope, Send, refuse_request
 
 if TYPE_CHECKING:  # imported when the first upstream call is made: it takes ~0.1 s
     import aiohttp
@@ -167,9 +173,9 @@ class ClientDisconnected(Exception):
 class ReverseProxy:
     """ASGI app forwarding requests under `prefix` to `upstream` (prefix replaced by it).
 
-    The endpoint proxy has prefix "" and the upstream base without a trailing slash, so the
-    request path is appended as is; `/api/* -> http+proxy://host/v1/*` has prefix "/api/" and
-    upstream "http://host/v1/".
+    The endpoint proxy has prefix "" and the upstream's path (usually none) is put before the
+    request path; `/api/* -> http+proxy://host/v1/*` has prefix "/api/" and upstream
+    "http://host/v1/", and is handed the normalised path that matched the prefix.
     """
 
     def __init__(
@@ -179,38 +185,75 @@ class ReverseProxy:
         error_page: ErrorResponder,
         prefix: str = "",
     ) -> None:
-        self.upstream = upstream if prefix else upstream.rstrip("/")
+        from yarl import URL
+
+        self.upstream = upstream
+        configured = URL(upstream)
+        self.scheme = configured.scheme
+        self.host = configured.raw_host
+        self.port = configured.port
+        self.explicit_port = configured.explicit_port
+        self.base_path = configured.raw_path if prefix else configured.raw_path.rstrip("/")
         self.prefix_length = len(prefix.encode())
         self.client = client
         self.settings = client.settings
         self.error_page = error_page
 
-    def upstream_url(self, scope: Scope) -> URL:
+    def upstream_url(self, scope: Scope, path: bytes | None = None) -> URL | None:
+        """The configured origin with `path` (the request's raw path by default) after the
+        prefix, and the query; None if the result would not be an origin-form request to that
+        origin (the request is refused: such a URL is never requested)."""
         from yarl import URL
 
-        raw_path: bytes = scope.get("raw_path") or quote(scope["path"]).encode()
-        tail = raw_path[self.prefix_length :]
+        if path is None:
+            path = scope.get("raw_path") or quote(scope["path"]).encode()
+        tail = path[self.prefix_length :]
         if not tail.isascii():  # not valid on the wire; percent-encode as a browser would
             tail = quote(tail, safe="/%:@!$&'()*+,;=-._~").encode()
-        url = self.upstream + tail.decode("ascii")
-        query: bytes = scope["query_string"]
-        if query:
-            url += "?" + query.decode("latin-1")
-        return URL(url, encoded=True)
+        full_path = self.base_path + tail.decode("ascii")
+        if not is_origin_form(full_path.encode()):
+            return None
+        url = URL.build(
+            scheme=self.scheme,
+            host=self.host or "",
+            port=self.explicit_port,
+            path=full_path,
+            query_string=scope["query_string"].decode("latin-1"),
+            encoded=True,
+        )
+        sent = URL(str(url), encoded=True)  # what anything parsing the URL again would see
+        if (sent.scheme, sent.raw_host, sent.port, sent.raw_user) != (
+            self.scheme,
+            self.host,
+            self.port,
+            None,
+        ):
+            logger.error("refused a request whose upstream URL left %s: %s", self.upstream, url)
+            return None
+        return url
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            await self.websocket(scope, receive, send)
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send, path: bytes | None = None
+    ) -> None:
+        """`path`: what a url-mapping matched (normalised), else the request's raw path."""
+        url = self.upstream_url(scope, path)
+        if url is None:
+            if scope["type"] == "websocket":
+                await _refuse_websocket(scope, send, 400)
+            else:
+                await refuse_request(scope, send, 400, "The request target is not a path.")
+        elif scope["type"] == "websocket":
+            await self.websocket(scope, receive, send, url)
         else:
-            await self.http(scope, receive, send)
+            await self.http(scope, receive, send, url)
 
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def http(self, scope: Scope, receive: Receive, send: Send, url: URL) -> None:
         headers = forwarded_headers(scope, self.settings)
         body = _RequestBody(receive) if _has_body(scope) else None
         try:
             response = await self.client.session.request(
                 scope["method"],
-                self.upstream_url(scope),
+                url,
                 headers=headers,
                 data=await body.payload() if body is not None else None,
                 allow_redirects=False,
@@ -272,7 +315,7 @@ class ReverseProxy:
         logger.warning("upstream %s %s: %s: %s", self.upstream, reason, type(error).__name__, error)
         await self.error_page(scope, send, status, f"The backend {reason}.")
 
-    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def websocket(self, scope: Scope, receive: Receive, send: Send, url: URL) -> None:
         """Open the upstream WebSocket first, then accept the browser's and relay both ways."""
         import aiohttp
 
@@ -282,7 +325,7 @@ class ReverseProxy:
         subprotocols = scope.get("subprotocols") or ()
         try:
             upstream = await self.client.session.ws_connect(
-                self.upstream_url(scope),
+                url,
                 headers=forwarded_headers(scope, self.settings, exclude=_WEBSOCKET_HANDSHAKE),
                 protocols=subprotocols,
                 autoclose=False,
