@@ -19,6 +19,9 @@ import pytest
 from raw_http import exchange, request_bytes
 from recording_upstream import RecordingUpstream, recording_upstream
 
+from fastn.server.proxy import ProxySettings, ReverseProxy, UpstreamClient
+from fastn.server.responses import Scope, Send
+
 PACKAGE = """\
 -- import: fastn
 
@@ -139,3 +142,34 @@ def test_host_must_be_there_once(fastn, endpoint, head: bytes) -> None:
 def test_http_1_0_needs_no_host(fastn) -> None:
     reply = exchange(fastn.port, b"GET / HTTP/1.0\r\n\r\n")
     assert reply.status == 200 and b"Home page" in reply.body
+
+
+async def no_error_page(scope: Scope, send: Send, status: int, detail: str) -> None:
+    raise AssertionError("nothing is sent in this test")
+
+
+@pytest.mark.parametrize(
+    ("upstream", "prefix", "path", "expected"),
+    [
+        ("http://127.0.0.1:8081", "", b"/x%2Fy", "http://127.0.0.1:8081/x%2Fy?q=1"),
+        ("http://127.0.0.1:8081", "", b"//127.0.0.2/x", "http://127.0.0.1:8081//127.0.0.2/x?q=1"),
+        ("http://[::1]:9000/backend", "", b"/x", "http://[::1]:9000/backend/x?q=1"),
+        (
+            "https://example.com/v1/",
+            "/api/",
+            b"/api/@127.0.0.2/x",
+            "https://example.com/v1/@127.0.0.2/x?q=1",
+        ),
+        ("http://127.0.0.1:8081", "", b"*@127.0.0.2:18082/x", None),
+        ("http://[::1]:9000/backend", "", b"*@127.0.0.2:18082/x", None),
+        ("http://127.0.0.1:8081", "", b"*", None),
+    ],
+)
+def test_upstream_urls_keep_the_configured_origin(
+    upstream: str, prefix: str, path: bytes, expected: str | None
+) -> None:
+    """Whatever the path, the URL asked for is the configured origin's, or none at all."""
+    client = UpstreamClient(ProxySettings(), eager=False)
+    proxy = ReverseProxy(upstream, client, no_error_page, prefix)
+    url = proxy.upstream_url({"raw_path": path, "path": "", "query_string": b"q=1"})
+    assert (str(url) if url is not None else None) == expected

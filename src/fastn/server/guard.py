@@ -59,7 +59,7 @@ def refusal(scope: Scope) -> str | None:
         return NOT_ORIGIN_FORM
     if normalise_path(raw_path) is None:
         return "The path goes above the root."
-    hosts = sum(1 for name, _ in scope["headers"] if name == b"host")
+    hosts = [name for name, _ in scope["headers"]].count(b"host")
     if hosts > 1:
         return "More than one Host header."
     if hosts == 0 and scope.get("http_version") == "1.1":

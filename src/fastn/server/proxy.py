@@ -209,9 +209,10 @@ class ReverseProxy:
         self.upstream = upstream
         configured = URL(upstream)
         self.scheme = configured.scheme
-        self.host = configured.raw_host
-        self.port = configured.port
-        self.explicit_port = configured.explicit_port
+        self.authority = configured.raw_authority  # host[:port], as configured
+        origin = URL.build(scheme=self.scheme, authority=self.authority, encoded=True)
+        # every URL of this upstream starts so: any parser reads the authority up to that "/"
+        self.origin_prefix = f"{origin}/"
         self.base_path = configured.raw_path if prefix else configured.raw_path.rstrip("/")
         self.prefix_length = len(prefix.encode())
         self.client = client
@@ -226,27 +227,20 @@ class ReverseProxy:
 
         if path is None:
             path = scope.get("raw_path") or quote(scope["path"]).encode()
+        if not is_origin_form(path):
+            return None
         tail = path[self.prefix_length :]
         if not tail.isascii():  # not valid on the wire; percent-encode as a browser would
             tail = quote(tail, safe="/%:@!$&'()*+,;=-._~").encode()
         full_path = self.base_path + tail.decode("ascii")
-        if not is_origin_form(full_path.encode()):
-            return None
         url = URL.build(
             scheme=self.scheme,
-            host=self.host or "",
-            port=self.explicit_port,
+            authority=self.authority,
             path=full_path,
             query_string=scope["query_string"].decode("latin-1"),
             encoded=True,
         )
-        sent = URL(str(url), encoded=True)  # what anything parsing the URL again would see
-        if (sent.scheme, sent.raw_host, sent.port, sent.raw_user) != (
-            self.scheme,
-            self.host,
-            self.port,
-            None,
-        ):
+        if not str(url).startswith(self.origin_prefix):  # the URL as it would be parsed again
             logger.error("refused a request whose upstream URL left %s: %s", self.upstream, url)
             return None
         return url
