@@ -4,7 +4,8 @@ Every later piece (live reload, reserved paths, url-mappings, pages, the proxies
 take it for granted that the request target is origin-form (`/…`, never `*`, `*@host/…`,
 `host:port` or `http://host/…`), that its path does not climb above the root, and that there
 is at most one `Host` (exactly one in HTTP/1.1). nginx refuses the same requests with 400,
-`OPTIONS *` included.
+`OPTIONS *` included. (uvicorn's httptools parser turns an absolute-form target into its bare
+path before the application sees it: `fastn serve`'s protocol refuses those itself.)
 
 `normalise_path` is what url-mappings match on, as nginx's locations do: unreserved
 characters percent-decoded, repeated slashes merged, `.` and `..` segments resolved.

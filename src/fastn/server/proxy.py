@@ -209,7 +209,7 @@ class ReverseProxy:
         self.upstream = upstream
         configured = URL(upstream)
         self.scheme = configured.scheme
-        self.authority = configured.raw_authority  # host[:port], as configured
+        self.authority = configured.raw_authority  # [user-info@]host[:port], as configured
         origin = URL.build(scheme=self.scheme, authority=self.authority, encoded=True)
         # every URL of this upstream starts so: any parser reads the authority up to that "/"
         self.origin_prefix = f"{origin}/"
