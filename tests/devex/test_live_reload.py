@@ -186,7 +186,7 @@ async def asgi_status(app: ASGIApp, path: str) -> int:
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
-        "headers": [],
+        "headers": [(b"host", b"127.0.0.1")],  # HTTP/1.1 requests without one are refused
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
         "scheme": "http",

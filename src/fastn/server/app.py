@@ -19,6 +19,7 @@ from fastn.package.config import Package, load_package
 from fastn.package.routes import Router
 from fastn.server.devtools import LiveReload, PackageFiles
 from fastn.server.errors import ErrorPages
+from fastn.server.guard import RequestGuard
 from fastn.server.log import AccessLog, setup_logging
 from fastn.server.pages import Pages
 from fastn.server.proxy import ProxySettings, ReverseProxy, UpstreamClient
@@ -93,7 +94,8 @@ def build_app(
     options: AppOptions | None = None,
     files: PackageFiles | None = None,
 ) -> FastnApp:
-    """The app of one worker: the routing chain, with live reload and metrics as asked.
+    """The app of one worker: the routing chain behind the request guard, with live reload
+    and metrics as asked.
 
     `files`: in development, the package's files as they were before `package` was read.
     """
@@ -115,6 +117,7 @@ def build_app(
         services.append(live_reload)
     else:
         app = chain_for(package, {})
+    app = RequestGuard(app)
     if metrics:
         app = metrics.RequestMetrics(app)
     return FastnApp(AccessLog(app), services)

@@ -8,7 +8,9 @@ connections open by sending a byte now and then (slowloris, slow POST). Here:
   otherwise) and arrive within `FASTN_CLIENT_TIMEOUT` seconds (default 30) of the connection
   opening or of its first byte (408 if some of it came, else the connection is just closed);
 - a request body may not stall for longer than that while the application waits for it
-  (408, or just closed once a response has started).
+  (408, or just closed once a response has started);
+- the request target must be origin-form (400 otherwise): uvicorn would pass
+  `GET http://other-host/x` on as the path `/x`, so the application could not refuse it.
 
 Everything else (keep-alive, pipelining, upgrades, responses) is uvicorn's own behaviour.
 """
@@ -20,6 +22,8 @@ import os
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from fastn.server.guard import NOT_ORIGIN_FORM, is_origin_form
 
 MAX_HEAD_BYTES = 64 * 1024  # nginx allows 4 × 8 KiB header buffers; Node.js 16 KiB
 CLIENT_TIMEOUT_VARIABLE = "FASTN_CLIENT_TIMEOUT"
@@ -76,6 +80,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             and self._head_size() > MAX_HEAD_BYTES
         ):
             self._refuse(431, "Request header fields too large.")  # it came in one piece
+            return
+        if not is_origin_form(self.url):
+            self._refuse(400, NOT_ORIGIN_FORM)
             return
         self.awaiting_head = False
         self.awaiting_body = True

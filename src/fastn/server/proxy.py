@@ -1,13 +1,23 @@
 """The transparent reverse proxy to the package's `endpoint` and `http+proxy://` url-mappings.
 
 What a browser sends reaches the backend as nginx would pass it: every method; the path and
-query byte for byte; bodies streamed both ways with no size cap; every repeated header kept;
-hop-by-hop headers dropped; `X-Forwarded-For/-Proto/-Host` and RFC 7239 `Forwarded` added;
-redirects handed back to the browser, never followed; WebSocket upgrades relayed. A refused or
-reset upstream answers 502, a slow one 504 (fastn itself answers a generic 500 for both).
+query byte for byte (to the endpoint; a url-mapping gets the normalised path with its prefix
+replaced, as nginx's `proxy_pass` with a URI does); every repeated header kept; hop-by-hop
+headers dropped; `X-Forwarded-For/-Proto/-Host` and RFC 7239 `Forwarded` added; redirects
+handed back to the browser, never followed; WebSocket upgrades relayed. A refused or reset
+upstream answers 502, a slow one 504 (fastn itself answers a generic 500 for both).
+
+Every upstream URL is the configured origin (scheme, host, port) plus a path: it is built from
+parts, never by joining strings, and checked to still name that origin.
+
+Request bodies are read whole before the backend is contacted, as nginx's
+`proxy_request_buffering on` does, so a client sending slowly holds no backend connection or
+worker: up to `body_in_memory` bytes in memory, then in a temporary file, within
+`body_timeout` seconds (408 otherwise). Only bodies larger than `body_buffer` are streamed,
+the rest of a chunked one after its first `body_buffer` bytes. Responses are streamed.
 
 The hot path is plain ASGI over one pooled `aiohttp.ClientSession` per worker: no framework,
-no per-request session, no buffering of bodies.
+no per-request session.
 """
 
 from __future__ import annotations
@@ -17,12 +27,14 @@ import contextlib
 import ipaddress
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote
 
-from fastn.server.responses import Headers, Message, Receive, Scope, Send
+from fastn.server.guard import is_origin_form
+from fastn.server.responses import Headers, Message, Receive, Scope, Send, refuse_request
 
 if TYPE_CHECKING:  # imported when the first upstream call is made: it takes ~0.1 s
     import aiohttp
@@ -60,6 +72,9 @@ _WEBSOCKET_HANDSHAKE = frozenset(
 )
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 60.0  # nginx's proxy_read_timeout
+DEFAULT_BODY_IN_MEMORY = 1 << 20
+DEFAULT_BODY_BUFFER = 16 << 20
+DEFAULT_BODY_TIMEOUT = 120.0
 _SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 
 
@@ -71,10 +86,17 @@ class ProxySettings:
     the longest silence between two reads), `FASTN_PROXY_PRESERVE_HOST=1` (send the client's
     Host instead of the upstream's), `FASTN_TRUSTED_PROXIES` (comma-separated addresses or
     networks whose X-Forwarded-*/Forwarded headers are extended instead of replaced).
+    Request bodies: `FASTN_PROXY_BODY_BUFFER` (bytes read whole before the backend is
+    contacted; larger bodies are streamed; 0 streams all), `FASTN_PROXY_BODY_IN_MEMORY` (bytes
+    of it kept in memory, the rest in a temporary file), `FASTN_PROXY_BODY_TIMEOUT` (seconds
+    to receive it all, 408 after).
     """
 
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    body_buffer: int = DEFAULT_BODY_BUFFER
+    body_in_memory: int = DEFAULT_BODY_IN_MEMORY
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     preserve_host: bool = False
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
         default_factory=tuple
@@ -93,6 +115,9 @@ class ProxySettings:
                 environ.get("FASTN_PROXY_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
             ),
             read_timeout=float(environ.get("FASTN_PROXY_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)),
+            body_buffer=int(environ.get("FASTN_PROXY_BODY_BUFFER", DEFAULT_BODY_BUFFER)),
+            body_in_memory=int(environ.get("FASTN_PROXY_BODY_IN_MEMORY", DEFAULT_BODY_IN_MEMORY)),
+            body_timeout=float(environ.get("FASTN_PROXY_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT)),
             preserve_host=environ.get("FASTN_PROXY_PRESERVE_HOST", "").lower()
             in ("1", "true", "yes"),
             trusted_proxies=trusted,
@@ -167,9 +192,9 @@ class ClientDisconnected(Exception):
 class ReverseProxy:
     """ASGI app forwarding requests under `prefix` to `upstream` (prefix replaced by it).
 
-    The endpoint proxy has prefix "" and the upstream base without a trailing slash, so the
-    request path is appended as is; `/api/* -> http+proxy://host/v1/*` has prefix "/api/" and
-    upstream "http://host/v1/".
+    The endpoint proxy has prefix "" and the upstream's path (usually none) is put before the
+    request path; `/api/* -> http+proxy://host/v1/*` has prefix "/api/" and upstream
+    "http://host/v1/", and is handed the normalised path that matched the prefix.
     """
 
     def __init__(
@@ -179,51 +204,93 @@ class ReverseProxy:
         error_page: ErrorResponder,
         prefix: str = "",
     ) -> None:
-        self.upstream = upstream if prefix else upstream.rstrip("/")
+        from yarl import URL
+
+        self.upstream = upstream
+        configured = URL(upstream)
+        self.scheme = configured.scheme
+        self.authority = configured.raw_authority  # [user-info@]host[:port], as configured
+        origin = URL.build(scheme=self.scheme, authority=self.authority, encoded=True)
+        # every URL of this upstream starts so: any parser reads the authority up to that "/"
+        self.origin_prefix = f"{origin}/"
+        self.base_path = configured.raw_path if prefix else configured.raw_path.rstrip("/")
         self.prefix_length = len(prefix.encode())
         self.client = client
         self.settings = client.settings
         self.error_page = error_page
 
-    def upstream_url(self, scope: Scope) -> URL:
+    def upstream_url(self, scope: Scope, path: bytes | None = None) -> URL | None:
+        """The configured origin with `path` (the request's raw path by default) after the
+        prefix, and the query; None if the result would not be an origin-form request to that
+        origin (the request is refused: such a URL is never requested)."""
         from yarl import URL
 
-        raw_path: bytes = scope.get("raw_path") or quote(scope["path"]).encode()
-        tail = raw_path[self.prefix_length :]
+        if path is None:
+            path = scope.get("raw_path") or quote(scope["path"]).encode()
+        if not is_origin_form(path):
+            return None
+        tail = path[self.prefix_length :]
         if not tail.isascii():  # not valid on the wire; percent-encode as a browser would
             tail = quote(tail, safe="/%:@!$&'()*+,;=-._~").encode()
-        url = self.upstream + tail.decode("ascii")
-        query: bytes = scope["query_string"]
-        if query:
-            url += "?" + query.decode("latin-1")
-        return URL(url, encoded=True)
+        full_path = self.base_path + tail.decode("ascii")
+        url = URL.build(
+            scheme=self.scheme,
+            authority=self.authority,
+            path=full_path,
+            query_string=scope["query_string"].decode("latin-1"),
+            encoded=True,
+        )
+        if not str(url).startswith(self.origin_prefix):  # the URL as it would be parsed again
+            logger.error("refused a request whose upstream URL left %s: %s", self.upstream, url)
+            return None
+        return url
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            await self.websocket(scope, receive, send)
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send, path: bytes | None = None
+    ) -> None:
+        """`path`: what a url-mapping matched (normalised), else the request's raw path."""
+        url = self.upstream_url(scope, path)
+        if url is None:
+            if scope["type"] == "websocket":
+                await _refuse_websocket(scope, send, 400)
+            else:
+                await refuse_request(scope, send, 400, "The request target is not a path.")
+        elif scope["type"] == "websocket":
+            await self.websocket(scope, receive, send, url)
         else:
-            await self.http(scope, receive, send)
+            await self.http(scope, receive, send, url)
 
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def http(self, scope: Scope, receive: Receive, send: Send, url: URL) -> None:
         headers = forwarded_headers(scope, self.settings)
         body = _RequestBody(receive) if _has_body(scope) else None
+        data: bytes | BinaryIO | aiohttp.payload.AsyncIterablePayload | None = None
         try:
-            response = await self.client.session.request(
-                scope["method"],
-                self.upstream_url(scope),
-                headers=headers,
-                data=await body.payload() if body is not None else None,
-                allow_redirects=False,
-            )
-        except Exception as error:
-            if body is not None and body.disconnected:
+            if body is not None:
+                try:
+                    data = await body.read(_declared_length(scope), self.settings)
+                except TimeoutError:
+                    await refuse_request(
+                        scope, send, 408, "The request body did not arrive in time."
+                    )
+                    return
+                except ClientDisconnected:
+                    return
+            try:
+                response = await self.client.session.request(
+                    scope["method"], url, headers=headers, data=data, allow_redirects=False
+                )
+            except Exception as error:
+                if body is not None and body.disconnected:
+                    return
+                await self.upstream_failed(scope, send, error)
                 return
-            await self.upstream_failed(scope, send, error)
-            return
-        try:
-            await self.relay_response(scope, receive, send, response, body)
+            try:
+                await self.relay_response(scope, receive, send, response, body)
+            finally:
+                response.release()
         finally:
-            response.release()
+            if body is not None:
+                body.discard()
 
     async def relay_response(
         self,
@@ -272,7 +339,7 @@ class ReverseProxy:
         logger.warning("upstream %s %s: %s: %s", self.upstream, reason, type(error).__name__, error)
         await self.error_page(scope, send, status, f"The backend {reason}.")
 
-    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def websocket(self, scope: Scope, receive: Receive, send: Send, url: URL) -> None:
         """Open the upstream WebSocket first, then accept the browser's and relay both ways."""
         import aiohttp
 
@@ -282,7 +349,7 @@ class ReverseProxy:
         subprotocols = scope.get("subprotocols") or ()
         try:
             upstream = await self.client.session.ws_connect(
-                self.upstream_url(scope),
+                url,
                 headers=forwarded_headers(scope, self.settings, exclude=_WEBSOCKET_HANDSHAKE),
                 protocols=subprotocols,
                 autoclose=False,
@@ -394,29 +461,74 @@ def _has_body(scope: Scope) -> bool:
     return False
 
 
+def _declared_length(scope: Scope) -> int | None:
+    """The body's Content-Length (the ASGI server has checked it), None for a chunked one."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value)
+    return None
+
+
 class _RequestBody:
-    """The browser's request body as an async stream, read only as fast as upstream takes it."""
+    """The browser's request body: read whole first (in memory, then in a temporary file), or
+    when too large for that, streamed as fast as upstream takes it."""
 
     def __init__(self, receive: Receive) -> None:
         self.receive = receive
         self.complete = False
         self.disconnected = False
+        self.spool: BinaryIO | None = None
 
-    async def payload(self) -> bytes | aiohttp.payload.AsyncIterablePayload:
-        """What aiohttp sends: the bytes when the first piece is the whole body (a form, JSON:
-        the common case), else a stream of the pieces as they come."""
+    async def read(
+        self, declared: int | None, settings: ProxySettings
+    ) -> bytes | BinaryIO | aiohttp.payload.AsyncIterablePayload:
+        """What aiohttp sends: the body's bytes or its temporary file, once it is all here
+        (TimeoutError past `settings.body_timeout`); a stream when it is larger than
+        `settings.body_buffer`, after the first `body_buffer` bytes of a chunked one."""
         import aiohttp
 
-        first = await self._next()
-        if self.complete:
-            return first
-        return aiohttp.payload.AsyncIterablePayload(self._rest(first))
+        if declared is not None and declared > settings.body_buffer:
+            first = await self._next()
+            if self.complete:
+                return first
+            return aiohttp.payload.AsyncIterablePayload(self._rest([first]))
+        held: list[bytes] = []
+        held_bytes = 0
+        async with asyncio.timeout(settings.body_timeout):
+            while not self.complete:
+                chunk = await self._next()
+                held_bytes += len(chunk)
+                if self.spool is None and held_bytes > settings.body_in_memory:
+                    # closed by discard(), once the upstream has had it
+                    self.spool = tempfile.TemporaryFile(prefix="fastn-body-")  # noqa: SIM115
+                    self.spool.writelines(held)
+                    held = []
+                if self.spool is None:
+                    held.append(chunk)
+                else:
+                    self.spool.write(chunk)
+                if held_bytes > settings.body_buffer:  # a chunked body too large to hold
+                    first = held if self.spool is None else self._spooled()
+                    return aiohttp.payload.AsyncIterablePayload(self._rest(first))
+        if self.spool is None:
+            return b"".join(held)
+        self.spool.seek(0)
+        return self.spool
 
-    async def _rest(self, first: bytes) -> AsyncIterator[bytes]:
-        if first:
-            yield first
-        async for chunk in self.chunks():
+    def _spooled(self) -> Iterator[bytes]:
+        assert self.spool is not None
+        self.spool.seek(0)
+        while chunk := self.spool.read(1 << 16):
             yield chunk
+
+    async def _rest(self, first: Iterable[bytes]) -> AsyncIterator[bytes]:
+        for chunk in first:
+            if chunk:
+                yield chunk
+        while not self.complete:
+            chunk = await self._next()
+            if chunk:
+                yield chunk
 
     async def _next(self) -> bytes:
         message = await self.receive()
@@ -426,11 +538,11 @@ class _RequestBody:
         self.complete = not message.get("more_body", False)
         return message.get("body", b"")
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        while not self.complete:
-            chunk = await self._next()
-            if chunk:
-                yield chunk
+    def discard(self) -> None:
+        """Removes the temporary file, if one was needed."""
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
 
 
 async def _close_on_disconnect(receive: Receive, response: aiohttp.ClientResponse) -> None:

@@ -14,6 +14,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 
 HTML = b"text/html; charset=utf-8"
+TEXT = b"text/plain; charset=utf-8"
 
 
 async def send_response(
@@ -25,6 +26,13 @@ async def send_response(
     await send({"type": "http.response.start", "status": status, "headers": headers})
     no_body = scope.get("method") == "HEAD" or status in (204, 304)
     await send({"type": "http.response.body", "body": b"" if no_body else body})
+
+
+async def refuse_request(scope: Scope, send: Send, status: int, reason: str) -> None:
+    """A 4xx for a request that cannot be served, in plain words, closing the connection: what
+    is left of the request on it (a body still coming) is not worth reading."""
+    headers = [(b"content-type", TEXT), (b"connection", b"close")]
+    await send_response(scope, send, status, headers, reason.encode())
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

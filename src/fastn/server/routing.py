@@ -12,6 +12,7 @@ from fastn.ftd.errors import FtdError
 from fastn.package.routes import FileRoute, Router
 from fastn.processors.errors import ProcessorError, UpstreamAnswer
 from fastn.server.errors import ErrorPages, error_documents
+from fastn.server.guard import normalise_path
 from fastn.server.pages import Pages, request_info
 from fastn.server.proxy import ReverseProxy
 from fastn.server.responses import ASGIApp, Message, Receive, Scope, Send, send_response
@@ -43,18 +44,25 @@ class Redirects:
 
 
 class ProxyMappings:
-    """`/api/* -> http+proxy://…` mappings: an explicit claim on every path under the prefix."""
+    """`/api/* -> http+proxy://…` mappings: an explicit claim on every path under the prefix.
+
+    The prefix is matched against the normalised path, as nginx matches its locations, so that
+    `/%61pi/x` and `/./api/x` are under `/api/` and `/api/../admin` is not; the upstream gets
+    the normalised path.
+    """
 
     def __init__(self, proxies: list[tuple[bytes, ReverseProxy]], app: ASGIApp) -> None:
         self.proxies = proxies
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = None
         if scope["type"] in ("http", "websocket"):
-            raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+            path = normalise_path(scope.get("raw_path") or scope["path"].encode())
+        if path is not None:
             for prefix, proxy in self.proxies:
-                if raw_path.startswith(prefix):
-                    await proxy(scope, receive, send)
+                if path.startswith(prefix):
+                    await proxy(scope, receive, send, path)
                     return
         await self.app(scope, receive, send)
 
