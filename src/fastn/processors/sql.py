@@ -40,23 +40,24 @@ from urllib.request import pathname2url
 from fastn.ftd.kinds import PRIMITIVES
 from fastn.ftd.model import ProcessorCall
 from fastn.processors.context import Invocation, Resources
+from fastn.processors.database_files import (
+    DB_URL,
+    DEFAULT_SQLITE_FILE,
+    PG_URL,
+    POSTGRES_SCHEMES,
+    sqlite_file,
+)
 from fastn.processors.mapping import Rows, to_boolean, to_decimal, to_integer, to_string
 
 logger = logging.getLogger("fastn.processors")
 
-DB_URL = "FASTN_DB_URL"
-PG_URL = "FASTN_PG_URL"
 DB_WRITES = "FASTN_DB_WRITES"
 TIME_LIMIT = "FASTN_SQL_TIME_LIMIT_MS"
 MAX_ROWS = "FASTN_SQL_MAX_ROWS"
-DEFAULT_SQLITE_FILE = "db.sqlite"
 DEFAULT_TIME_LIMIT_MS = 1000
 DEFAULT_MAX_ROWS = 1000
 POOL_SIZE = 10
 CONNECT_SECONDS = 5.0
-_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
-_SQLITE_SCHEME = "sqlite://"
-_FILE_SCHEME = "file://"
 BATCH = "sql-batch"
 
 
@@ -225,7 +226,7 @@ async def process_sql_batch(invocation: Invocation) -> Any:
 
 async def process_pg(invocation: Invocation) -> Any:
     url = (os.environ.get(PG_URL) or os.environ.get(DB_URL) or "").strip()
-    if not url.startswith(_POSTGRES_SCHEMES):
+    if not url.startswith(POSTGRES_SCHEMES):
         raise invocation.error(f"`pr.pg` needs {PG_URL} (or {DB_URL}) set to a postgres:// URL")
     return await _run(invocation, url)
 
@@ -244,12 +245,11 @@ async def process_package_query(invocation: Invocation) -> Any:
 
 
 async def _run(invocation: Invocation, url: str) -> Any:
-    if url.startswith(_POSTGRES_SCHEMES):
+    if url.startswith(POSTGRES_SCHEMES):
         return await _postgres(invocation, url)
-    if url.startswith(_SQLITE_SCHEME + "/"):
-        return await _sqlite(invocation, invocation.settings.root / url[len(_SQLITE_SCHEME) + 1 :])
-    if url.startswith(_FILE_SCHEME) or "://" not in url:  # a file's path, as fastn takes it
-        return await _sqlite(invocation, invocation.settings.root / url.removeprefix(_FILE_SCHEME))
+    path = sqlite_file(url, invocation.settings.root)
+    if path is not None:
+        return await _sqlite(invocation, path)
     scheme = url.partition("://")[0]
     raise invocation.error(
         f"{DB_URL}: `{scheme}` databases are not supported (use sqlite:///FILE or postgres://…)"
