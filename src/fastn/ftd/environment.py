@@ -66,7 +66,7 @@ class Environment:
         self.package_name = package_name
         self.auto_imports = [parse_auto_import(a) for a in auto_imports]
         self.dependencies = {name: Path(path) for name, path in (dependencies or {}).items()}
-        self.processor_settings = processor_settings or ProcessorSettings(self.root)
+        self.processor_settings = processor_settings or ProcessorSettings(self.root, package_name)
         # False when nothing can change while this Environment lives (`fastn build`)
         self.watch_files = watch_files
         self.favicon = favicon  # the package's `favicon:`, for pages that set none
