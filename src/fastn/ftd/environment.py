@@ -149,7 +149,7 @@ class Environment:
     def render_sync(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render from code without an event loop of its own (`fastn build`): processors get
         connections for this call only."""
-        with self._located():
+        with self._located(doc_id):
             doc, plan = self._prepare(doc_id)
             if not plan.steps:
                 return self._constant_page(doc)
@@ -159,7 +159,7 @@ class Environment:
     async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render in the server: connections stay open for the next requests on this loop;
         the CPU work runs in worker threads (see the module's doc)."""
-        with self._located():
+        with self._located(doc_id):
             prepared = self._prepared_already(doc_id)
             doc, plan = prepared or await asyncio.to_thread(self._prepare, doc_id)
             if not plan.steps:
@@ -246,8 +246,12 @@ class Environment:
         return RenderedPage(render_page(doc, values, favicon=self.favicon), headers=headers)
 
     @contextmanager
-    def _located(self) -> Iterator[None]:
-        """Errors name the file on disk (relative to the working directory) when it is known."""
+    def _located(self, doc_id: str) -> Iterator[None]:
+        """Errors name the file on disk (relative to the working directory) when it is known.
+
+        A document nests at most `p1.MAX_NESTING` sections, but components used within
+        components can still go deeper than Python's stack: that is the document's error too.
+        """
         try:
             yield
         except FtdError as e:
@@ -255,6 +259,15 @@ class Environment:
             if path is not None and e.path is None:
                 e.path = os.path.relpath(path)
             raise
+        except RecursionError:
+            module_id = self.document_id(doc_id)
+            path = self.module_path(module_id)
+            raise FtdError(
+                "nesting deeper than fastn can follow (components used within components?)",
+                module_id,
+                0,
+                os.path.relpath(path) if path else None,
+            ) from None
 
 
 def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:
