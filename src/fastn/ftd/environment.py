@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +39,12 @@ from fastn.processors import runner
 from fastn.processors.context import ProcessorSettings, Resources
 
 Result = TypeVar("Result")
+
+# Pages are drawn in threads of their own: the default executor's few threads also run
+# SQLite queries, and a handful of slow pages would make every other page wait for one.
+# With many threads, a cheap page shares the CPU with slow ones instead of queueing.
+RENDER_THREADS = 32
+_render_threads = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="fastn-render")
 
 
 def parse_auto_import(text: str) -> ast.Import:
@@ -161,9 +167,9 @@ class Environment:
         the CPU work runs in worker threads (see the module's doc)."""
         with self._located(doc_id):
             prepared = self._prepared_already(doc_id)
-            doc, plan = prepared or await asyncio.to_thread(self._prepare, doc_id)
+            doc, plan = prepared or await _in_render_thread(self._prepare, doc_id)
             if not plan.steps:
-                return self._cached_page(doc) or await asyncio.to_thread(self._constant_page, doc)
+                return self._cached_page(doc) or await _in_render_thread(self._constant_page, doc)
             values, headers = await runner.run(
                 plan,
                 doc,
@@ -171,7 +177,7 @@ class Environment:
                 self.processor_settings,
                 self._loop_resources(),
             )
-            return await asyncio.to_thread(self._page, doc, values, headers)
+            return await _in_render_thread(self._page, doc, values, headers)
 
     async def aclose(self) -> None:
         """Close the connections processors keep (HTTP session, database pools)."""
@@ -268,6 +274,10 @@ class Environment:
                 0,
                 os.path.relpath(path) if path else None,
             ) from None
+
+
+async def _in_render_thread(function: Callable[..., Result], *args: Any) -> Result:
+    return await asyncio.get_running_loop().run_in_executor(_render_threads, function, *args)
 
 
 def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:
