@@ -1,4 +1,5 @@
-"""Every benchmark in turn (proxy, pages, build, memory, start-up), then all their tables.
+"""Every benchmark in turn (proxy, pages, build, memory, start-up, page limits), then all
+their tables.
 
 `python3 bench/run_all.py [--duration S] [--quick] [--only NAME ...]`. A benchmark that cannot
 run (a tool missing, a server failing) is reported and the others still run; the exit status
@@ -14,6 +15,7 @@ import traceback
 
 import build
 import memory
+import page_limits
 import pages
 import proxy
 import startup
@@ -32,6 +34,7 @@ BENCHMARKS = {
     "build": build.run,
     "memory": memory.run,
     "startup": startup.run,
+    "page-limits": page_limits.run,
 }
 
 

@@ -279,6 +279,17 @@ def start_uvicorn(
         server.stop()
 
 
+def run_fastn(package: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """A `fastn` command (`build`, `check`…) run to its end in the package folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "fastn.cli", *arguments],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def write_package(root: Path, fastn_ftd: str, files: dict[str, str | bytes] | None = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "FASTN.ftd").write_text(fastn_ftd)

@@ -26,6 +26,7 @@ SCRIPTS = {
     "build.py": ((), [("### Build", 2)]),
     "memory.py": ((), [("### Memory", 4)]),
     "startup.py": ((), [("### Start-up", 3)]),
+    "page_limits.py": ((), [("### Page limits: other", 2), ("### Page limits: a", 2)]),
 }
 
 

@@ -24,6 +24,9 @@ def no_database_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         "FASTN_DB_WRITES",
         "FASTN_SQL_TIME_LIMIT_MS",
         "FASTN_SQL_MAX_ROWS",
+        "FASTN_SQL_MAX_VALUE_BYTES",
         "FASTN_HTTP_FORWARD_HEADERS",
+        "FASTN_HTTP_MAX_BYTES",
+        "FASTN_HTTP_TIMEOUT",
     ):
         monkeypatch.delenv(name, raising=False)

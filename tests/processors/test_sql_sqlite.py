@@ -203,6 +203,32 @@ SELECT count(*) FROM counter
     assert "index.ftd:12: the query ran longer than 200 ms and was stopped" in str(caught.value)
 
 
+@pytest.mark.parametrize("writes", ["false", "true"])
+def test_a_value_too_large_for_the_cap_fails_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writes: str
+) -> None:
+    """One long operation (a 400 MB blob) is not interrupted by the time limit: the size of a
+    value is capped instead (`FASTN_SQL_MAX_VALUE_BYTES`, 10 MiB by default)."""
+    monkeypatch.setenv("FASTN_DB_WRITES", writes)
+    page = """
+-- integer size:
+$processor$: pr.sql
+
+SELECT length(randomblob({size}))
+
+-- ftd.integer: $size
+"""
+    root = site(tmp_path, page.format(size=400_000_000))
+    with pytest.raises(ProcessorError) as caught:
+        render(root)
+    assert (
+        "index.ftd:12: the query made a value larger than 10485760 bytes and was stopped "
+        "(FASTN_SQL_MAX_VALUE_BYTES sets the limit)" in str(caught.value)
+    )
+    (root / "index.ftd").write_text(PERSON + page.format(size=10_000_000))
+    assert texts(render(root).body) == ["10000000"]
+
+
 WRITE = """
 -- integer changed:
 $processor$: pr.sql

@@ -8,13 +8,22 @@ Rendering a document first runs its processors (:mod:`fastn.processors`), indepe
 concurrently, then renders the page with their values. `render` is the server's (async; the
 worker's HTTP session and database pools are kept between requests); `render_sync` is for
 code without an event loop (`fastn build`): it opens and closes its connections per call.
+
+In the server, the CPU work of a page (parsing and resolving documents, drawing the HTML of
+request data, long loops, big query results) runs in worker threads, so one heavy page never
+keeps the event loop from answering other requests. The interpreter and its caches are not
+thread-safe: they are used under one lock. Drawing a page only reads the resolved document
+(what it writes there, such as render plans, are caches any thread may fill), so pages are
+drawn without the lock. A page that is already rendered (a document without processors)
+comes straight from the cache, on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine, Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +39,12 @@ from fastn.processors import runner
 from fastn.processors.context import ProcessorSettings, Resources
 
 Result = TypeVar("Result")
+
+# Pages are drawn in threads of their own: the default executor's few threads also run
+# SQLite queries, and a handful of slow pages would make every other page wait for one.
+# With many threads, a cheap page shares the CPU with slow ones instead of queueing.
+RENDER_THREADS = 32
+_render_threads = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="fastn-render")
 
 
 def parse_auto_import(text: str) -> ast.Import:
@@ -57,7 +72,7 @@ class Environment:
         self.package_name = package_name
         self.auto_imports = [parse_auto_import(a) for a in auto_imports]
         self.dependencies = {name: Path(path) for name, path in (dependencies or {}).items()}
-        self.processor_settings = processor_settings or ProcessorSettings(self.root)
+        self.processor_settings = processor_settings or ProcessorSettings(self.root, package_name)
         # False when nothing can change while this Environment lives (`fastn build`)
         self.watch_files = watch_files
         self.favicon = favicon  # the package's `favicon:`, for pages that set none
@@ -66,9 +81,11 @@ class Environment:
         # module id -> its model, its processors and the modules it depends on, for the
         # interpreter's life
         self._prepared: dict[str, tuple[Document, runner.Plan, tuple[str, ...]]] = {}
-        # Pages of documents without processors: the same bytes until a file changes.
-        self._pages: dict[str, RenderedPage] = {}
+        # Pages of documents without processors: the same bytes until a file changes (kept
+        # with the document drawn, so that a page drawn from a stale one is never served)
+        self._pages: dict[str, tuple[Document, RenderedPage]] = {}
         self._resources: tuple[asyncio.AbstractEventLoop, Resources] | None = None
+        self._interpreter_lock = threading.Lock()  # the interpreter and what is kept with it
 
     # ------------------------------------------------------------ modules
 
@@ -138,7 +155,7 @@ class Environment:
     def render_sync(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render from code without an event loop of its own (`fastn build`): processors get
         connections for this call only."""
-        with self._located():
+        with self._located(doc_id):
             doc, plan = self._prepare(doc_id)
             if not plan.steps:
                 return self._constant_page(doc)
@@ -146,11 +163,13 @@ class Environment:
             return self._page(doc, values, headers)
 
     async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
-        """Render in the server: connections stay open for the next requests on this loop."""
-        with self._located():
-            doc, plan = self._prepare(doc_id)
+        """Render in the server: connections stay open for the next requests on this loop;
+        the CPU work runs in worker threads (see the module's doc)."""
+        with self._located(doc_id):
+            prepared = self._prepared_already(doc_id)
+            doc, plan = prepared or await _in_render_thread(self._prepare, doc_id)
             if not plan.steps:
-                return self._constant_page(doc)
+                return self._cached_page(doc) or await _in_render_thread(self._constant_page, doc)
             values, headers = await runner.run(
                 plan,
                 doc,
@@ -158,8 +177,7 @@ class Environment:
                 self.processor_settings,
                 self._loop_resources(),
             )
-            # Rendering is CPU work on the event loop, like a template engine's.
-            return self._page(doc, values, headers)
+            return await _in_render_thread(self._page, doc, values, headers)
 
     async def aclose(self) -> None:
         """Close the connections processors keep (HTTP session, database pools)."""
@@ -170,15 +188,29 @@ class Environment:
 
     def _prepare(self, doc_id: str) -> tuple[Document, runner.Plan]:
         module_id = self.document_id(doc_id)
-        interpreter = self.interpreter(module_id)  # a deleted file is a change: all dropped
-        prepared = self._prepared.get(module_id)
-        if prepared is None:
-            if self.module_path(module_id) is None:
-                raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
-            doc = interpreter.document(module_id)
-            plan = runner.plan(doc, interpreter, module_id)
-            prepared = self._prepared[module_id] = (doc, plan, self._imported(module_id))
+        with self._interpreter_lock:
+            interpreter = self.interpreter(module_id)  # a deleted file is a change: all dropped
+            prepared = self._prepared.get(module_id)
+            if prepared is None:
+                if self.module_path(module_id) is None:
+                    raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
+                doc = interpreter.document(module_id)
+                plan = runner.plan(doc, interpreter, module_id)
+                prepared = self._prepared[module_id] = (doc, plan, self._imported(module_id))
         return prepared[0], prepared[1]
+
+    def _prepared_already(self, doc_id: str) -> tuple[Document, runner.Plan] | None:
+        """The prepared document when that costs a few stat() calls and no waiting: it was
+        prepared before, its files are unchanged and no other thread is preparing one."""
+        if not self._interpreter_lock.acquire(blocking=False):
+            return None
+        try:
+            module_id = self.document_id(doc_id)
+            self.interpreter(module_id)  # drops what a changed file made stale
+            prepared = self._prepared.get(module_id)
+            return (prepared[0], prepared[1]) if prepared is not None else None
+        finally:
+            self._interpreter_lock.release()
 
     async def _run_once(
         self, doc: Document, plan: runner.Plan, request: RequestInfo | None
@@ -200,10 +232,15 @@ class Environment:
 
     def _constant_page(self, doc: Document) -> RenderedPage:
         """A document that reads nothing of the request renders once per interpreter."""
-        page = self._pages.get(doc.doc_id)
+        page = self._cached_page(doc)
         if page is None:
-            page = self._pages[doc.doc_id] = self._page(doc, {}, [])
+            page = self._page(doc, {}, [])
+            self._pages[doc.doc_id] = (doc, page)
         return page
+
+    def _cached_page(self, doc: Document) -> RenderedPage | None:
+        cached = self._pages.get(doc.doc_id)
+        return cached[1] if cached is not None and cached[0] is doc else None
 
     def _page(
         self, doc: Document, values: dict[str, Any], headers: list[tuple[str, str]]
@@ -215,8 +252,12 @@ class Environment:
         return RenderedPage(render_page(doc, values, favicon=self.favicon), headers=headers)
 
     @contextmanager
-    def _located(self) -> Iterator[None]:
-        """Errors name the file on disk (relative to the working directory) when it is known."""
+    def _located(self, doc_id: str) -> Iterator[None]:
+        """Errors name the file on disk (relative to the working directory) when it is known.
+
+        A document nests at most `p1.MAX_NESTING` sections, but components used within
+        components can still go deeper than Python's stack: that is the document's error too.
+        """
         try:
             yield
         except FtdError as e:
@@ -224,6 +265,19 @@ class Environment:
             if path is not None and e.path is None:
                 e.path = os.path.relpath(path)
             raise
+        except RecursionError:
+            module_id = self.document_id(doc_id)
+            path = self.module_path(module_id)
+            raise FtdError(
+                "nesting deeper than fastn can follow (components used within components?)",
+                module_id,
+                0,
+                os.path.relpath(path) if path else None,
+            ) from None
+
+
+async def _in_render_thread(function: Callable[..., Result], *args: Any) -> Result:
+    return await asyncio.get_running_loop().run_in_executor(_render_threads, function, *args)
 
 
 def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:

@@ -143,10 +143,14 @@ class Interpreter:
                 raise err(f"module `{doc_id}` not found", line)
             source = ""
         module = self._build_module(doc_id, source)
-        self.modules[doc_id] = module
-        with located_in(doc_id):
-            for imported, import_line in module.imports:
-                self.module(imported, import_line)  # a missing module is an error where imported
+        self.modules[doc_id] = module  # before its imports: an import cycle ends here
+        try:
+            with located_in(doc_id):
+                for imported, import_line in module.imports:
+                    self.module(imported, import_line)  # missing: an error where imported
+        except BaseException:
+            del self.modules[doc_id]  # half loaded: asked again, it fails the same way
+            raise
         return module
 
     def _build_module(self, doc_id: str, source: str) -> Module:

@@ -601,9 +601,33 @@ class _Parser:
         )
 
 
+# Sections within sections (children, or the sections of a header) may go this deep: every
+# later stage walks the tree recursively, and Python's stack allows about twice as much.
+MAX_NESTING = 100
+
+
 def parse(text: str, doc_id: str = "foo") -> list[Section]:
     """The sections of an ftd document (comments ``/``-ed out are kept, see remove_comments)."""
-    return _Parser(text, doc_id).run()
+    sections = _Parser(text, doc_id).run()
+    _check_nesting(sections, doc_id)
+    return sections
+
+
+def _check_nesting(sections: list[Section], doc_id: str) -> None:
+    """A located error for a section nested deeper than MAX_NESTING (walked without
+    recursion, so any depth is reported, not a RecursionError)."""
+    pending: list[tuple[Section | Header, int]] = [(section, 1) for section in sections]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Section):
+            if depth > MAX_NESTING:
+                raise ParseError(f"nesting deeper than {MAX_NESTING}", doc_id, item.line_number)
+            pending.extend((child, depth + 1) for child in item.sub_sections)
+            pending.extend((header, depth) for header in item.headers)
+        elif isinstance(item, SectionHeader):
+            pending.extend((child, depth + 1) for child in item.section)
+        elif isinstance(item, BlockRecordHeader):
+            pending.extend((field, depth) for field in item.fields)
 
 
 # ---------------------------------------------------------------------------------------

@@ -10,8 +10,11 @@ A document whose file or folder name starts with `_` (`_layout.ftd`, `_parts/car
 module only: other documents import it, but it is no page (fastn would serve a blank one).
 
 Never served, whatever the URL: `FASTN.ftd`, `.ftd` sources as files, anything under a dot
-folder or named with a leading dot (`.env`, `.git/`, `.packages/`, `.build/`), `..`, and
-files reached through a symlink that leaves the package.
+folder or named with a leading dot (`.env`, `.git/`, `.packages/`, `.build/`), `..`, files
+reached through a symlink that leaves the package, databases (the configured SQLite files,
+`*.sqlite*`, `*.db` and what SQLite writes next to them) and editors' leftovers (`*~`,
+`*.swp`, `*.bak`, `*.orig`: `index.ftd~` is a page's source). `fastn build` copies the same
+files the server serves, so a static host never has the others either.
 """
 
 from __future__ import annotations
@@ -24,11 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastn.package.config import PACKAGE_FILE, DynamicUrl, Package
+from fastn.processors.database_files import configured_sqlite_files
 
 DOCUMENT_SUFFIX = ".ftd"
 MARKDOWN_SUFFIX = ".md"
 PAGE_SUFFIXES = (DOCUMENT_SUFFIX, MARKDOWN_SUFFIX)  # in precedence order
 MODULE_ONLY_PREFIX = "_"  # documents that are imported, never pages of their own
+# names of files that are never static files, whatever their folder (matched lower-cased)
+_NEVER_SERVED = re.compile(
+    r".*(?:\.ftd|\.sqlite[^/]*|\.db|\.db-(?:wal|journal|shm)|~|\.swp|\.bak|\.orig)", re.DOTALL
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,7 @@ class Router:
         self._root_text = str(package.root) + os.sep
         self._root_prefix = os.path.realpath(package.root) + os.sep
         self._package_file = (self._root_prefix + PACKAGE_FILE).lower()
+        self._databases = {os.path.realpath(path) for path in configured_sqlite_files(self.root)}
         self._redirects = {redirect.source: redirect.target for redirect in package.redirects}
         self._patterns = [_DynamicPattern.compile(entry) for entry in package.dynamic_urls]
 
@@ -96,8 +105,7 @@ class Router:
         kind = _file_kind(target)
         if kind is None and len(parts) > 1 and _file_kind(os.path.dirname(target)) is None:
             return None  # no folder `a/` for `a/b`: no `a/b.ftd` nor `a/b/index.ftd` either
-        is_file = kind == "file" and not parts[-1].endswith(DOCUMENT_SUFFIX)
-        if is_file and file_wanted and self._inside(target):
+        if kind == "file" and file_wanted and self._served(target):
             return FileRoute(Path(target))
         candidates = [parts, [*parts, "index"]] if kind == "dir" else [parts]
         return self._document(*candidates)
@@ -117,9 +125,17 @@ class Router:
                     return DocumentRoute(doc_id)
         return None
 
-    def _inside(self, file: str) -> bool:
-        """False for a file reached through a symlink pointing out of the package."""
-        return os.path.realpath(file).startswith(self._root_prefix)
+    def _served(self, file: str) -> bool:
+        """Is this file of the package served as it is? Not a document's source, a database,
+        an editor's leftover, nor a file reached through a symlink pointing out of the
+        package (the name is checked at both ends of a symlink)."""
+        real = os.path.realpath(file)
+        return (
+            served_name(os.path.basename(file))
+            and served_name(os.path.basename(real))
+            and real.startswith(self._root_prefix)
+            and real not in self._databases
+        )
 
     def documents(self) -> Iterator[tuple[str, str]]:
         """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""
@@ -136,8 +152,8 @@ class Router:
 
     def static_files(self) -> Iterator[str]:
         """Package-relative paths of every file served as is."""
-        for relative in _package_files(self.root, lambda name: not name.endswith(DOCUMENT_SUFFIX)):
-            if self._inside(self._root_text + relative):
+        for relative in _package_files(self.root, served_name):
+            if self._served(self._root_text + relative):
                 yield relative
 
 
@@ -148,6 +164,11 @@ def document_url(doc_id: str) -> str:
     if doc_id.endswith("/index"):
         doc_id = doc_id[: -len("/index")]
     return f"/{doc_id}/"
+
+
+def served_name(name: str) -> bool:
+    """False for a file name that is never served as a static file (see the module's doc)."""
+    return _NEVER_SERVED.fullmatch(name.lower()) is None
 
 
 def _file_kind(path: str) -> str | None:

@@ -22,6 +22,7 @@ class ProcessorSettings:
     """What processors need to know of the package: its folder and where its backend is."""
 
     root: Path
+    package_name: str = ""
     endpoint: str | None = None
     proxy_mappings: tuple[tuple[str, str], ...] = ()  # (path prefix, upstream base URL)
     # told (processor name, seconds) after each run: the server's metrics with --ops
@@ -33,6 +34,7 @@ class ProcessorSettings:
     ) -> ProcessorSettings:
         return cls(
             root=package.root,
+            package_name=package.name,
             endpoint=package.endpoint,
             proxy_mappings=tuple((m.prefix, m.upstream) for m in package.proxy_mappings),
             observe=observe,

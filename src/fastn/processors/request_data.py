@@ -6,11 +6,16 @@ query string. A variable reads the key of its own name; a record not found under
 takes each field from the merged sources. Missing: the section's caption is the default, an
 `optional` variable is null, a list is empty; otherwise the page is a 404 saying what is
 missing (fastn answers 500, fastn#1103). A value of the wrong type is a 400.
+
+A JSON body nested deeper than `FASTN_JSON_MAX_DEPTH` (default 32) or holding more than
+`FASTN_JSON_MAX_KEYS` keys in all (default 10 000) is a 400: what a page gets from a visitor
+stays small enough to convert and render quickly (the body's size is capped by the server).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -18,6 +23,10 @@ from fastn.ftd.kinds import Kind
 from fastn.processors.context import Invocation
 
 _JSON_TYPES = ("application/json",)
+MAX_DEPTH_VARIABLE = "FASTN_JSON_MAX_DEPTH"
+MAX_KEYS_VARIABLE = "FASTN_JSON_MAX_KEYS"
+DEFAULT_MAX_DEPTH = 32
+DEFAULT_MAX_KEYS = 10_000
 
 
 async def process(invocation: Invocation) -> Any:
@@ -48,13 +57,46 @@ def _json_body(invocation: Invocation) -> dict[str, Any]:
     content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
     if not request.body or not (content_type in _JSON_TYPES or content_type.endswith("+json")):
         return {}
+    max_depth = int(os.environ.get(MAX_DEPTH_VARIABLE) or DEFAULT_MAX_DEPTH)
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise invocation.error("the request's JSON body is not valid JSON", 400) from None
+    except RecursionError:  # deeper than the parser goes: deeper than the limit too
+        raise invocation.error(_too_deep(max_depth), 400) from None
     if not isinstance(body, dict):
         raise invocation.error("the request's JSON body must be an object", 400)
+    problem = _oversized(
+        body, max_depth, int(os.environ.get(MAX_KEYS_VARIABLE) or DEFAULT_MAX_KEYS)
+    )
+    if problem:
+        raise invocation.error(problem, 400)
     return body
+
+
+def _oversized(body: dict[str, Any], max_depth: int, max_keys: int) -> str | None:
+    """What makes the parsed body too big to take, if anything (walked without recursion)."""
+    keys = 0
+    pending: list[tuple[Any, int]] = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            keys += len(value)
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > max_depth:
+            return _too_deep(max_depth)
+        if keys > max_keys:
+            return f"the request's JSON body has more than {max_keys} keys"
+        pending.extend((child, depth + 1) for child in children)
+    return None
+
+
+def _too_deep(max_depth: int) -> str:
+    return f"the request's JSON body is nested deeper than {max_depth} levels"
 
 
 def _pick(values: list[str], kind: Kind | None) -> Any:

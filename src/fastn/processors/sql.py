@@ -13,7 +13,10 @@ ever spliced into the SQL text. Quoted strings, comments and PostgreSQL `$tag$` 
 left alone. Rows fill the declared kind by column name.
 
 Safety, Datasette-like: `FASTN_SQL_TIME_LIMIT_MS` (default 1000) stops a query that runs
-longer; `FASTN_SQL_MAX_ROWS` (default 1000) caps the rows read; queries are read-only unless
+longer; `FASTN_SQL_MAX_ROWS` (default 1000) caps the rows read; with SQLite,
+`FASTN_SQL_MAX_VALUE_BYTES` (default 10 MiB) caps the size of one value (string or blob) a
+query makes, so that one long operation such as `randomblob(400000000)`, which the time limit
+cannot interrupt, fails at once instead; queries are read-only unless
 `FASTN_DB_WRITES=true`. SQLite runs in a worker thread on a read-only connection kept for
 that thread (`mode=ro`, no ATTACH or `VACUUM INTO`; with writes on, a connection per
 statement), PostgreSQL through a psycopg 3 connection pool per worker: each
@@ -40,23 +43,26 @@ from urllib.request import pathname2url
 from fastn.ftd.kinds import PRIMITIVES
 from fastn.ftd.model import ProcessorCall
 from fastn.processors.context import Invocation, Resources
+from fastn.processors.database_files import (
+    DB_URL,
+    DEFAULT_SQLITE_FILE,
+    PG_URL,
+    POSTGRES_SCHEMES,
+    sqlite_file,
+)
 from fastn.processors.mapping import Rows, to_boolean, to_decimal, to_integer, to_string
 
 logger = logging.getLogger("fastn.processors")
 
-DB_URL = "FASTN_DB_URL"
-PG_URL = "FASTN_PG_URL"
 DB_WRITES = "FASTN_DB_WRITES"
 TIME_LIMIT = "FASTN_SQL_TIME_LIMIT_MS"
 MAX_ROWS = "FASTN_SQL_MAX_ROWS"
-DEFAULT_SQLITE_FILE = "db.sqlite"
+MAX_VALUE_BYTES = "FASTN_SQL_MAX_VALUE_BYTES"
 DEFAULT_TIME_LIMIT_MS = 1000
 DEFAULT_MAX_ROWS = 1000
+DEFAULT_MAX_VALUE_BYTES = 10 * 1024 * 1024
 POOL_SIZE = 10
 CONNECT_SECONDS = 5.0
-_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
-_SQLITE_SCHEME = "sqlite://"
-_FILE_SCHEME = "file://"
 BATCH = "sql-batch"
 
 
@@ -65,6 +71,7 @@ class Limits:
     time_limit_ms: int = DEFAULT_TIME_LIMIT_MS
     max_rows: int = DEFAULT_MAX_ROWS
     writes: bool = False
+    max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -73,6 +80,7 @@ class Limits:
             time_limit_ms=int(environ.get(TIME_LIMIT) or DEFAULT_TIME_LIMIT_MS),
             max_rows=int(environ.get(MAX_ROWS) or DEFAULT_MAX_ROWS),
             writes=environ.get(DB_WRITES, "").strip().lower() in ("1", "true", "yes"),
+            max_value_bytes=int(environ.get(MAX_VALUE_BYTES) or DEFAULT_MAX_VALUE_BYTES),
         )
 
 
@@ -225,7 +233,7 @@ async def process_sql_batch(invocation: Invocation) -> Any:
 
 async def process_pg(invocation: Invocation) -> Any:
     url = (os.environ.get(PG_URL) or os.environ.get(DB_URL) or "").strip()
-    if not url.startswith(_POSTGRES_SCHEMES):
+    if not url.startswith(POSTGRES_SCHEMES):
         raise invocation.error(f"`pr.pg` needs {PG_URL} (or {DB_URL}) set to a postgres:// URL")
     return await _run(invocation, url)
 
@@ -244,12 +252,11 @@ async def process_package_query(invocation: Invocation) -> Any:
 
 
 async def _run(invocation: Invocation, url: str) -> Any:
-    if url.startswith(_POSTGRES_SCHEMES):
+    if url.startswith(POSTGRES_SCHEMES):
         return await _postgres(invocation, url)
-    if url.startswith(_SQLITE_SCHEME + "/"):
-        return await _sqlite(invocation, invocation.settings.root / url[len(_SQLITE_SCHEME) + 1 :])
-    if url.startswith(_FILE_SCHEME) or "://" not in url:  # a file's path, as fastn takes it
-        return await _sqlite(invocation, invocation.settings.root / url.removeprefix(_FILE_SCHEME))
+    path = sqlite_file(url, invocation.settings.root)
+    if path is not None:
+        return await _sqlite(invocation, path)
     scheme = url.partition("://")[0]
     raise invocation.error(
         f"{DB_URL}: `{scheme}` databases are not supported (use sqlite:///FILE or postgres://…)"
@@ -395,6 +402,7 @@ def _sqlite_query(
     try:
         if not limits.writes:
             connection.set_authorizer(authorize)
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limits.max_value_bytes)
         deadline = time.monotonic() + seconds
         connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
         if parameters is None:  # a batch (only with writes on)
@@ -531,6 +539,12 @@ def _sql_error(invocation: Invocation, message: str, database: str, limits: Limi
         return invocation.error(
             f"the query ran longer than {limits.time_limit_ms} ms and was stopped "
             f"({TIME_LIMIT} sets the limit)",
+            line=line,
+        )
+    if message == "string or blob too big":
+        return invocation.error(
+            f"the query made a value larger than {limits.max_value_bytes} bytes and was "
+            f"stopped ({MAX_VALUE_BYTES} sets the limit)",
             line=line,
         )
     if "readonly database" in message:

@@ -3,16 +3,31 @@
 The ftd Environment caches parsed documents and notices edited files itself, so the server
 only asks it for a page per request. It is created on first use: a package that only proxies
 and serves files never needs it.
+
+A page request's body is read whole before rendering (a document may read it), so its size is
+capped by `FASTN_MAX_BODY` (bytes, default 1 MiB like nginx's `client_max_body_size`): a
+larger one is refused with 413 before it is read, whether its length is declared or not.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from fastn.ftd.page import RenderedPage, RequestInfo
 from fastn.package.config import Package
 from fastn.package.documents import environment_for
-from fastn.server.responses import Receive, Scope
+from fastn.server.responses import Receive, Scope, header
+
+MAX_BODY_VARIABLE = "FASTN_MAX_BODY"
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The request's body is larger than pages accept: answered 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes.")
 
 
 class Pages:
@@ -23,6 +38,7 @@ class Pages:
     ) -> None:
         self.package = package
         self.observe_processor = observe_processor
+        self.max_body = int(os.environ.get(MAX_BODY_VARIABLE) or DEFAULT_MAX_BODY)
         self._environment = None
 
     def exists(self, doc_id: str) -> bool:
@@ -41,17 +57,30 @@ async def request_info(
     receive: Receive | None = None,
     path_params: dict[str, object] | None = None,
     data: dict[str, str] | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> RequestInfo:
-    """What a document may read of the request; the body is read only when `receive` is given."""
+    """What a document may read of the request; the body is read only when `receive` is given.
+
+    Raises BodyTooLarge past `max_body` bytes, before reading what the client declared too
+    long, or as soon as an undeclared (chunked) body passes it.
+    """
     body = b""
     if receive is not None:
+        declared = header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_body:
+            raise BodyTooLarge(max_body)
         chunks = []
+        size = 0
         more = True
         while more:
             message = await receive()
             if message["type"] != "http.request":
                 break
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > max_body:
+                raise BodyTooLarge(max_body)
+            chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
     return RequestInfo(

@@ -35,6 +35,17 @@ async def refuse_request(scope: Scope, send: Send, status: int, reason: str) -> 
     await send_response(scope, send, status, headers, reason.encode())
 
 
+def with_headers(send: Send, headers: Headers) -> Send:
+    """`send` adding `headers` to the response's head."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message["headers"], *headers]
+        await send(message)
+
+    return send_with_headers
+
+
 def header(scope: Scope, name: bytes) -> bytes | None:
     """The first value of request header `name` (lower-case bytes), if any."""
     for key, value in scope["headers"]:

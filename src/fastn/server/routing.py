@@ -13,9 +13,9 @@ from fastn.package.routes import FileRoute, Router
 from fastn.processors.errors import ProcessorError, UpstreamAnswer
 from fastn.server.errors import ErrorPages, error_documents
 from fastn.server.guard import normalise_path
-from fastn.server.pages import Pages, request_info
+from fastn.server.pages import BodyTooLarge, Pages, request_info
 from fastn.server.proxy import ReverseProxy
-from fastn.server.responses import ASGIApp, Message, Receive, Scope, Send, send_response
+from fastn.server.responses import ASGIApp, Receive, Scope, Send, send_response, with_headers
 from fastn.server.static import send_file
 
 logger = logging.getLogger("fastn.server")
@@ -97,7 +97,15 @@ class PackageContent:
         if isinstance(route, FileRoute):
             await send_file(scope, send, route.path)
             return
-        request = await request_info(scope, receive, route.path_params, route.data)
+        try:
+            request = await request_info(
+                scope, receive, route.path_params, route.data, self.pages.max_body
+            )
+        except BodyTooLarge as error:
+            # the rest of the body is not read: the connection ends with the answer
+            closing = with_headers(send, [(b"connection", b"close")])
+            await self.errors.send(scope, closing, 413, str(error))
+            return
         try:
             page = await self.pages.render(route.doc_id, request)
         except UpstreamAnswer as answer:
@@ -131,13 +139,7 @@ class PackageContent:
             await send_response(scope, send, answer.status, headers, answer.body)
             return
         cookies = [header for header in headers if header[0].lower() == b"set-cookie"]
-
-        async def send_with_cookies(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message["headers"], *cookies]
-            await send(message)
-
-        await self.errors.send(scope, send_with_cookies, answer.status)
+        await self.errors.send(scope, with_headers(send, cookies), answer.status)
 
 
 class NotFound:
