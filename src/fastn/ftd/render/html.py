@@ -13,6 +13,7 @@ attaches to this HTML instead of drawing it again. Other pages get none of that.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
@@ -811,8 +812,10 @@ def _light(value: Any) -> str:
 @cache
 def base_stylesheet() -> str:
     """fastn-py's base stylesheet, inlined in every page: without it rows stack, borders are
-    invisible and the browser's own margins shift everything (see base.css)."""
-    return (Path(__file__).parent / "base.css").read_text(encoding="utf-8")
+    invisible and the browser's own margins shift everything (see base.css). Its comments and
+    line breaks are left out: they would double what every page carries."""
+    css = (Path(__file__).parent / "base.css").read_text(encoding="utf-8")
+    return " ".join(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL).split())
 
 
 def render_page(
