@@ -48,3 +48,40 @@ def test_every_way_to_make_a_page_carries_the_base_stylesheet(
     assert stylesheet in (package / ".build" / "index.html").read_text()
     rendered = fastn("render", str(package / "index.ftd"), cwd=tmp_path)
     assert rendered.returncode == 0 and stylesheet in rendered.stdout
+
+
+KERNELS = """\
+-- ftd.column:
+width: fill-container
+padding.px: 24
+
+-- ftd.row:
+spacing.fixed.px: 16
+border-width.px: 2
+
+-- ftd.text: one
+-- ftd.text: two
+
+-- end: ftd.row
+
+-- end: ftd.column
+"""
+
+
+def test_kernels_lay_out_as_in_fastn(page, tmp_path: Path) -> None:
+    """A row is a row with its spacing, a border width shows a border, the window has no
+    margin and `fill-container` with padding stays inside it."""
+    (tmp_path / "index.ftd").write_text(KERNELS)
+    rendered = fastn("render", "index.ftd", "-o", "index.html", cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto((tmp_path / "index.html").as_uri())
+    one, two = (page.get_by_text(word, exact=True).bounding_box() for word in ("one", "two"))
+    assert one and two and one["y"] == two["y"]
+    assert two["x"] - (one["x"] + one["width"]) == 16
+    row = page.locator(".ft_row")
+    assert row.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
+    assert row.evaluate("e => e.getBoundingClientRect().height - e.clientHeight") == 4
+    assert page.evaluate("getComputedStyle(document.body).margin") == "0px"
+    assert one["x"] == 24 + 2  # the column's padding, the row's border
+    assert page.evaluate("document.scrollingElement.scrollWidth") == 375
