@@ -55,8 +55,10 @@ INDEX_FTD = """\
 
 -- ftd.column:
 width: fill-container
+min-height: fill-container
 padding.px: 40
 spacing.fixed.px: 16
+background.solid: $inherited.colors.background.base
 
 -- ftd.text: Welcome to {name}
 role: $inherited.types.heading-large

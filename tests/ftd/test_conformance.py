@@ -4,31 +4,52 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 # Raise these as the implementation improves; never lower them.
 TEXT_FLOOR = 78
 TREE_FLOOR = 73
+# The issue's target is 70/74. What is left is known (report of issue 16): 4 code cases
+# (fastn's page, without its script, shows code unhighlighted; ours is highlighted on the
+# server), 4 where fastn's server output puts placeholder <comment> elements in flex boxes
+# that its runtime removes (ours equals fastn's page as shown with its runtime), and
+# 45-re-module.
+LAYOUT_FLOOR = 65
 
 
-def test_render_corpus_meets_floor(conformance_dir, tmp_path):
+def score_corpus(conformance_dir: Path, out: Path, tool: str) -> str:
+    """Render the corpus into `out` and return the last line a shared scoring tool prints."""
     cases = conformance_dir / "render" / "cases"
     subprocess.run(
-        [sys.executable, "-m", "fastn.conformance", str(cases), str(tmp_path)],
+        [sys.executable, "-m", "fastn.conformance", str(cases), str(out)],
         check=True,
         timeout=120,
     )
     result = subprocess.run(
-        [sys.executable, str(conformance_dir / "tools" / "score.py"), str(cases), str(tmp_path)],
+        [sys.executable, str(conformance_dir / "tools" / tool), str(cases), str(out)],
         check=True,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
-    summary = result.stdout.strip().splitlines()[-1]  # "cases N: text A/N, tree B/N, full C/N"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_render_corpus_meets_floor(conformance_dir, tmp_path):
+    summary = score_corpus(conformance_dir, tmp_path, "score.py")
+    # "cases N: text A/N, tree B/N, full C/N"
     text = int(summary.split("text ")[1].split("/")[0])
     tree = int(summary.split("tree ")[1].split("/")[0])
-    assert text >= TEXT_FLOOR, result.stdout
-    assert tree >= TREE_FLOOR, result.stdout
+    assert text >= TEXT_FLOOR, summary
+    assert tree >= TREE_FLOOR, summary
+
+
+def test_render_corpus_lays_out_like_fastn(conformance_dir, chromium, tmp_path):
+    """In Chromium: every visible text run in order, its box within 2 px, same colour, size
+    and weight as fastn's page (`chromium`: the tool starts its own; this one skips or fails
+    the test as the suite does when Chromium is missing)."""
+    summary = score_corpus(conformance_dir, tmp_path, "layout_parity.py")  # "layout N/M"
+    assert int(summary.split()[1].split("/")[0]) >= LAYOUT_FLOOR, summary
 
 
 def test_error_case_is_located_like_fastn(conformance_dir, tmp_path):

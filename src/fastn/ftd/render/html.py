@@ -13,8 +13,11 @@ attaches to this HTML instead of drawing it again. Other pages get none of that.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from fastn.ftd import code as code_highlight
@@ -806,10 +809,18 @@ def _light(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@cache
+def base_stylesheet() -> str:
+    """fastn-py's base stylesheet, inlined in every page: without it rows stack, borders are
+    invisible and the browser's own margins shift everything (see base.css). Its comments and
+    line breaks are left out: they would double what every page carries."""
+    css = (Path(__file__).parent / "base.css").read_text(encoding="utf-8")
+    return " ".join(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL).split())
+
+
 def render_page(
     doc: Document,
     processors: dict[str, Any] | None = None,
-    base_css: str = "",
     runtime: bool | None = None,
     favicon: str | None = None,
 ) -> str:
@@ -834,13 +845,12 @@ def render_page(
     favicon = head.favicon or favicon
     if favicon:
         parts.append(f'<link rel="icon" href="{escape(favicon)}">\n')
+    parts.append(f"<style>{base_stylesheet()}</style>\n")  # before the package's own CSS
     for url in head.stylesheets:
         parts.append(f'<link rel="stylesheet" href="{escape(url)}">\n')
     scripts = head.scripts + (_function_scripts(renderer) if runtime else [])
     for url in dict.fromkeys(scripts):
         parts.append(f'<script src="{escape(url)}"></script>\n')
-    if base_css:
-        parts.append(f"<style>{base_css}</style>\n")
     for theme in sorted(head.code_themes):
         parts.append(f"<style>{code_highlight.theme_css(theme)}</style>\n")
     if runtime:
