@@ -1,4 +1,5 @@
-"""A page as a person sees it in Chromium: no sideways scrolling, dark mode painting all of it.
+"""A page as a person sees it in Chromium: no sideways scrolling, dark mode painting all of it,
+text readable on what it is painted on.
 
 `check_screens` loads a page at a phone's and a laptop's width, in light and dark mode, saves
 each full-page screenshot to SCREENSHOTS (ignored by git: look at them after a run) and
@@ -30,11 +31,48 @@ PAINTED_AT = """([x, y]) => {
 }"""
 
 
+# Every element with text of its own that is visible: its text, colour and the colour behind it.
+TEXTS_ON_BACKGROUNDS = """() => {
+  // backgrounds from the element up to the first opaque one, see-through ones blended in
+  const painted = (e) => {
+    const layers = [];
+    for (; e; e = e.parentElement) {
+      const [r, g, b, a = 1] = getComputedStyle(e).backgroundColor.match(/[0-9.]+/g).map(Number);
+      if (a > 0) layers.push([r, g, b, a]);
+      if (a >= 1) break;
+    }
+    let colour = [255, 255, 255];
+    for (const [r, g, b, a] of layers.reverse()) {
+      colour = [r, g, b].map((c, i) => c * a + colour[i] * (1 - a));
+    }
+    return `rgb(${colour.join(', ')})`;
+  };
+  const found = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    const own = [...e.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('').trim();
+    const text = own || (e.tagName === 'INPUT' ? e.value || e.placeholder : '');
+    if (!text || !e.checkVisibility() || e.getClientRects().length === 0) continue;
+    found.push([text.slice(0, 40), getComputedStyle(e).color, painted(e)]);
+  }
+  return found;
+}"""
+WCAG_AA = 4.5  # contrast of normal-size text
+
+
 def luminance(css_colour: str) -> float:
-    """0 (black) to 1 (white), from `rgb(r, g, b)` or `rgba(r, g, b, a)`."""
+    """WCAG's relative luminance, 0 (black) to 1 (white), of `rgb(r, g, b)` or `rgba(…)`."""
     channels = css_colour.split("(")[1].rstrip(")").split(",")
-    red, green, blue = (float(part) for part in channels[:3])
-    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+    linear = []
+    for part in channels[:3]:
+        value = float(part) / 255
+        linear.append(value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG's contrast ratio, 1 to 21."""
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
 
 
 def check_screens(page: Page, url: str, name: str, dark_mode: bool = True) -> list[str]:
@@ -54,6 +92,17 @@ def check_screens(page: Page, url: str, name: str, dark_mode: bool = True) -> li
                 problems.append(f"{name} at {width}px ({scheme}): {scroll_width}px wide")
             if scheme == "dark":
                 problems += _light_patches(page, name, width)
+            problems += _hard_to_read(page, f"{name} at {width}px ({scheme})")
+    return problems
+
+
+def _hard_to_read(page: Page, where: str) -> list[str]:
+    """Texts whose contrast with what is behind them is below WCAG AA."""
+    problems = []
+    for text, colour, background in page.evaluate(TEXTS_ON_BACKGROUNDS):
+        ratio = contrast(colour, background)
+        if ratio < WCAG_AA:
+            problems.append(f"{where}: {text!r} is {colour} on {background}, {ratio:.2f}:1")
     return problems
 
 

@@ -35,4 +35,4 @@ def test_demo_nav_is_one_row_on_a_laptop(page: Page, stack: Stack) -> None:
         "[...document.querySelectorAll('.ft_row a')].slice(0, 5)"
         ".map(a => a.getBoundingClientRect().top)"
     )
-    assert len(tops) == 5 and len(set(tops)) == 1, tops
+    assert len(tops) == 5 and max(tops) - min(tops) < 8, tops  # one line (centred texts)
