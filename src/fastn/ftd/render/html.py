@@ -218,9 +218,50 @@ class Renderer:
             out.append(_REGION_START)
             if is_truthy(self._node_value(node, node.condition, frame)):
                 self.shown(node, frame, out, extra_events)
+            elif node.component == "ftd#code":
+                self._hidden_code(node, frame)
             out.append(_REGION_END)
             return
         self.shown(node, frame, out, extra_events)
+
+    def code_block(self, props: dict[str, Any]) -> dict[str, Any]:
+        """An `ftd.code` block highlighted: its `<pre>` classes, `data-line` and `<code>`;
+        the page gets its theme's stylesheet, the runtime the block (to show it again)."""
+        theme = props.get("theme") or code_highlight.DEFAULT_THEME
+        block = code_highlight.highlight(
+            str(props.get("text") or ""),
+            props.get("lang"),
+            theme,
+            bool(props.get("show-line-number")),
+        )
+        self.head.code_themes.add(theme)
+        code_classes = " ".join(block.code_classes)
+        key = runtime_model.code_key(
+            props.get("text"), props.get("lang"), theme, props.get("show-line-number")
+        )
+        self.code[key] = {
+            "pre": list(block.pre_classes),
+            "line": block.data_line,
+            "html": f'<code class="{code_classes}">{block.inner_html}</code>',
+        }
+        return self.code[key]
+
+    def _hidden_code(self, node: Node, frame: Frame) -> None:
+        """A code block hidden now by its `if:` (the light one while the page is dark):
+        highlighted all the same, so the browser shows it as the server would."""
+        before = self.state.touches
+        try:
+            self.code_block(
+                {
+                    name: evaluate(node.props[name], frame, self.state)
+                    for name in ("text", "lang", "theme", "show-line-number")
+                    if name in node.props
+                }
+            )
+        except FtdError:
+            pass  # a value it cannot have now: the browser shows its plain lines
+        finally:
+            self.state.touches = before
 
     def _node_value(self, node: Node, value: Any, frame: Frame) -> Any:
         """A node's loop list or condition; an error in it points at the node."""
@@ -471,27 +512,11 @@ class Renderer:
                 attrs.append(("fetchpriority", str(props["fetch-priority"].value)))
         elif name == "ftd#code":
             tag = "pre"
-            theme = props.get("theme") or code_highlight.DEFAULT_THEME
-            block = code_highlight.highlight(
-                str(props.get("text") or ""),
-                props.get("lang"),
-                theme,
-                bool(props.get("show-line-number")),
-            )
-            self.head.code_themes.add(theme)
-            classes.extend(block.pre_classes)
-            if block.data_line:
-                attrs.append(("data-line", block.data_line))
-            code_classes = " ".join(block.code_classes)
-            inner = f'<code class="{code_classes}">{block.inner_html}</code>'
-            code_key = runtime_model.code_key(
-                props.get("text"), props.get("lang"), theme, props.get("show-line-number")
-            )
-            self.code[code_key] = {
-                "pre": list(block.pre_classes),
-                "line": block.data_line,
-                "html": inner,
-            }
+            block = self.code_block(props)
+            classes.extend(block["pre"])
+            if block["line"]:
+                attrs.append(("data-line", block["line"]))
+            inner = block["html"]
         elif name == "ftd#iframe":
             tag = "iframe"
             src = props.get("src")
