@@ -568,6 +568,24 @@ string lang:
 
 ftd.set_current_language(lang)
 """ + "".join(
+    # a Rive animation's state machine, from events (`rive`: the `ftd.rive`'s id)
+    f"""
+-- void {name}(rive, input{", value" if kind else ""}):
+string rive:
+string input:
+{f"{kind} value:{chr(10)}" if kind else ""}
+ftd.{name.replace("-", "_")}(rive, input{", value" if kind else ""})
+"""
+    for name, kind in (
+        ("set-rive-boolean", "boolean"),
+        ("toggle-rive-boolean", None),
+        ("set-rive-integer", "integer"),
+        ("fire-rive", None),
+        ("play-rive", None),
+        ("pause-rive", None),
+        ("toggle-play-rive", None),
+    )
+) + "".join(
     f"""
 -- ftd.{kind}-field {kind}-field-with-default(name, default):
 string name:

@@ -196,8 +196,8 @@ def page_model(renderer: Any) -> dict[str, Any]:
     state = renderer.state
     components: dict[str, Any] = {}
     for name, comp in doc.components.items():
-        if comp.web_js is not None:
-            components[name] = {"web": 1}
+        if comp.web_js is not None:  # its arguments go to its script (ftd.component_data)
+            components[name] = {"web": 1, "args": _fields(comp.args)}
         elif comp.body is not None:
             components[name] = {"args": _fields(comp.args), "body": encode_node(comp.body)}
     functions = {

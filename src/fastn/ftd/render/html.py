@@ -116,6 +116,10 @@ class _Styles(StyleSheet):
         return name
 
 
+# The Rive runtime, which fastn loads for a page with an `ftd.rive` (the same version).
+RIVE_SCRIPT = "https://unpkg.com/@rive-app/canvas@1.0.98"
+
+
 @dataclass(slots=True)
 class Head:
     """What the document contributes to ``<head>``."""
@@ -125,6 +129,8 @@ class Head:
     favicon: str | None = None
     stylesheets: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
+    # web components' scripts: modules, run after the runtime that gives them their data
+    modules: list[str] = field(default_factory=list)
     code_themes: set[str] = field(default_factory=set)
 
 
@@ -144,6 +150,7 @@ class Renderer:
         self.head = Head()
         self.depth = 0
         self.has_events = False
+        self.needs_runtime = False  # parts only the runtime brings to life (web components, Rive)
         self.element_ids = 0
         self.web_components = 0  # `args` of each web component: its index on the page
         # what the browser cannot redo alone: rendered markdown and highlighted code
@@ -158,7 +165,11 @@ class Renderer:
         """Whether the page can change in the browser, so that it needs the runtime."""
         if self.runtime is not None:
             return self.runtime
-        return self.has_events or not _ENVIRONMENT.isdisjoint(self.state.mutable_reads)
+        return (
+            self.has_events
+            or self.needs_runtime
+            or not _ENVIRONMENT.isdisjoint(self.state.mutable_reads)
+        )
 
     # ------------------------------------------------------------ page
 
@@ -566,6 +577,9 @@ class Renderer:
                 attrs.append(("disabled", ""))
         elif name == "ftd#rive":
             tag = "canvas"
+            if RIVE_SCRIPT not in self.head.scripts:  # the runtime plays it with Rive's library
+                self.head.scripts.append(RIVE_SCRIPT)
+            self.needs_runtime = True
         elif name in (
             "ftd#json",
             "ftd#response",
@@ -576,7 +590,8 @@ class Renderer:
         else:
             comp = self.doc.components.get(name)
             if comp is not None and comp.web_js is not None:
-                self.head.scripts.extend(j for j in comp.web_js if j not in self.head.scripts)
+                self.head.modules.extend(j for j in comp.web_js if j not in self.head.modules)
+                self.needs_runtime = True  # its script reads its arguments from the runtime
                 tag = name.split("#", 1)[1]
                 out.append(f'<{tag} args="{self.web_components}"></{tag}>')
                 self.web_components += 1
@@ -870,6 +885,8 @@ def render_page(
         parts.append(f"<style>{code_highlight.theme_css(theme)}</style>\n")
     if runtime:
         parts.append(f'<script src="{runtime_url()}" defer></script>\n')
+    for url in head.modules:
+        parts.append(f'<script src="{escape(url)}" type="module"></script>\n')
     parts.append("</head>\n<body>")
     if runtime or "body.dark " in stylesheet or "body.mobile " in stylesheet:
         breakpoint = renderer.state.values.get("ftd#breakpoint-width")

@@ -726,9 +726,13 @@ class Renderer {
     }
     const comp = MODEL.components[name];
     if (comp && comp.web) {
-      const el = out.element(name.split("#")[1]);
-      if (!out.hydrating) el.setAttribute("args", String(this.webComponents));
+      const index = this.webComponents;
       this.webComponents += 1;
+      webComponentArgs[index] = [name, this.componentFrame(name, comp, node, frame).args];
+      creatingWebComponent = index; // its constructor may run before `args` is set
+      const el = out.element(name.split("#")[1]);
+      if (!out.hydrating) el.setAttribute("args", String(index));
+      creatingWebComponent = null;
       return;
     }
     this.element(name, node, frame, out, events);
@@ -794,6 +798,7 @@ class Renderer {
       }
     });
     bindEvents(box);
+    if (name === "ftd#rive") startRive(box, props, frame);
     if (name in CONTAINERS) this.children(node, frame, out.inside(box.el));
   }
 
