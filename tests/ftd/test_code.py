@@ -10,7 +10,14 @@ from types import ModuleType
 
 import pytest
 
-from fastn.ftd.code import DEFAULT_THEME, THEME_STYLES, CodeBlock, highlight, theme_css
+from fastn.ftd.code import (
+    DEFAULT_THEME,
+    FASTN_THEMES,
+    THEME_STYLES,
+    CodeBlock,
+    highlight,
+    theme_css,
+)
 
 # (case, how many `-- ftd.code:` sections with a literal body it has, in page order)
 CODE_CASES = [
@@ -143,24 +150,66 @@ def test_known_language_gets_token_spans() -> None:
 
 
 def test_ftd_lexer_tokens() -> None:
+    """The parts fastn's code themes colour each get their own token."""
     code = (
         "-- component card: ;; a card\n"
         "caption title:\n"
-        "color: $inherited.colors.text\n"
+        "string list $items:\n"
+        "optional string note: hi\n"
+        "color if { card.on }: $inherited.colors.text\n"
+        "$on-click$: $ftd.toggle($a = $card.on)\n"
+        "if: { card.on }\n"
         "\n"
         "Body with $ref.\n"
+        "-- ftd.text: Hello\n"
+        "-- string list $people:\n"
         "-- end: card"
     )
     inner = highlight(code, "ftd", None).inner_html
-    assert '<span class="k">--</span>' in inner
-    assert '<span class="kt">component </span><span class="nf">card</span>' in inner
-    assert '<span class="c1">;; a card</span>' in inner
-    assert '<span class="na">caption title</span>' in inner
-    assert '<span class="nv">$inherited.colors.text</span>' in inner
-    assert '<span class="nv">$ref.</span>' in inner  # body text keeps references
-    assert '<span class="k">end</span>' in inner
+    spans = re.findall(r'<span class="(\w+)">([^<]*)</span>', inner)
+    for expected in [
+        ("pm", "--"),
+        ("k", "component"),
+        ("nf", "card"),
+        ("p", ":"),
+        ("c1", ";; a card"),
+        ("kt", "caption"),
+        ("na", "title"),
+        ("kt", "string"),
+        ("kd", "list"),
+        ("na", "$items"),
+        ("na", "optional string note"),  # no header type first: one name
+        ("sx", " hi"),
+        ("nd", " if { card.on }"),
+        ("sx", " $inherited.colors.text"),
+        ("nl", "$on-click$"),
+        ("nd", "if: { card.on }"),
+        ("nb", "ftd.text"),
+        ("s", " Hello"),
+        ("nf", "$people"),
+        ("k", "end"),
+        ("s", " card"),
+    ]:
+        assert expected in spans
+    assert "Body with $ref." in inner  # body text is plain
     assert "err" not in inner
     assert visible_text(inner) == code + "\n"
+
+
+def test_escaped_lines_keep_comments_and_slashes() -> None:
+    """`\\-- x ;; y` and `\\/-- x` in a code body show as fastn shows them."""
+    from fastn.ftd.interpreter import Interpreter
+    from fastn.ftd.render.html import render_page
+
+    source = (
+        "-- ftd.code:\nlang: ftd\n\n\\;; a comment ;; kept\n\n"
+        "\\/-- ftd.text:\ncolor: red\n\n\\-- ftd.text: Hello ;; inline\n"
+        "padding.px: 10 ;; dropped\n"
+    )
+    doc = Interpreter(lambda m: source if m == "foo" else None).document("foo")
+    text = html.unescape(re.sub(r"<[^>]+>", "", render_page(doc).split("<body>")[1]))
+    assert ";; a comment ;; kept\n\n/-- ftd.text:\ncolor: red\n\n" in text
+    assert "-- ftd.text: Hello ;; inline\npadding.px: 10\n" in text
 
 
 def test_line_numbers_add_no_text() -> None:
@@ -170,15 +219,30 @@ def test_line_numbers_add_no_text() -> None:
     assert "counter(" in theme_css(DEFAULT_THEME)
 
 
-@pytest.mark.parametrize("theme", sorted(THEME_STYLES))
+@pytest.mark.parametrize("theme", sorted({*THEME_STYLES, *FASTN_THEMES}))
 def test_every_theme_has_scoped_css(theme: str) -> None:
     css = theme_css(theme)
     scope = "." + theme.replace(".", "-")
     assert f"{scope} .k " in css  # token colours
-    assert f"pre{scope}, code{scope} {{ background:" in css
-    assert f"{scope} .line.hll" in css
+    assert f'pre[class*="language-"]{scope} {{ background:' in css
+    # the code element lets the block's background show (base.css gives `code` its own)
+    assert f'code[class*="language-"]{scope} {{ background: none;' in css
+    # a highlighted line is tinted without a background colour of its own
+    assert re.search(rf"{re.escape(scope)} \.line\.hll {{[^}}]*background-image:", css)
     rules = [line for line in css.splitlines() if line]
     assert all(scope in rule.split("{")[0] for rule in rules), "every rule is scoped"
+
+
+@pytest.mark.parametrize("theme", sorted(FASTN_THEMES))
+def test_fastn_themes_colour_ftd_like_fastn(theme: str) -> None:
+    """fastn's two themes colour ftd's parts with fastn's colours (observed in its pages)."""
+    css = theme_css(theme)
+    scope = "." + theme.replace(".", "-") + ".language-ftd"
+    palette = FASTN_THEMES[theme]
+    assert f"{scope} .na {{ color: {palette.ftd_tokens['Name.Attribute']}; }}" in css
+    assert f"{scope} .s {{ color: {palette.ftd_tokens['String']}; }}" in css
+    assert f"{scope} .sx {{ color: {palette.ftd_text}; }}" in css
+    assert f"{scope} {{ color: {palette.ftd_text}; }}" in css
 
 
 def test_unknown_theme_has_no_css() -> None:

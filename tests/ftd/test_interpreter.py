@@ -250,3 +250,51 @@ def test_a_deleted_document_is_not_found_on_the_next_render(tmp_path):
     (tmp_path / "gone.ftd").unlink()
     with pytest.raises(FtdError, match="document `gone` not found"):
         env.render_sync("gone")
+
+
+def test_every_built_in_function_of_the_spec_exists(conformance_dir):
+    """Appendix A.5 of the spec lists module `ftd`'s functions: each is there, with the same
+    parameters (in order, `$` for a mutable one) and return kind."""
+    from fastn.ftd.builtins import ftd_source
+
+    spec = (conformance_dir.parent / "spec" / "ftd-language.md").read_text()
+    appendix = spec.split("### A.5 Functions", 1)[1].split("### A.6", 1)[0]
+
+    def signatures(text: str, prefix: str) -> dict[str, tuple[str, list[str]]]:
+        """name -> (return kind, parameters as declared) of `-- KIND PREFIXname(…):`."""
+        heading = re.compile(rf"^-- (\S+) {prefix}([\w-]+)\([^)]*\):\n((?:\S.*\n)*)", re.M)
+        return {
+            name: (kind, [line.split()[-1].rstrip(":") for line in lines.splitlines()])
+            for kind, name, lines in heading.findall(text)
+        }
+
+    expected = signatures(appendix, r"ftd\.")
+    assert len(expected) == 26
+    ours = signatures(ftd_source(), "")
+    assert {name: ours.get(name) for name in expected} == expected
+
+
+def test_a_call_may_pass_arguments_the_function_does_not_take(tmp_path):
+    """fastn leaves them out (`$pop-integer($a = $list, v = 1)` with `pop-integer(a)`)."""
+    page = render(
+        tmp_path,
+        """
+-- integer list $counters: 1, 2
+
+-- ftd.text: pop
+$on-click$: $pop-integer($a = $counters, v = 1)
+
+-- ftd.integer: $total(a = $counters, unused = 5)
+
+-- integer total(a):
+integer list a:
+
+len(a)
+
+-- void pop-integer(a):
+integer list $a:
+
+ftd.pop(a)
+""",
+    )
+    assert "|2|" in body_text(page)

@@ -487,8 +487,32 @@ KERNELS: dict[str, str] = {
     "temporary-redirect": "caption or body string url:",
 }
 
+
 # ---------------------------------------------------------------- functions
-FUNCTIONS = """
+def _rive_functions() -> str:
+    """The functions that drive a Rive animation's state machine or timelines (`rive`: the
+    `ftd.rive`'s id); the browser runtime does the work."""
+    out = []
+    for name, kind in (
+        ("set-rive-boolean", "boolean"),
+        ("toggle-rive-boolean", None),
+        ("set-rive-integer", "integer"),
+        ("fire-rive", None),
+        ("play-rive", None),
+        ("pause-rive", None),
+        ("toggle-play-rive", None),
+    ):
+        params, headers = ("rive, input", "string rive:\nstring input:\n")
+        if kind:
+            params, headers = params + ", value", headers + f"{kind} value:\n"
+        out.append(
+            f"\n-- void {name}({params}):\n{headers}\nftd.{name.replace('-', '_')}({params})\n"
+        )
+    return "".join(out)
+
+
+FUNCTIONS = (
+    """
 -- void toggle(a):
 boolean $a:
 
@@ -567,15 +591,18 @@ a
 string lang:
 
 ftd.set_current_language(lang)
-""" + "".join(
-    f"""
+"""
+    + _rive_functions()
+    + "".join(
+        f"""
 -- ftd.{kind}-field {kind}-field-with-default(name, default):
 string name:
 {kind} default:
 
 ftd.field_with_default_js(name, default)
 """
-    for kind in ("integer", "decimal", "boolean", "string")
+        for kind in ("integer", "decimal", "boolean", "string")
+    )
 )
 
 VARIABLES = """

@@ -11,9 +11,11 @@ numbers drawn with CSS counters (generated content is not part of the text), and
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # Pygments is imported by the first code block (~0.02 s at start-up)
     from pygments.lexer import Lexer
@@ -23,10 +25,9 @@ DEFAULT_THEME = "fastn-theme.dark"
 DEFAULT_LANG = "txt"
 HIGHLIGHT_MARKER = ";; <hl>"
 
-# fastn theme name -> the Pygments style closest in spirit (background tone and palette).
+# fastn theme name -> the Pygments style closest in spirit (background tone and palette);
+# fastn's own two themes have their colours below (FASTN_THEMES).
 THEME_STYLES: dict[str, str] = {
-    "fastn-theme.dark": "github-dark",
-    "fastn-theme.light": "friendly",
     "coldark-theme.dark": "nord",
     "coldark-theme.light": "solarized-light",
     "coy-theme": "default",
@@ -52,38 +53,100 @@ THEME_STYLES: dict[str, str] = {
 }
 
 
+# Words that open a section (`-- component x:`) or a header (`caption title:`), and how
+# fastn's code themes colour them; the rest of a section or header name is its name.
+_SECTION_KEYWORDS = ("component", "record", "end", "or-type")
+_VALUE_TYPES = ("integer", "boolean", "decimal", "string")
+_HEADER_TYPES = re.compile(
+    r"(caption or body|body or caption|record|caption|body|integer|boolean|decimal|string)"
+    r"(?=\s|$)"
+)
+
+
+def _name_tokens(
+    start: int, text: str, leading: re.Pattern[str] | None, name_type: _TokenType
+) -> Iterator[tuple[int, _TokenType, str]]:
+    """Tokens of a section or header name (`string list $x`, `ftd.text`, `caption title`):
+    a leading keyword or type, `ftd.*` kernels, a `list` modifier, the rest as one name."""
+    from pygments.token import Keyword, Name, Whitespace
+
+    position = 0
+    first = leading.match(text) if leading else None
+    if first:
+        yield start, Keyword if first.group() in _SECTION_KEYWORDS else Keyword.Type, first.group()
+        position = first.end()
+    name_start = None  # where the name words being gathered start
+    for piece in re.finditer(r"\s+|\S+", text[position:]):
+        word = piece.group()
+        at = position + piece.start()
+        if word.isspace():
+            kind = None
+        elif word.startswith("ftd"):
+            kind = Name.Builtin
+        elif word == "list" and position + piece.end() < len(text):
+            kind = Keyword.Declaration
+        else:
+            if name_start is None:
+                name_start = at
+            continue
+        if name_start is not None and kind is not None:
+            name = text[name_start:at].rstrip()
+            yield start + name_start, name_type, name
+            if len(name) < at - name_start:
+                yield start + name_start + len(name), Whitespace, text[name_start + len(name) : at]
+            name_start = None
+        if kind is not None:
+            yield start + at, kind, word
+        elif name_start is None:
+            yield start + at, Whitespace, word
+    if name_start is not None:
+        yield start + name_start, name_type, text[name_start:]
+
+
 @cache
 def _ftd_lexer_class() -> type[Lexer]:
-    """ftd's Pygments lexer (Pygments has none), made on first use with Pygments itself."""
-    from pygments.lexer import RegexLexer, bygroups
-    from pygments.token import (
-        Comment,
-        Keyword,
-        Name,
-        Number,
-        Punctuation,
-        String,
-        Text,
-        Whitespace,
-    )
+    """ftd's Pygments lexer (Pygments has none), made on first use with Pygments itself.
 
-    # Token rules shared by the states of FtdLexer.
-    section = (
-        r"^(--)([ \t]+)((?:[\w.$-]+[ \t]+)*)([\w.$-]+)([ \t]*)(:)",
-        bygroups(Keyword, Whitespace, Keyword.Type, Name.Function, Whitespace, Punctuation),
-    )
+    Its tokens follow the parts fastn's own code themes colour (section marker, keywords,
+    types, kernel names, section and header names, captions, header values, conditions,
+    events, comments), so a theme can give each the colour fastn gives it."""
+    from pygments.lexer import RegexLexer, bygroups
+    from pygments.token import Comment, Keyword, Name, Punctuation, String, Text, Whitespace
+
+    section_words = re.compile(f"({'|'.join((*_SECTION_KEYWORDS, *_VALUE_TYPES))})(?=\\s|$)")
+
+    def section_line(lexer: Lexer, match: re.Match[str]) -> Iterator[tuple[int, Any, str]]:
+        yield match.start(1), Punctuation.Marker, match.group(1)
+        yield match.start(2), Whitespace, match.group(2)
+        yield from _name_tokens(match.start(3), match.group(3), section_words, Name.Function)
+        yield match.start(4), Punctuation, match.group(4)
+
+    def header_line(lexer: Lexer, match: re.Match[str]) -> Iterator[tuple[int, Any, str]]:
+        yield match.start(1), Whitespace, match.group(1)
+        name, start = match.group(2), match.start(2)
+        if name.startswith("$") and name.endswith("$"):  # `$on-click$`, `$processor$`
+            yield start, Name.Label, name
+        else:
+            name, separator, condition = name.partition(" if ")
+            yield from _name_tokens(start, name, _HEADER_TYPES, Name.Attribute)
+            if separator:
+                yield start + len(name), Name.Decorator, separator + condition
+        yield match.start(3), Whitespace, match.group(3)
+        yield match.start(4), Punctuation, match.group(4)
+
     end = (
         r"^(--)([ \t]+)(end)([ \t]*)(:)",
-        bygroups(Keyword, Whitespace, Keyword, Whitespace, Punctuation),
+        bygroups(Punctuation.Marker, Whitespace, Keyword, Whitespace, Punctuation),
     )
+    section = (r"^(/?--)([ \t]+)([^\n:]*?)(:)", section_line)
     comments = [
-        (r"^/.*", Comment),  # a commented-out section or header
+        (r"^[ \t]*/.*", Comment),  # a commented-out section or header
         (r";;.*", Comment.Single),
     ]
 
     class FtdLexer(RegexLexer):
         """ftd source: `-- kind name: caption` sections, `key: value` headers, a body after
-        a blank line, `;;` comments, `$references`, `-- end: name`."""
+        a blank line, `;;` comments, `-- end: name`."""
 
         name = "ftd"
         aliases: ClassVar[list[str]] = ["ftd"]
@@ -92,35 +155,34 @@ def _ftd_lexer_class() -> type[Lexer]:
         tokens: ClassVar[dict[str, list]] = {
             # the body of a section (and text before the first section)
             "root": [
-                (*end, "value"),
-                (*section, ("headers", "value")),
+                (*end, "caption"),
+                (*section, ("headers", "caption")),
                 *comments,
-                (r"\$[\w.-]+", Name.Variable),
-                (r"[^$;\n/]+|[$;/]", Text),
+                (r"[^;\n/]+|[;/]", Text),
                 (r"\n", Whitespace),
             ],
             # the lines right after a section line, up to the first blank line
             "headers": [
                 (r"^[ \t]*\n", Whitespace, "#pop"),
-                (*end, ("#pop", "value")),
-                (*section, ("#pop", "headers", "value")),
+                (*end, ("#pop", "caption")),
+                (*section, ("#pop", "headers", "caption")),
                 *comments,
-                (
-                    r"^([ \t]*)([^\n:;]+?)([ \t]*)(:)",
-                    bygroups(Whitespace, Name.Attribute, Whitespace, Punctuation),
-                    "value",
-                ),
+                (r"^([ \t]*)(if[ \t]*:[^\n]*)", bygroups(Whitespace, Name.Decorator)),
+                (r"^([ \t]*)([^\n:;]+?)([ \t]*)(:)", header_line, "value"),
                 (r".+", Text),
                 (r"\n", Whitespace),
             ],
-            # the rest of a section or header line: caption or value
+            # the rest of a section line: its caption
+            "caption": [
+                (r"\n", Whitespace, "#pop"),
+                (r";;.*", Comment.Single),
+                (r"[^;\n]+|;", String),
+            ],
+            # the rest of a header line: its value
             "value": [
                 (r"\n", Whitespace, "#pop"),
                 (r";;.*", Comment.Single),
-                (r"\$[\w.-]+", Name.Variable),
-                (r"\b(?:true|false)\b", Keyword.Constant),
-                (r"-?\b\d+(?:\.\d+)?\b", Number),
-                (r"\w+|[^\w\n;$]+|[;$]", String),
+                (r"[^;\n]+|;", String.Other),
             ],
         }
 
@@ -248,6 +310,140 @@ def _is_dark(hex_color: str) -> bool:
     return 0.299 * red + 0.587 * green + 0.114 * blue < 128
 
 
+@dataclass(frozen=True, slots=True)
+class _Palette:
+    """fastn's own code themes, as they look in fastn (colours read off its pages).
+
+    ``tokens`` and ``ftd_tokens`` map a Pygments token type to its colour (its sub-types
+    take it too); ``ftd_tokens`` apply to ftd source, which fastn colours by its parts."""
+
+    background: str
+    text: str
+    ftd_text: str
+    padding: str
+    highlight: str  # the tint of a `;; <hl>` line, and its left edge
+    highlight_edge: str
+    tokens: dict[str, str]
+    ftd_tokens: dict[str, str]
+
+
+FASTN_THEMES: dict[str, _Palette] = {
+    "fastn-theme.dark": _Palette(
+        background="#222",
+        text="#fff",
+        ftd_text="#d5d7e2",
+        padding="15px",
+        highlight="#0734a533",
+        highlight_edge="#2a77ff",
+        tokens={
+            "Comment": "#d4c8c896",
+            "Punctuation": "#fff",
+            "Operator": "#fff",
+            "Keyword": "#ffa05c",
+            "Keyword.Constant": "#ff5cac",
+            "Name.Tag": "#ff5cac",
+            "Name.Attribute": "#ffa05c",
+            "Name.Function": "#6791e0",
+            "Name.Constant": "#6791e0",
+            "Name.Variable": "#fdfba8",
+            "String": "#d5d7e2",
+            "String.Regex": "#c973d9",
+            "Number": "#8799b0",
+        },
+        ftd_tokens={
+            "Punctuation.Marker": "#d5d7e2",
+            "Punctuation": "#cecfd2",
+            "Keyword": "#ffa05c",
+            "Keyword.Type": "#54b59e",
+            "Keyword.Declaration": "#54b59e",
+            "Name.Builtin": "#54b59e",
+            "Name.Function": "#6791e0",
+            "Name.Attribute": "#c973d9",
+            "Name.Decorator": "#9871ff",
+            "Name.Label": "#6ae2ff",
+            "String": "#2fb170",
+            "String.Other": "#d5d7e2",
+        },
+    ),
+    "fastn-theme.light": _Palette(
+        background="#f5f2f0",
+        text="#000",
+        ftd_text="#36464e",
+        padding="1em",
+        highlight="#87afff33",
+        highlight_edge="#4387ff",
+        tokens={
+            "Comment": "#7f93a8",
+            "Punctuation": "#999",
+            "Operator": "#9a6e3a",
+            "Keyword": "#07a",
+            "Keyword.Constant": "#905",
+            "Number": "#905",
+            "Name.Constant": "#905",
+            "Name.Tag": "#905",
+            "Name.Builtin": "#36464e",
+            "Name.Attribute": "#36464e",
+            "Name.Function": "#3f6ec6",
+            "Name.Class": "#3f6ec6",
+            "Name.Variable": "#a846b9",
+            "String": "#36464e",
+            "String.Regex": "#a846b9",
+        },
+        ftd_tokens={
+            "Punctuation.Marker": "#36464e",
+            "Punctuation": "#696b70",
+            "Keyword": "#07a",
+            "Keyword.Type": "#5c43bd",
+            "Keyword.Declaration": "#5c43bd",
+            "Name.Builtin": "#5c43bd",
+            "Name.Function": "#07a",
+            "Name.Attribute": "#a846b9",
+            "Name.Decorator": "#8b3b3b",
+            "Name.Label": "#c46262",
+            "String": "#1c7d4d",
+            "String.Other": "#36464e",
+        },
+    ),
+}
+
+
+def _token_colors(selector: str, colors: dict[str, str]) -> list[str]:
+    """`selector .class { color }` for every Pygments token class that has a colour here:
+    its own, or its nearest ancestor's."""
+    from pygments.token import STANDARD_TYPES, string_to_tokentype
+
+    by_type = {string_to_tokentype(name): color for name, color in colors.items()}
+    rules = []
+    for token_type, css_class in STANDARD_TYPES.items():
+        ancestor = token_type
+        while ancestor not in by_type and ancestor.parent is not None:
+            ancestor = ancestor.parent
+        if css_class and ancestor in by_type:
+            rules.append(f"{selector} .{css_class} {{ color: {by_type[ancestor]}; }}")
+    return rules
+
+
+def _frame_rules(
+    scope: str, background: str, color: str, padding: str, tint: str, edge: str | None
+) -> list[str]:
+    """What every theme sets: the block's background and text, its padding, highlighted
+    lines (a tint over the background, which stays the block's), line numbers."""
+    return [
+        # `[class*=language-]` outweighs the base stylesheet's inline-code `code` rules
+        f'pre[class*="language-"]{scope} {{ background: {background}; color: {color};'
+        f" padding: {padding}; overflow: auto; tab-size: 4; }}",
+        f'code[class*="language-"]{scope} {{ background: none; color: {color}; padding: 0; }}',
+        f"{scope} .line.hll {{ display: inline-block; min-width: 100%;"
+        f" background-image: linear-gradient({tint}, {tint});"
+        + (f" box-shadow: inset 2px 0 0 {edge};" if edge else "")
+        + " }",
+        f"pre.line-numbers{scope} > code {{ counter-reset: ftd-code-line; }}",
+        f"pre.line-numbers{scope} .line::before {{ counter-increment: ftd-code-line;"
+        " content: counter(ftd-code-line); display: inline-block; min-width: 2em;"
+        " margin-right: 1em; text-align: right; opacity: 0.5; user-select: none; }",
+    ]
+
+
 @lru_cache(maxsize=len(THEME_STYLES) + 8)  # bounded: `theme` comes from documents
 def theme_css(theme: str) -> str:
     """The stylesheet for one fastn code theme, every rule scoped under its class.
@@ -255,6 +451,23 @@ def theme_css(theme: str) -> str:
     Unknown themes get no CSS (fastn likewise has no stylesheet for them).  Base rules
     are tag-qualified (`pre.x`), token rules are descendants (`.x .k`).
     """
+    scope = f".{theme_class(theme)}"
+    palette = FASTN_THEMES.get(theme)
+    if palette is not None:
+        rules = [
+            *_frame_rules(
+                scope,
+                palette.background,
+                palette.text,
+                palette.padding,
+                palette.highlight,
+                palette.highlight_edge,
+            ),
+            f'[class*="language-"]{scope}.language-ftd {{ color: {palette.ftd_text}; }}',
+            *_token_colors(scope, palette.tokens),
+            *_token_colors(f"{scope}.language-ftd", palette.ftd_tokens),
+        ]
+        return "\n".join(rules) + "\n"
     from pygments.formatters import HtmlFormatter
     from pygments.styles import get_style_by_name
     from pygments.token import Text
@@ -262,22 +475,14 @@ def theme_css(theme: str) -> str:
     style_name = THEME_STYLES.get(theme)
     if style_name is None:
         return ""
-    scope = f".{theme_class(theme)}"
     style = get_style_by_name(style_name)
     background = style.background_color
     dark = _is_dark(background)
     foreground = style.style_for_token(Text)["color"]
     color = f"#{foreground}" if foreground else ("#f8f8f2" if dark else "#1f1f1f")
-    highlight_background = "rgba(255, 255, 255, 0.12)" if dark else "rgba(0, 0, 0, 0.07)"
+    tint = "rgba(255, 255, 255, 0.12)" if dark else "rgba(0, 0, 0, 0.07)"
     rules = [
-        f"pre{scope}, code{scope} {{ background: {background}; color: {color}; }}",
-        f"pre{scope} {{ padding: 1em; overflow: auto; tab-size: 4; }}",
-        f"{scope} .line.hll {{ display: inline-block; min-width: 100%;"
-        f" background-color: {highlight_background}; }}",
-        f"pre.line-numbers{scope} > code {{ counter-reset: ftd-code-line; }}",
-        f"pre.line-numbers{scope} .line::before {{ counter-increment: ftd-code-line;"
-        " content: counter(ftd-code-line); display: inline-block; min-width: 2em;"
-        " margin-right: 1em; text-align: right; opacity: 0.5; user-select: none; }",
+        *_frame_rules(scope, background, color, "1em", tint, None),
         *HtmlFormatter(style=style_name).get_token_style_defs(scope),
     ]
     return "\n".join(rules) + "\n"

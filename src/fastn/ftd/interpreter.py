@@ -1036,8 +1036,8 @@ class Interpreter:
             if mutable:
                 self._check_mutable_ref(value, ctx, line)
             args[param.name] = value
-        if given:
-            raise err(f"`{fname.strip()}` has no parameter `{next(iter(given))}`", line)
+        # arguments the function does not take are left out, as fastn does
+        # (`$pop-integer($a = $list, v = 1)` with `pop-integer(a)`)
         return Call(qualified, args), fn.return_kind
 
     # ------------------------------------------------------------ conversion

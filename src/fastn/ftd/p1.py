@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,15 +130,16 @@ def _strip_inline_comment(line: str) -> str:
 def clean_line(line: str) -> str:
     """A kept line as the document means it: inline comment gone, ``\\-- `` unescaped.
 
-    Lines containing ``<hl>`` (code highlight markers) are kept verbatim.
+    An escaped line (``\\-- ``, ``\\;;``: ftd shown as text) and a line containing ``<hl>``
+    (code highlight markers) keep their ``;;`` comments, as in fastn.
     """
+    text = line.lstrip()
+    if text.startswith(("\\-- ", "\\;;")):
+        return " " * (len(line) - len(text)) + text[1:]
     if "<hl>" in line:
         return _respace(line)
     if ";" in line:
-        line = _strip_inline_comment(line)
-    text = line.lstrip()
-    if text.startswith("\\-- "):
-        return " " * (len(line) - len(text)) + text[1:]
+        return _strip_inline_comment(line)
     return line
 
 
@@ -634,15 +636,17 @@ def _check_nesting(sections: list[Section], doc_id: str) -> None:
 # Comment removal (§1.10): the first step of the AST stage
 
 
+_ESCAPED_SLASH = re.compile(r"^([ \t]*)\\/", re.M)
+
+
 def _uncommented_value(value: str | None) -> tuple[bool, str | None]:
     """(keep?, value): a value starting with ``/`` is commented out; ``\\/`` escapes it."""
     if value is None:
         return True, None
     if value.startswith("/"):
         return False, None
-    if value.startswith("\\/"):
-        return True, value[1:]
-    return True, value
+    # `\/` also escapes a later line of a body that would read as a commented-out section
+    return True, _ESCAPED_SLASH.sub(r"\1/", value)
 
 
 def _uncommented_header(header: Header) -> Header | None:

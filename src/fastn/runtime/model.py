@@ -130,15 +130,8 @@ def _globals(doc: Document, state: Any) -> dict[str, Any]:
         if var.mutable:
             entry["m"] = 1
             entry["k"] = _kind(var.kind)
-            if (
-                type(target) is Ref
-                and target.scope == "global"
-                and not target.path
-                and not target.clone
-                and not var.processor
-                and getattr(doc.variables.get(target.name), "mutable", False)
-            ):
-                entry["a"] = target.name  # `-- x $alias: $other`: the same state
+            if not var.processor and (shared := _mutable_global(doc, target)):
+                entry["a"] = shared  # `-- x $alias: $other`: the same state
                 out[name] = entry
                 continue
         elif name in state.live and not var.processor:
@@ -147,12 +140,40 @@ def _globals(doc: Document, state: Any) -> dict[str, Any]:
             continue
         try:
             entry["v"] = encode_value(state.get(name))
+            if var.mutable and (links := _shared_parts(doc, target)):
+                entry["l"] = links
         except NotSerializable:
             entry["x"] = encode_expr(target)
         except FtdError:  # not shown on this page, and it cannot be computed: unknown here
             entry["v"] = None
         out[name] = entry
     return out
+
+
+def _shared_parts(doc: Document, value: Any) -> list[list[Any]]:
+    """``[index or field, variable]`` for each item of a list (field of a record) written
+    ``$variable``, a mutable global: fastn keeps that part the variable itself, so each
+    follows the other (`-- string: $first` in a mutable list shows `$first` as it changes)."""
+    if type(value) is ListExpr:
+        parts: Any = enumerate(value.items)
+    elif type(value) is RecordExpr:
+        parts = value.fields.items()
+    else:
+        return []
+    return [[key, shared] for key, part in parts if (shared := _mutable_global(doc, part))]
+
+
+def _mutable_global(doc: Document, value: Any) -> str | None:
+    """The mutable global a value expression is (`$x`, not `*$x` nor `$x.field`), if any."""
+    if (
+        type(value) is Ref
+        and value.scope == "global"
+        and not value.path
+        and not value.clone
+        and getattr(doc.variables.get(value.name), "mutable", False)
+    ):
+        return value.name
+    return None
 
 
 def _records(doc: Document, kinds: list[Kind]) -> dict[str, list[list[Any]]]:
@@ -175,8 +196,8 @@ def page_model(renderer: Any) -> dict[str, Any]:
     state = renderer.state
     components: dict[str, Any] = {}
     for name, comp in doc.components.items():
-        if comp.web_js is not None:
-            components[name] = {"web": 1}
+        if comp.web_js is not None:  # its arguments go to its script (ftd.component_data)
+            components[name] = {"web": 1, "args": _fields(comp.args)}
         elif comp.body is not None:
             components[name] = {"args": _fields(comp.args), "body": encode_node(comp.body)}
     functions = {

@@ -119,6 +119,10 @@ class _Styles(StyleSheet):
         return name
 
 
+# The Rive runtime, which fastn loads for a page with an `ftd.rive` (the same version).
+RIVE_SCRIPT = "https://unpkg.com/@rive-app/canvas@1.0.98"
+
+
 @dataclass(slots=True)
 class Head:
     """What the document contributes to ``<head>``."""
@@ -128,6 +132,8 @@ class Head:
     favicon: str | None = None
     stylesheets: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
+    # web components' scripts: modules, run after the runtime that gives them their data
+    modules: list[str] = field(default_factory=list)
     code_themes: set[str] = field(default_factory=set)
 
 
@@ -147,6 +153,7 @@ class Renderer:
         self.head = Head()
         self.depth = 0
         self.has_events = False
+        self.needs_runtime = False  # parts only the runtime brings to life (web components, Rive)
         self.element_ids = 0
         self.web_components = 0  # `args` of each web component: its index on the page
         # what the browser cannot redo alone: rendered markdown and highlighted code
@@ -161,7 +168,11 @@ class Renderer:
         """Whether the page can change in the browser, so that it needs the runtime."""
         if self.runtime is not None:
             return self.runtime
-        return self.has_events or not _ENVIRONMENT.isdisjoint(self.state.mutable_reads)
+        return (
+            self.has_events
+            or self.needs_runtime
+            or not _ENVIRONMENT.isdisjoint(self.state.mutable_reads)
+        )
 
     # ------------------------------------------------------------ page
 
@@ -221,9 +232,50 @@ class Renderer:
             out.append(_REGION_START)
             if is_truthy(self._node_value(node, node.condition, frame)):
                 self.shown(node, frame, out, extra_events)
+            elif node.component == "ftd#code":
+                self._hidden_code(node, frame)
             out.append(_REGION_END)
             return
         self.shown(node, frame, out, extra_events)
+
+    def code_block(self, props: dict[str, Any]) -> dict[str, Any]:
+        """An `ftd.code` block highlighted: its `<pre>` classes, `data-line` and `<code>`;
+        the page gets its theme's stylesheet, the runtime the block (to show it again)."""
+        theme = props.get("theme") or code_highlight.DEFAULT_THEME
+        block = code_highlight.highlight(
+            str(props.get("text") or ""),
+            props.get("lang"),
+            theme,
+            bool(props.get("show-line-number")),
+        )
+        self.head.code_themes.add(theme)
+        code_classes = " ".join(block.code_classes)
+        key = runtime_model.code_key(
+            props.get("text"), props.get("lang"), theme, props.get("show-line-number")
+        )
+        self.code[key] = {
+            "pre": list(block.pre_classes),
+            "line": block.data_line,
+            "html": f'<code class="{code_classes}">{block.inner_html}</code>',
+        }
+        return self.code[key]
+
+    def _hidden_code(self, node: Node, frame: Frame) -> None:
+        """A code block hidden now by its `if:` (the light one while the page is dark):
+        highlighted all the same, so the browser shows it as the server would."""
+        before = self.state.touches
+        try:
+            self.code_block(
+                {
+                    name: evaluate(node.props[name], frame, self.state)
+                    for name in ("text", "lang", "theme", "show-line-number")
+                    if name in node.props
+                }
+            )
+        except FtdError:
+            pass  # a value it cannot have now: the browser shows its plain lines
+        finally:
+            self.state.touches = before
 
     def _node_value(self, node: Node, value: Any, frame: Frame) -> Any:
         """A node's loop list or condition; an error in it points at the node."""
@@ -474,27 +526,11 @@ class Renderer:
                 attrs.append(("fetchpriority", str(props["fetch-priority"].value)))
         elif name == "ftd#code":
             tag = "pre"
-            theme = props.get("theme") or code_highlight.DEFAULT_THEME
-            block = code_highlight.highlight(
-                str(props.get("text") or ""),
-                props.get("lang"),
-                theme,
-                bool(props.get("show-line-number")),
-            )
-            self.head.code_themes.add(theme)
-            classes.extend(block.pre_classes)
-            if block.data_line:
-                attrs.append(("data-line", block.data_line))
-            code_classes = " ".join(block.code_classes)
-            inner = f'<code class="{code_classes}">{block.inner_html}</code>'
-            code_key = runtime_model.code_key(
-                props.get("text"), props.get("lang"), theme, props.get("show-line-number")
-            )
-            self.code[code_key] = {
-                "pre": list(block.pre_classes),
-                "line": block.data_line,
-                "html": inner,
-            }
+            block = self.code_block(props)
+            classes.extend(block["pre"])
+            if block["line"]:
+                attrs.append(("data-line", block["line"]))
+            inner = block["html"]
         elif name == "ftd#iframe":
             tag = "iframe"
             src = props.get("src")
@@ -544,6 +580,9 @@ class Renderer:
                 attrs.append(("disabled", ""))
         elif name == "ftd#rive":
             tag = "canvas"
+            if RIVE_SCRIPT not in self.head.scripts:  # the runtime plays it with Rive's library
+                self.head.scripts.append(RIVE_SCRIPT)
+            self.needs_runtime = True
         elif name in (
             "ftd#json",
             "ftd#response",
@@ -554,7 +593,8 @@ class Renderer:
         else:
             comp = self.doc.components.get(name)
             if comp is not None and comp.web_js is not None:
-                self.head.scripts.extend(j for j in comp.web_js if j not in self.head.scripts)
+                self.head.modules.extend(j for j in comp.web_js if j not in self.head.modules)
+                self.needs_runtime = True  # its script reads its arguments from the runtime
                 tag = name.split("#", 1)[1]
                 out.append(f'<{tag} args="{self.web_components}"></{tag}>')
                 self.web_components += 1
@@ -855,6 +895,8 @@ def render_page(
         parts.append(f"<style>{code_highlight.theme_css(theme)}</style>\n")
     if runtime:
         parts.append(f'<script src="{runtime_url()}" defer></script>\n')
+    for url in head.modules:
+        parts.append(f'<script src="{escape(url)}" type="module"></script>\n')
     parts.append("</head>\n<body>")
     if runtime or "body.dark " in stylesheet or "body.mobile " in stylesheet:
         breakpoint = renderer.state.values.get("ftd#breakpoint-width")

@@ -186,6 +186,7 @@ const RUNTIME_FUNCTIONS = {
     return null;
   },
   ...localStorageFunctions,
+  ...RIVE_FUNCTIONS,
 };
 
 function callRuntime(name, args) {

@@ -63,7 +63,8 @@ function bindEvents(box) {
     } else {
       const match = /^global-key(-seq)?\[(.+)\]$/.exec(handler.name);
       if (match === null) {
-        if (!(handler.name in ELEMENT_EVENTS)) console.warn(`fastn: unknown event ${handler.name}`);
+        const known = handler.name in ELEMENT_EVENTS || RIVE_EVENT.test(handler.name);
+        if (!known) console.warn(`fastn: unknown event ${handler.name}`);
         continue;
       }
       const entry = {

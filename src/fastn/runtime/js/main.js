@@ -148,6 +148,7 @@ function start() {
   });
   initGlobals(MODEL);
   renderer = new Renderer(MODEL);
+  window.ftd = Object.assign(window.ftd || {}, { component_data: componentData });
   const hydrated = attach();
   window.fastn = {
     hydrated,

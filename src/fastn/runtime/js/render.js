@@ -24,6 +24,46 @@ function initGlobals(model) {
   }
   for (const [name, target] of aliases) globals.set(name, globals.get(target));
   for (const [name, x] of computed) globals.get(name).cell.value = evaluate(x, GLOBAL_FRAME);
+  for (const [name, entry] of Object.entries(model.globals)) {
+    for (const [key, part] of entry.l || []) {
+      new SharedPart(globals.get(name).cell, key, globals.get(part).cell);
+    }
+  }
+}
+
+/** An item of a mutable list (a field of a mutable record) written `$variable`: fastn keeps
+ * it that variable's state, so a change of either shows in both. A list item moves with the
+ * insertions and removals before it, and is let go when it is removed or the list replaced. */
+class SharedPart {
+  constructor(whole, key, part) {
+    this.whole = whole;
+    this.key = key; // the item's index, or the field's name
+    this.part = part;
+    for (const cell of [whole, part]) (cell.links ||= new Set()).add(this);
+  }
+
+  written(cell, change, path) {
+    if (cell === this.part) {
+      const value = this.part.peek();
+      if (follow(this.whole.peek(), [String(this.key)]) !== value) {
+        setIn(this.whole.peek(), [String(this.key)], value);
+        this.whole.changed([String(this.key)]);
+      }
+    } else if (path !== null) {
+      if (path[0] === String(this.key)) this.part.set(follow(this.whole.peek(), [path[0]]));
+    } else if (change !== null && typeof this.key === "number") {
+      if ("insert" in change && change.insert <= this.key) this.key += 1;
+      else if ("remove" in change && change.remove < this.key) this.key -= 1;
+      else if ("remove" in change && change.remove === this.key) this.release();
+    } else {
+      this.release();
+    }
+  }
+
+  release() {
+    this.whole.links.delete(this);
+    this.part.links.delete(this);
+  }
 }
 
 function readGlobal(name) {
@@ -64,7 +104,7 @@ class Place {
     if (!this.path.length) this.cell.set(value, change);
     else {
       setIn(this.cell.peek(), this.path, value);
-      this.cell.changed();
+      this.cell.changed(this.path);
     }
   }
 }
@@ -686,9 +726,13 @@ class Renderer {
     }
     const comp = MODEL.components[name];
     if (comp && comp.web) {
-      const el = out.element(name.split("#")[1]);
-      if (!out.hydrating) el.setAttribute("args", String(this.webComponents));
+      const index = this.webComponents;
       this.webComponents += 1;
+      webComponentArgs[index] = [name, this.componentFrame(name, comp, node, frame).args];
+      creatingWebComponent = index; // its constructor may run before `args` is set
+      const el = out.element(name.split("#")[1]);
+      if (!out.hydrating) el.setAttribute("args", String(index));
+      creatingWebComponent = null;
       return;
     }
     this.element(name, node, frame, out, events);
@@ -754,6 +798,7 @@ class Renderer {
       }
     });
     bindEvents(box);
+    if (name === "ftd#rive") startRive(box, props, frame);
     if (name in CONTAINERS) this.children(node, frame, out.inside(box.el));
   }
 

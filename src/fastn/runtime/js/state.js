@@ -79,6 +79,7 @@ class Cell {
     this.readers = new Set();
     this.version = 0;
     this.change = null; // {version, insert|remove}: what the last set did to a list
+    this.links = null; // Set of SharedPart: this value is, or holds, another cell's value
   }
 
   get() {
@@ -99,13 +100,16 @@ class Cell {
     this.version += 1;
     this.change = change ? { version: this.version, ...change } : null;
     this.notify();
+    if (this.links) for (const link of [...this.links]) link.written(this, change || null, null);
   }
 
-  /** The value changed in place (a field of a record, an item of a list). */
-  changed() {
+  /** The value changed in place (at `path`, when known: a field of a record, an item of a
+   * list). */
+  changed(path) {
     this.version += 1;
     this.change = null;
     this.notify();
+    if (this.links && path) for (const link of [...this.links]) link.written(this, null, path);
   }
 
   notify() {
