@@ -121,6 +121,10 @@ class Router:
         """False for a file reached through a symlink pointing out of the package."""
         return os.path.realpath(file).startswith(self._root_prefix)
 
+    def dynamic_patterns(self) -> list[str]:
+        """The `fastn.dynamic-urls` entries as regular expressions of whole paths."""
+        return [pattern.regex.pattern for pattern in self._patterns]
+
     def documents(self) -> Iterator[tuple[str, str]]:
         """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""
         skipped = {pattern.doc_id for pattern in self._patterns}
