@@ -36,6 +36,9 @@ from fastn.server.proxy import ProxySettings
 from fastn.server.static import content_type
 
 PAGE_METHODS = "GET|HEAD"
+# hop-by-hop request headers nginx would pass on (a header named in Connection still
+# passes: nginx cannot drop those)
+_HOP_BY_HOP = ("Keep-Alive", "TE", "Proxy-Authorization", "Proxy-Connection")
 ERROR_STATUSES = (404, 502, 504)  # the pages nginx itself may have to answer with
 ERROR_PAGES_PREFIX = "/-/fastn-front/"  # internal location of the pre-rendered error pages
 MAX_BODY_VARIABLE = "FASTN_MAX_BODY"  # the cap on a request body read by a page
@@ -93,6 +96,7 @@ class _Writer:
             f"proxy_pass {url.scheme}://{self.upstream_block(url)}{target};",
             *self.keepalive_lines(),
             f"proxy_set_header Host {'$http_host' if settings.preserve_host else authority};",
+            *(f'proxy_set_header {name} "";' for name in _HOP_BY_HOP),
             f"proxy_set_header X-Forwarded-For ${variable}_for;",
             f"proxy_set_header X-Forwarded-Proto ${variable}_proto;",
             f"proxy_set_header X-Forwarded-Host ${variable}_host;",
@@ -115,7 +119,7 @@ class _Writer:
         return [
             "proxy_http_version 1.1;",
             f"proxy_set_header Connection ${self.variable}_connection;",
-            "proxy_set_header Upgrade $http_upgrade;",
+            f"proxy_set_header Upgrade ${self.variable}_upgrade;",
         ]
 
     def fastn_defaults(self) -> list[str]:
@@ -150,13 +154,14 @@ class _Writer:
             if target.startswith("/") and not target.startswith("//"):
                 target = site + target.lstrip("/")
             arguments = "" if "?" in target else "$is_args$args"
-            source = site + redirect.source.lstrip("/")
-            sources = [source]
-            if source.endswith("/") and source != site:  # `/a/` also answers `/a`, as in fastn
-                sources.append(source.rstrip("/"))
-            for path in sources:
+            for path in _sources(site, redirect.source):
                 locations.append((f"= {path}", [f"return 308 {_quoted(target + arguments)};"]))
         return locations
+
+    def redirect_sources(self, site: str) -> set[str]:
+        return {
+            path for redirect in self.package.redirects for path in _sources(site, redirect.source)
+        }
 
     def mappings(self) -> list[tuple[str, list[str]]]:
         locations = []
@@ -199,10 +204,12 @@ class _Writer:
             ]
         router = Router(self.package)
         locations: list[tuple[str, list[str]]] = []
+        claimed = {f"= {source}" for source in self.redirect_sources("/")}
         for _, url in router.documents():
-            locations.append((f"= {url}", page))
-            if url != "/":
-                locations.append((f"= {url.rstrip('/')}", page))
+            for path in (url, url.rstrip("/") or "/"):
+                if f"= {path}" not in claimed:
+                    claimed.add(f"= {path}")
+                    locations.append((f"= {path}", page))
         for pattern in router.dynamic_patterns():
             regex = "^" + re.sub(r"\(\?P<\w+>", "(", pattern) + "$"  # no named groups
             locations.append((f"~ {_quoted(regex)}", self.to_fastn(cap, buffered=True)))
@@ -216,24 +223,23 @@ class _Writer:
             locations.append(
                 (f"^~ {ERROR_PAGES_PREFIX}", ["internal;", f"alias {fastn.error_pages}/;"])
             )
-        if self.package.endpoint:
-            not_file = [
-                "error_page 418 = @endpoint;",
-                f"if ($request_method !~ ^({PAGE_METHODS})$) {{ return 418; }}",
-            ]
-            missing = "@endpoint"
-        else:  # fastn-py answers 405 for a file, 404 otherwise
-            not_file = [
-                "error_page 418 = @fastn;",
-                f"if ($request_method !~ ^({PAGE_METHODS})$) {{ return 418; }}",
-            ]
-            missing = "=404"
+        # not a page, nor a file: the endpoint's, else the 404 page (fastn-py answers 405
+        # for a file, 404 otherwise)
+        missing = "@endpoint" if self.package.endpoint else "=404" if self.error_lines else "@fastn"
         files = [
-            *not_file,
+            f"error_page 418 = {'@endpoint' if self.package.endpoint else '@fastn'};",
+            f"if ($request_method !~ ^({PAGE_METHODS})$) {{ return 418; }}",
+            # a document written since the start: fastn-py serves it at once, as alone
+            "error_page 419 = @fastn;",
+            *(
+                f"if (-f $document_root${self.variable}_document{name}) {{ return 419; }}"
+                for name in (".ftd", "/index.ftd", ".md", "/index.md")
+            ),
             # a symlink may stay inside the package or leave it: fastn-py tells
             "disable_symlinks on from=$document_root;",
             "error_page 403 = @fastn;",
             f"try_files $uri {missing};",
+            "max_ranges 1;  # several ranges: the whole file, as fastn-py answers",
             "gzip on;",
             "gzip_vary on;",
             f"gzip_types {' '.join(compressible_types())};",
@@ -269,16 +275,20 @@ class _Writer:
             "# Include it at the http level. Routing as in `fastn serve`: redirects, url-mapping",
             "# proxies, pages and static files, then the endpoint.",
         ]
-        if self.upstreams or fastn:
-            connection = f"${self.variable}_connection"
-            lines += [
-                f"map $http_upgrade {connection} {{",
-                "    default upgrade;",
-                '    "" "";',
-                "}",
-            ]
+        if self.upstreams or fastn:  # only a WebSocket upgrade passes (not h2c, say)
+            v = self.variable
+            lines += [f"map $http_upgrade ${v}_upgrade {{", '    "~*^websocket$" websocket;']
+            lines += ['    default "";', "}", f"map ${v}_upgrade ${v}_connection {{"]
+            lines += ["    websocket upgrade;", '    default "";', "}"]
         if self.upstreams:
             lines += _forwarding_maps(self.variable, self.settings)
+        if fastn is not None:  # `/a/b/` and `/a/b` → `/a/b`: where its document would be
+            document = f"{self.variable}_document"
+            lines += [
+                f"map $uri ${document} {{",
+                f'    "~^(?<{document}_path>.*?)/?$" ${document}_path;',
+                "}",
+            ]
         for origin, block in self.upstreams.items():
             address = origin.split("://", 1)[1]
             lines += [f"upstream {block} {{", f"    server {address};", "    keepalive 16;", "}"]
@@ -373,6 +383,12 @@ def _forwarding_maps(variable: str, settings: ProxySettings) -> list[str]:
     for head, entries in maps.items():
         lines += [f"map {head} {{", *(f"    {entry}" for entry in entries), "}"]
     return lines
+
+
+def _sources(site: str, source: str) -> list[str]:
+    """The paths a redirect answers: `/a/` also answers `/a`, as in fastn."""
+    path = site + source.lstrip("/")
+    return [path, path.rstrip("/")] if path.endswith("/") and path != site else [path]
 
 
 def _seconds(value: float) -> str:

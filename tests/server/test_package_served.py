@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+BOTH_MODES = True  # fastn serve alone and with --front nginx (servers.py)
+
 PACKAGE = """\
 -- import: fastn
 
@@ -39,7 +41,8 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def folder(upstream, package_folder) -> Path:
+def folder(upstream, package_folder, serve_mode) -> Path:
+    """A package of its own for each mode: the tests edit it."""
     return package_folder(PACKAGE.format(port=upstream.port), FILES)
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from servers import run_async
 
+BOTH_MODES = True  # fastn serve alone and with --front nginx (servers.py)
+
 SIZE = 200 * 1024 * 1024
 MEMORY_LIMIT = 50 * 1024 * 1024
 CHUNK = b"\0" * (256 * 1024)
