@@ -210,6 +210,10 @@ class _Writer:
                 if f"= {path}" not in claimed:
                     claimed.add(f"= {path}")
                     locations.append((f"= {path}", page))
+        real_root = os.path.realpath(self.package.root)
+        for relative in router.static_files():  # nginx follows no symlink: fastn-py serves
+            if os.path.realpath(self.package.root / relative) != os.path.join(real_root, relative):
+                locations.append((f"= {_quoted('/' + relative)}", page))  # those that stay in
         for pattern in router.dynamic_patterns():
             regex = "^" + re.sub(r"\(\?P<\w+>", "(", pattern) + "$"  # no named groups
             locations.append((f"~ {_quoted(regex)}", self.to_fastn(cap, buffered=True)))
@@ -235,9 +239,7 @@ class _Writer:
                 f"if (-f $document_root${self.variable}_document{name}) {{ return 419; }}"
                 for name in (".ftd", "/index.ftd", ".md", "/index.md")
             ),
-            # a symlink may stay inside the package or leave it: fastn-py tells
             "disable_symlinks on from=$document_root;",
-            "error_page 403 = @fastn;",
             f"try_files $uri {missing};",
             "max_ranges 1;  # several ranges: the whole file, as fastn-py answers",
             "gzip on;",
