@@ -20,6 +20,7 @@ from harness import (
     LOOPBACK,
     Load,
     Options,
+    Service,
     Table,
     expect_ok,
     fastn_in_front,
@@ -110,6 +111,20 @@ def proxy_server(port: int, upstream_port: int) -> str:
   }}"""
 
 
+def start_upstream(stack: ExitStack, work: Path, options: Options) -> tuple[int, Service]:
+    """The upstream nginx (`GET /1k`, `POST /upload`) on the load core; its port."""
+    docroot = work / "upstream-files"
+    docroot.mkdir()
+    (docroot / "1k").write_bytes(b"x" * 1024)
+    (docroot / "upload").write_text("body received.\n")
+    port = free_port()
+    upstream = stack.enter_context(
+        nginx("upstream", upstream_server(port, docroot), work, options.cpu("load"))
+    )
+    wait_http(port, upstream, "/1k")
+    return port, upstream
+
+
 def cpu_ratio(reference: Load, load: Load) -> str:
     reference_cpu, cpu = reference.cpu_us_per_request, load.cpu_us_per_request
     return ratio(reference_cpu, cpu) if reference_cpu and cpu else "–"
@@ -138,15 +153,7 @@ def run(options: Options) -> list[Table]:
     connections = 8 if options.quick else 32
     with ExitStack() as stack:
         work = stack.enter_context(scratch_folder())
-        docroot = work / "upstream-files"
-        docroot.mkdir()
-        (docroot / "1k").write_bytes(b"x" * 1024)
-        (docroot / "upload").write_text("body received.\n")
-        upstream_port = free_port()
-        upstream = stack.enter_context(
-            nginx("upstream", upstream_server(upstream_port, docroot), work, options.cpu("load"))
-        )
-        wait_http(upstream_port, upstream, "/1k")
+        upstream_port, upstream = start_upstream(stack, work, options)
         nginx_port = free_port()
         reference = stack.enter_context(
             nginx(

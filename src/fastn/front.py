@@ -11,6 +11,7 @@ if nginx dies, fastn serve stops and exits non-zero, saying why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pwd
 import shutil
@@ -76,6 +77,7 @@ def main_config(runtime: Path, site: Path, workers: int) -> str:
     """nginx's main configuration: everything it writes stays in `runtime`."""
     lines = [
         "daemon off;",
+        "pcre_jit on;  # the routing and forwarding maps are regular expressions",
         f"worker_processes {workers};",
         f"pid {runtime}/nginx.pid;",
         f"error_log {runtime}/error.log warn;",
@@ -182,6 +184,8 @@ class _Watcher:
         else:
             reason = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
         self.failure = f"nginx stopped ({reason}); fastn serve stopped too"
+        with contextlib.suppress(ProcessLookupError):  # its workers, if it was killed
+            os.killpg(self.process.pid, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGTERM)
 
     def stop(self) -> None:

@@ -43,6 +43,10 @@ ERROR_STATUSES = (404, 502, 504)  # the pages nginx itself may have to answer wi
 ERROR_PAGES_PREFIX = "/-/fastn-front/"  # internal location of the pre-rendered error pages
 MAX_BODY_VARIABLE = "FASTN_MAX_BODY"  # the cap on a request body read by a page
 DEFAULT_MAX_BODY = 1024 * 1024
+# fastn-py's request-body buffering (issue 14, branch sec-proxy: ProxySettings has them there)
+DEFAULT_BODY_IN_MEMORY = 1024 * 1024
+DEFAULT_BODY_TIMEOUT = 120.0
+FILE_CACHE_SECONDS = 1  # how long the front's nginx keeps what the file system said
 # Names fastn-py never serves as static files (package/routes.py): nginx hands them to it.
 _REFUSED_NAMES = r"(\.ftd|\.sqlite[^/]*|\.db|\.db-(wal|journal|shm)|~|\.swp|\.bak|\.orig)$"
 
@@ -104,7 +108,7 @@ class _Writer:
             f'for=${variable}_node;proto=$scheme${variable}_forwarded_host";',
             "proxy_redirect off;",
             "proxy_buffering off;",
-            "proxy_request_buffering off;",
+            *_request_buffering(),
             f"proxy_connect_timeout {_seconds(settings.connect_timeout)};",
             f"proxy_read_timeout {_seconds(settings.read_timeout)};",
             f"proxy_send_timeout {_seconds(settings.read_timeout)};",
@@ -144,7 +148,7 @@ class _Writer:
             f"client_max_body_size {body_cap if body_cap is not None else 0};",
         ]
         if not buffered:
-            lines += ["proxy_buffering off;", "proxy_request_buffering off;"]
+            lines += ["proxy_buffering off;", *_request_buffering()]
         return lines + self.error_lines
 
     def redirects(self, site: str) -> list[tuple[str, list[str]]]:
@@ -293,14 +297,21 @@ class _Writer:
             ]
         for origin, block in self.upstreams.items():
             address = origin.split("://", 1)[1]
-            lines += [f"upstream {block} {{", f"    server {address};", "    keepalive 16;", "}"]
+            lines += [f"upstream {block} {{", f"    server {address};", "    keepalive 64;", "}"]
         if fastn is not None:
             lines += [f"upstream fastn_{self.name}_py {{", f"    server {fastn.address};"]
-            lines += ["    keepalive 32;", "}"]
+            lines += ["    keepalive 64;", "}"]
         lines += ["server {", f"    listen {listen};", "    server_name _;"]
         lines += [f"    root {root};", "    client_max_body_size 0;"]
         lines.append("    absolute_redirect off;  # Location as written, like fastn")
         if fastn is not None:
+            # what the file system says (files, documents, symlinks) is kept for a second:
+            # without it, the checks cost as much as serving the file
+            lines += [
+                "    open_file_cache max=10000 inactive=30s;",
+                f"    open_file_cache_valid {FILE_CACHE_SECONDS}s;",
+                "    open_file_cache_errors on;",
+            ]
             lines += [f"    {line}" for line in self.fastn_defaults()]
             lines += _content_types()
         elif build_folder is not None and (build_folder / "404.html").is_file():
@@ -385,6 +396,21 @@ def _forwarding_maps(variable: str, settings: ProxySettings) -> list[str]:
     for head, entries in maps.items():
         lines += [f"map {head} {{", *(f"    {entry}" for entry in entries), "}"]
     return lines
+
+
+def _request_buffering() -> list[str]:
+    """Request bodies read whole before the upstream is contacted, as fastn-py's proxy does
+    (`FASTN_PROXY_BODY_BUFFER`, 0: streamed; `FASTN_PROXY_BODY_IN_MEMORY` of it in memory,
+    `FASTN_PROXY_BODY_TIMEOUT`). nginx buffers a body of any size once it buffers."""
+    if os.environ.get("FASTN_PROXY_BODY_BUFFER", "").strip() == "0":
+        return ["proxy_request_buffering off;"]
+    in_memory = int(os.environ.get("FASTN_PROXY_BODY_IN_MEMORY") or DEFAULT_BODY_IN_MEMORY)
+    timeout = float(os.environ.get("FASTN_PROXY_BODY_TIMEOUT") or DEFAULT_BODY_TIMEOUT)
+    return [
+        "proxy_request_buffering on;",
+        f"client_body_buffer_size {in_memory};",
+        f"client_body_timeout {_seconds(timeout)};",
+    ]
 
 
 def _sources(site: str, source: str) -> list[str]:

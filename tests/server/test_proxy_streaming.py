@@ -113,7 +113,7 @@ def test_a_200_mb_request_body_is_streamed(fastn, fetch) -> None:
 
 
 @pytest.mark.timeout(60)
-def test_a_chunked_upload_without_length_is_streamed(fastn) -> None:
+def test_a_chunked_upload_without_length_is_streamed(fastn, serve_mode) -> None:
     async def body() -> AsyncIterator[bytes]:
         for _ in range(40):
             yield CHUNK
@@ -127,9 +127,9 @@ def test_a_chunked_upload_without_length_is_streamed(fastn) -> None:
 
     report = run_async(upload())
     assert report["body_length"] == 40 * len(CHUNK)
-    assert [value for name, value in report["headers"] if name.lower() == "transfer-encoding"] == [
-        "chunked"
-    ]
+    framing = [value for name, value in report["headers"] if name.lower() == "transfer-encoding"]
+    # the front's nginx reads a body whole before contacting the backend, then sends its length
+    assert framing == (["chunked"] if serve_mode == "plain" else [])
 
 
 @pytest.mark.timeout(60)
