@@ -1,4 +1,4 @@
-"""Every benchmark in turn (proxy, pages, build, memory, start-up), then all their tables.
+"""Every benchmark in turn (proxy, front, pages, build, memory, start-up), then all tables.
 
 `python3 bench/run_all.py [--duration S] [--quick] [--only NAME ...]`. A benchmark that cannot
 run (a tool missing, a server failing) is reported and the others still run; the exit status
@@ -13,6 +13,7 @@ import time
 import traceback
 
 import build
+import front
 import memory
 import pages
 import proxy
@@ -28,6 +29,7 @@ from harness import (
 
 BENCHMARKS = {
     "proxy": proxy.run,
+    "front": front.run,
     "pages": pages.run,
     "build": build.run,
     "memory": memory.run,
