@@ -21,6 +21,7 @@ at the `http` level (e.g. from `/etc/nginx/sites-enabled/`).
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import os
 import re
@@ -327,6 +328,7 @@ class _Writer:
         return "\n".join(lines) + "\n"
 
 
+@functools.cache
 def compressible_types() -> list[str]:
     """The media types compressed for the client: text, and JSON, JavaScript, XML, SVG."""
     return sorted(
@@ -338,10 +340,12 @@ def compressible_types() -> list[str]:
     )  # text/html is always compressed by nginx's gzip
 
 
+@functools.cache
 def _types_by_extension() -> dict[str, str]:
     """Extension → the Content-Type fastn-py sends for a file with it (the extensions nginx
     can look up: one lower-case word after the last dot)."""
-    mimetypes.init()
+    if not mimetypes.inited:
+        mimetypes.init()
     return {
         extension: content_type(Path("file" + extension)).decode()
         for extension in mimetypes.types_map
