@@ -124,6 +124,9 @@ def _serve(arguments: argparse.Namespace) -> int:
     from fastn.server.serve import FrontError, PortTaken, serve
 
     production = arguments.production or os.environ.get(MODE_VARIABLE) == "production"
+    if arguments.front not in (None, "nginx"):  # from FASTN_FRONT, which argparse let through
+        print(f"fastn: FASTN_FRONT={arguments.front}: the only front is nginx", file=sys.stderr)
+        return 2
     if arguments.workers > 1 and not production:
         print(
             "fastn: --workers needs --production (development mode reloads from one process)",

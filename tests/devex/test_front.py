@@ -130,3 +130,9 @@ def test_nginx_conf_puts_ones_own_nginx_in_front(
     status, _, body = get(f"http://127.0.0.1:{port}/about/x?y=1")  # straight to the endpoint
     assert (status, json.loads(body)["raw_path"]) == (200, "/backend/about/x?y=1")
     assert (tmp_path / "errors" / "404.html").read_text().count("Nothing here") == 1
+
+
+def test_fastn_front_names_the_front(package_folder, upstream) -> None:
+    package = package_folder(PACKAGE.format(port=upstream.port), FILES)
+    result = fastn("serve", "--production", cwd=package, env={"FASTN_FRONT": "apache"})
+    assert result.returncode == 2 and "the only front is nginx" in result.stderr
