@@ -232,26 +232,33 @@ class _Writer:
             locations.append(
                 (f"^~ {ERROR_PAGES_PREFIX}", ["internal;", f"alias {fastn.error_pages}/;"])
             )
-        # not a page, nor a file: the endpoint's, else the 404 page (fastn-py answers 405
-        # for a file, 404 otherwise)
-        missing = "@endpoint" if self.package.endpoint else "=404" if self.error_lines else "@fastn"
         files = [
             f"error_page 418 = {'@endpoint' if self.package.endpoint else '@fastn'};",
             f"if ($request_method !~ ^({PAGE_METHODS})$) {{ return 418; }}",
-            # a document written since the start: fastn-py serves it at once, as alone
-            "error_page 419 = @fastn;",
-            *(
-                f"if (-f $document_root${self.variable}_document{name}) {{ return 419; }}"
-                for name in (".ftd", "/index.ftd", ".md", "/index.md")
-            ),
             "disable_symlinks on from=$document_root;",
-            f"try_files $uri {missing};",
+            "try_files $uri @missing;",
             "max_ranges 1;  # several ranges: the whole file, as fastn-py answers",
             "gzip on;",
             "gzip_vary on;",
             f"gzip_types {' '.join(compressible_types())};",
             *self.error_lines,
         ]
+        # not a file: a document written since the start is fastn-py's at once, as alone;
+        # else the endpoint's, else the 404 page
+        missing = [
+            "error_page 419 = @fastn;",
+            *(
+                f"if (-f $document_root${self.variable}_document{name}) {{ return 419; }}"
+                for name in (".ftd", "/index.ftd", ".md", "/index.md")
+            ),
+        ]
+        if self.package.endpoint:
+            missing += self.endpoint()[0][1]
+        elif self.error_lines:
+            missing += ["return 404;", *self.error_lines]
+        else:
+            missing += unsure
+        locations.append(("@missing", missing))
         locations.append(("/", files))
         locations.append(("@fastn", unsure))
         return locations
