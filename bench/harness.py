@@ -325,18 +325,24 @@ def rss_bytes(pid: int) -> int:
 
 
 def fastn_serve(
-    package: Path, log_dir: Path, cpu: int | None, env: dict[str, str] | None = None
+    package: Path,
+    log_dir: Path,
+    cpu: int | None,
+    env: dict[str, str] | None = None,
+    *options: str,
 ) -> tuple[Service, int]:
-    """`fastn serve --production` (1 worker: no live reload, as deployed) in `package`."""
+    """`fastn serve --production` (1 worker: no live reload, as deployed) in `package`;
+    `options` such as `--front nginx`."""
     port = free_port()
     command = [sys.executable, "-m", "fastn.cli", "serve", "--production", "--port", str(port)]
-    service = Service("fastn", command, log_dir, cwd=package, env=env, cpu=cpu)
+    name = "fastn-front" if options else "fastn"
+    service = Service(name, [*command, *options], log_dir, cwd=package, env=env, cpu=cpu)
     wait_http(port, service)
     return service, port
 
 
 def fastn_in_front(
-    work: Path, name: str, upstream_port: int, cpu: int | None
+    work: Path, name: str, upstream_port: int, cpu: int | None, *options: str
 ) -> tuple[Service, int]:
     """`fastn serve` of a package with nothing but `endpoint:` pointing at the upstream."""
     package = work / name
@@ -345,7 +351,7 @@ def fastn_in_front(
         f"-- import: fastn\n\n-- fastn.package: {name}\n"
         f"endpoint: http://{LOOPBACK}:{upstream_port}\n"
     )
-    return fastn_serve(package, work, cpu)
+    return fastn_serve(package, work, cpu, None, *options)
 
 
 def uvicorn_app(
@@ -501,10 +507,12 @@ def measure(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, its threads and its children (nginx's worker)."""
+    """User + system CPU time of a process, its threads and its descendants (nginx's worker;
+    fastn serve's nginx in front and its worker)."""
     processes = [pid]
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        processes += [int(child) for child in (task / "children").read_text().split()]
+    for parent in processes:  # grows as children are found
+        for task in Path(f"/proc/{parent}/task").iterdir():
+            processes += [int(child) for child in (task / "children").read_text().split()]
     ticks = 0
     for process in processes:
         fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()

@@ -11,6 +11,7 @@ concurrency 1 a p50 no more than 0.5 ms above nginx's.
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -20,6 +21,7 @@ from harness import (
     LOOPBACK,
     Load,
     Options,
+    Service,
     Table,
     expect_ok,
     fastn_in_front,
@@ -50,24 +52,51 @@ async def app(scope, receive, send):
 """
 CLIENT_ALONE = """\
 import asyncio, sys, time
-import aiohttp, uvloop
+import uvloop
 
 
-async def main(url, requests, concurrency):
+async def aiohttp_gets(url, rounds):
+    import aiohttp
+
     async with aiohttp.ClientSession(auto_decompress=False) as session:
         async def get(count):
             for _ in range(count):
                 async with session.get(url) as response:
                     await response.read()
+        return await rounds(get)
+
+
+async def pyreqwest_gets(url, rounds):
+    from pyreqwest.client import ClientBuilder
+
+    async with ClientBuilder().http1_only().build() as client:
+        async def get(count):
+            for _ in range(count):
+                async with client.get(url).build_streamed() as response:
+                    await response.bytes()
+        return await rounds(get)
+
+
+async def main(client, url, requests, concurrency):
+    async def rounds(get):
         await asyncio.gather(*(get(20) for _ in range(concurrency)))  # warm: connections open
-        started = time.process_time()
+        started = time.process_time()  # every thread's: pyreqwest's runtime too
         await asyncio.gather(*(get(requests // concurrency) for _ in range(concurrency)))
-        spent = time.process_time() - started
+        return time.process_time() - started
+    spent = await globals()[client + "_gets"](url, rounds)
     print(spent / (requests // concurrency * concurrency) * 1e6)
 
 
 uvloop.install()
-asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+"""
+RSGI_CONSTANT_APP = """
+class RSGIApp:
+    async def __call__(self, scope, protocol):
+        protocol.response_bytes(200, [("content-type", "text/plain")], BODY)
+
+
+rsgi_app = RSGIApp()
 """
 POST_BYTES = 64 * 1024
 REQUESTS = [("1 KB GET", "/1k", 0), ("64 KB POST", "/upload", POST_BYTES)]
@@ -110,6 +139,20 @@ def proxy_server(port: int, upstream_port: int) -> str:
   }}"""
 
 
+def start_upstream(stack: ExitStack, work: Path, options: Options) -> tuple[int, Service]:
+    """The upstream nginx (`GET /1k`, `POST /upload`) on the load core; its port."""
+    docroot = work / "upstream-files"
+    docroot.mkdir()
+    (docroot / "1k").write_bytes(b"x" * 1024)
+    (docroot / "upload").write_text("body received.\n")
+    port = free_port()
+    upstream = stack.enter_context(
+        nginx("upstream", upstream_server(port, docroot), work, options.cpu("load"))
+    )
+    wait_http(port, upstream, "/1k")
+    return port, upstream
+
+
 def cpu_ratio(reference: Load, load: Load) -> str:
     reference_cpu, cpu = reference.cpu_us_per_request, load.cpu_us_per_request
     return ratio(reference_cpu, cpu) if reference_cpu and cpu else "–"
@@ -138,15 +181,7 @@ def run(options: Options) -> list[Table]:
     connections = 8 if options.quick else 32
     with ExitStack() as stack:
         work = stack.enter_context(scratch_folder())
-        docroot = work / "upstream-files"
-        docroot.mkdir()
-        (docroot / "1k").write_bytes(b"x" * 1024)
-        (docroot / "upload").write_text("body received.\n")
-        upstream_port = free_port()
-        upstream = stack.enter_context(
-            nginx("upstream", upstream_server(upstream_port, docroot), work, options.cpu("load"))
-        )
-        wait_http(upstream_port, upstream, "/1k")
+        upstream_port, upstream = start_upstream(stack, work, options)
         nginx_port = free_port()
         reference = stack.enter_context(
             nginx(
@@ -169,9 +204,10 @@ def run(options: Options) -> list[Table]:
                 raise RuntimeError(f"GET /1k on {port} did not give 1 KB")
             check_post(port)
 
+        constant_folder = _script(work, "constant", CONSTANT_APP + RSGI_CONSTANT_APP)
         constant, constant_port = uvicorn_app(
             "constant:app",
-            _script(work, "constant", CONSTANT_APP),
+            constant_folder,
             work,
             options.cpu("server"),
             "uvicorn-constant",
@@ -180,9 +216,9 @@ def run(options: Options) -> list[Table]:
         constant_load = measure(
             f"http://{LOOPBACK}:{constant_port}/1k", options, connections, work, constant
         )
-        client_cpu_us = _client_alone(
-            work, f"http://{LOOPBACK}:{upstream_port}/1k", options, connections
-        )
+        upstream_url = f"http://{LOOPBACK}:{upstream_port}/1k"
+        client_cpu_us = _client_alone(work, "aiohttp", upstream_url, options, connections)
+        alternatives = _alternatives(stack, work, options, connections, upstream_url)
 
         busy: dict[tuple[str, str], Load] = {}
         single: dict[tuple[str, str], Load] = {}
@@ -243,11 +279,16 @@ def run(options: Options) -> list[Table]:
                 f"≤ {ADDED_P50_TARGET_MS} ms",
             )
         )
-    return [table, _floor_table(busy, constant_load, client_cpu_us, connections)]
+    floor = _floor_table(busy, constant_load, client_cpu_us, connections, alternatives)
+    return [table, floor]
 
 
 def _floor_table(
-    busy: dict[tuple[str, str], Load], constant: Load, client_cpu_us: float, connections: int
+    busy: dict[tuple[str, str], Load],
+    constant: Load,
+    client_cpu_us: float,
+    connections: int,
+    alternatives: list[tuple[str, float]],
 ) -> Table:
     """What any proxy made of uvicorn and aiohttp's client costs at least, per 1 KB GET."""
     nginx_cpu = busy["nginx proxy", "1 KB GET"].cpu_us_per_request
@@ -268,13 +309,51 @@ def _floor_table(
         ("the two together: the floor of a uvicorn + aiohttp proxy", floor),
         ("fastn serve", fastn_cpu),
     ]
-    for part, cpu in rows:
+    for part, cpu in rows + alternatives:
         table.add(part, f"{cpu:,.0f}", ratio(nginx_cpu, cpu))
     table.notes.append(
         f"a proxy built on uvicorn and aiohttp reaches at most {nginx_cpu / floor:.2f}× nginx's "
         f"CPU efficiency here; fastn spends {fastn_cpu - floor:,.0f} µs above that floor"
     )
+    if alternatives:
+        table.notes.append(
+            "alternatives (issue 18 point 5), same method: granian's ASGI and RSGI servers "
+            "answering from memory, pyreqwest's client alone; one is worth adopting if its "
+            "floor is ≥ 1.5× below"
+        )
     return table
+
+
+def _alternatives(
+    stack: ExitStack, work: Path, options: Options, connections: int, upstream_url: str
+) -> list[tuple[str, float]]:
+    """Floor rows of granian (ASGI, RSGI) and pyreqwest, when they are installed."""
+    rows: list[tuple[str, float]] = []
+    if importlib.util.find_spec("granian"):
+        for interface, app in (("asgi", "constant:app"), ("rsgi", "constant:rsgi_app")):
+            port = free_port()
+            command = [
+                sys.executable, "-m", "granian", "--interface", interface, "--host", LOOPBACK,
+                "--port", str(port), "--workers", "1", "--runtime-threads", "1", "--no-ws",
+                "--log-level", "warning", app,
+            ]  # fmt: skip
+            server = Service(
+                f"granian-{interface}",
+                command,
+                work,
+                cwd=work / "constant-app",
+                cpu=options.cpu("server"),
+            )
+            stack.enter_context(server)
+            wait_http(port, server)
+            load = measure(f"http://{LOOPBACK}:{port}/1k", options, connections, work, server)
+            if load.cpu_us_per_request:
+                part = f"granian {interface.upper()} answering 1 KB from memory"
+                rows.append((part, load.cpu_us_per_request))
+    if importlib.util.find_spec("pyreqwest"):
+        cpu_us = _client_alone(work, "pyreqwest", upstream_url, options, connections)
+        rows.append(("pyreqwest Client GET of the upstream's 1 KB, alone", cpu_us))
+    return rows
 
 
 def _script(work: Path, name: str, text: str) -> Path:
@@ -284,15 +363,17 @@ def _script(work: Path, name: str, text: str) -> Path:
     return folder
 
 
-def _client_alone(work: Path, url: str, options: Options, connections: int) -> float:
-    """CPU µs per GET of aiohttp's client alone (uvloop, `connections` at a time), on the core
-    of the server under test."""
-    script = _script(work, "client", CLIENT_ALONE) / "client.py"
+def _client_alone(work: Path, client: str, url: str, options: Options, connections: int) -> float:
+    """CPU µs per GET of `client` (aiohttp or pyreqwest) alone (uvloop, `connections` at a
+    time), on the core of the server under test."""
+    script = work / "client-app" / "client.py"
+    if not script.exists():
+        script = _script(work, "client", CLIENT_ALONE) / "client.py"
     requests = 2_000 if options.quick else 20_000
     cpu = options.cpu("server")
     prefix = ["taskset", "-c", str(cpu)] if cpu is not None else []
     result = subprocess.run(
-        [*prefix, sys.executable, str(script), url, str(requests), str(connections)],
+        [*prefix, sys.executable, str(script), client, url, str(requests), str(connections)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,5 +1,5 @@
-"""Every benchmark in turn (proxy, pages, build, memory, start-up, page limits), then all
-their tables.
+"""Every benchmark in turn (proxy, front, pages, build, memory, start-up, page limits), then
+all their tables.
 
 `python3 bench/run_all.py [--duration S] [--quick] [--only NAME ...]`. A benchmark that cannot
 run (a tool missing, a server failing) is reported and the others still run; the exit status
@@ -14,6 +14,7 @@ import time
 import traceback
 
 import build
+import front
 import memory
 import page_limits
 import pages
@@ -30,6 +31,7 @@ from harness import (
 
 BENCHMARKS = {
     "proxy": proxy.run,
+    "front": front.run,
     "pages": pages.run,
     "build": build.run,
     "memory": memory.run,

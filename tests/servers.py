@@ -30,6 +30,7 @@ from yarl import URL
 
 LOOPBACK = "127.0.0.1"
 STARTUP_SECONDS = 20
+NGINX = "/usr/sbin/nginx"  # Debian's nginx-light
 T = TypeVar("T")
 
 
@@ -208,18 +209,43 @@ def _server_environment(extra: dict[str, str]) -> dict[str, str]:
     return environment
 
 
+SERVE_MODES = ("plain", "front")  # `fastn serve` alone, and with `--front nginx`
+FRONT_ARGUMENTS = ("--production", "--front", "nginx")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test module with `BOTH_MODES = True` runs its `start_fastn` tests in both modes, so
+    that the front keeps every promise of `fastn serve` alone."""
+    if getattr(metafunc.module, "BOTH_MODES", False) and "start_fastn" in metafunc.fixturenames:
+        metafunc.parametrize("serve_mode", SERVE_MODES, scope="module")
+
+
 @pytest.fixture(scope="module")
-def start_fastn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., FastnProcess]]:
+def serve_mode() -> str:
+    return "plain"
+
+
+@pytest.fixture(scope="module")
+def start_fastn(
+    tmp_path_factory: pytest.TempPathFactory, serve_mode: str
+) -> Iterator[Callable[..., FastnProcess]]:
     """Start `fastn serve` in a package folder; the URL is read from what it prints.
 
     Module-scoped so a module's tests can share one server; all are stopped at the module end.
+    In the "front" mode (`serve_mode`), nginx is in front (`--production --front nginx`).
     """
     tmp_path = tmp_path_factory.mktemp("fastn-logs")
     started: list[FastnProcess] = []
+    if serve_mode == "front" and not os.access(NGINX, os.X_OK):
+        from conftest import missing
+
+        missing(f"nginx not found at {NGINX}")
 
     def start(package: Path, *arguments: str, env: dict[str, str] | None = None) -> FastnProcess:
         log = tmp_path / f"fastn-{len(started)}.log"
         port = free_port()
+        if serve_mode == "front":
+            arguments = (*FRONT_ARGUMENTS, *(a for a in arguments if a != "--production"))
         with log.open("wb") as output:
             process = subprocess.Popen(
                 [sys.executable, "-m", "fastn.cli", "serve", "--port", str(port), *arguments],
@@ -338,8 +364,10 @@ async def fetch_async(
     data: bytes | None = None,
 ) -> Reply:
     async with (
-        aiohttp.ClientSession(
-            auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar()
+        aiohttp.ClientSession(  # what the test sends, no more: compression only when asked
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=("Accept-Encoding",),
         ) as session,
         session.request(
             method, URL(url, encoded=True), headers=headers, data=data, allow_redirects=False

@@ -1,5 +1,5 @@
-"""The `fastn` command: `serve`, `build`, `check`, `create-package`, `render`. Each handler
-only delegates."""
+"""The `fastn` command: `serve`, `build`, `check`, `create-package`, `render`, `nginx-conf`.
+Each handler only delegates."""
 
 from __future__ import annotations
 
@@ -54,7 +54,33 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--ops", action="store_true", help="serve /-/health and Prometheus metrics at /-/metrics"
     )
+    serve.add_argument(
+        "--front",
+        choices=["nginx"],
+        default=os.environ.get("FASTN_FRONT") or None,
+        help="with --production: nginx in front serves static files and proxies, fastn-py the "
+        "pages (also FASTN_FRONT=nginx)",
+    )
     serve.set_defaults(handler=_serve)
+
+    front = commands.add_parser(
+        "nginx-conf",
+        help="print an nginx configuration putting nginx in front of fastn-py (your own nginx)",
+    )
+    front.add_argument(
+        "--fastn",
+        required=True,
+        metavar="ADDRESS",
+        help="where fastn-py listens: HOST:PORT or unix:/PATH",
+    )
+    front.add_argument("--listen", default="80", help="nginx's listen address (default 80)")
+    front.add_argument(
+        "--error-pages",
+        type=Path,
+        metavar="FOLDER",
+        help="render the package's 404/502/504 pages into FOLDER for nginx to serve",
+    )
+    front.set_defaults(handler=_nginx_conf)
 
     build = commands.add_parser(
         "build", parents=[verbosity], help="write the package as a static site to .build/"
@@ -95,9 +121,12 @@ def _serve(arguments: argparse.Namespace) -> int:
     from fastn.ftd.errors import FtdError
     from fastn.server.app import MODE_VARIABLE, OPS_VARIABLE
     from fastn.server.log import LOG_LEVEL_VARIABLE
-    from fastn.server.serve import PortTaken, serve
+    from fastn.server.serve import FrontError, PortTaken, serve
 
     production = arguments.production or os.environ.get(MODE_VARIABLE) == "production"
+    if arguments.front not in (None, "nginx"):  # from FASTN_FRONT, which argparse let through
+        print(f"fastn: FASTN_FRONT={arguments.front}: the only front is nginx", file=sys.stderr)
+        return 2
     if arguments.workers > 1 and not production:
         print(
             "fastn: --workers needs --production (development mode reloads from one process)",
@@ -116,7 +145,7 @@ def _serve(arguments: argparse.Namespace) -> int:
     }
     os.environ.update({name: str(value) for name, value in settings.items() if value is not None})
     try:
-        serve(Path.cwd(), arguments.bind, arguments.port, arguments.workers)
+        serve(Path.cwd(), arguments.bind, arguments.port, arguments.workers, arguments.front)
     except FtdError as error:
         print(error, file=sys.stderr)
         return 1
@@ -127,6 +156,29 @@ def _serve(arguments: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:  # Ctrl-C: uvicorn shut down gracefully, then raised it again
         return 130
+    except FrontError as error:
+        print(f"fastn: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _nginx_conf(arguments: argparse.Namespace) -> int:
+    from fastn.ftd.errors import FtdError
+    from fastn.nginx import FastnBehind, nginx_config
+    from fastn.package.config import load_package
+
+    try:
+        package = load_package(Path.cwd())
+    except FtdError as error:
+        print(error, file=sys.stderr)
+        return 1
+    error_pages = None
+    if arguments.error_pages:
+        from fastn.front import render_error_pages
+
+        error_pages = render_error_pages(package, arguments.error_pages.resolve())
+    fastn = FastnBehind(arguments.fastn, error_pages)
+    sys.stdout.write(nginx_config(package, listen=arguments.listen, fastn=fastn))
     return 0
 
 

@@ -17,9 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from servers import LOOPBACK, STARTUP_SECONDS, free_port, wait_for_port
-
-NGINX = "/usr/sbin/nginx"
+from servers import LOOPBACK, NGINX, STARTUP_SECONDS, free_port, wait_for_port
 
 
 def fastn(*arguments: str, cwd: Path, env: dict[str, str] | None = None):

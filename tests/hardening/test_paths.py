@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from raw_http import exchange, request_bytes
 
+BOTH_MODES = True  # fastn serve alone and with --front nginx (servers.py)
+
 OUTSIDE = "outside-secret-7f3a"
 OUTSIDE_FTD = "outside-document-1b9e"
 ENV = "env-secret-91c2"

@@ -6,6 +6,8 @@ import ipaddress
 
 from fastn.server.proxy import ProxySettings, forwarded_headers, response_headers
 
+BOTH_MODES = True  # fastn serve alone and with --front nginx (servers.py)
+
 
 def scope(client: str, headers: list[tuple[bytes, bytes]], scheme: str = "http") -> dict:
     return {"type": "http", "client": (client, 50000), "scheme": scheme, "headers": headers}

@@ -6,9 +6,14 @@ endpoint and a url-mapping share one pooled upstream client."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
+
+from fastn.nginx import FILE_CACHE_SECONDS
+
+BOTH_MODES = True  # fastn serve alone and with --front nginx (servers.py)
 
 PACKAGE = """\
 -- import: fastn
@@ -39,7 +44,8 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def folder(upstream, package_folder) -> Path:
+def folder(upstream, package_folder, serve_mode) -> Path:
+    """A package of its own for each mode: the tests edit it."""
     return package_folder(PACKAGE.format(port=upstream.port), FILES)
 
 
@@ -85,10 +91,13 @@ def test_reserved_urls_come_before_the_endpoint(fastn, fetch) -> None:
     assert other.json()["raw_path"] == "/-/not-fastns?x=1"
 
 
-def test_a_new_document_is_served_at_once(fastn, folder: Path, fetch) -> None:
-    """A URL the backend answered becomes the package's as soon as the document exists."""
+def test_a_new_document_is_served_at_once(fastn, folder: Path, fetch, serve_mode) -> None:
+    """A URL the backend answered becomes the package's as soon as the document exists (the
+    front's nginx keeps what the file system said for a second)."""
     assert fetch(f"{fastn.url}/fresh/").json()["raw_path"] == "/fresh/"
     (folder / "fresh.ftd").write_text("-- ftd.text: Just written\n")
+    if serve_mode == "front":
+        time.sleep(FILE_CACHE_SECONDS + 0.2)
     reply = fetch(f"{fastn.url}/fresh/")
     assert reply.status == 200 and b"Just written" in reply.body
 

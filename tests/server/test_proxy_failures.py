@@ -12,6 +12,8 @@ import pytest
 
 from servers import run_async
 
+BOTH_MODES = True  # fastn serve alone and with --front nginx (servers.py)
+
 PACKAGE = """\
 -- import: fastn
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+BOTH_MODES = True  # fastn serve alone and with --front nginx (servers.py)
+
 DATA = bytes(range(256)) * 40  # 10240 bytes
 
 

@@ -137,6 +137,10 @@ class Router:
             and real not in self._databases
         )
 
+    def dynamic_patterns(self) -> list[str]:
+        """The `fastn.dynamic-urls` entries as regular expressions of whole paths."""
+        return [pattern.regex.pattern for pattern in self._patterns]
+
     def documents(self) -> Iterator[tuple[str, str]]:
         """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""
         skipped = {pattern.doc_id for pattern in self._patterns}

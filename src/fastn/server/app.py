@@ -19,6 +19,7 @@ from fastn.package.config import Package, load_package
 from fastn.package.routes import Router
 from fastn.server.devtools import LiveReload, PackageFiles
 from fastn.server.errors import ErrorPages
+from fastn.server.front_client import FrontClient
 from fastn.server.guard import RequestGuard
 from fastn.server.log import AccessLog, setup_logging
 from fastn.server.pages import Pages
@@ -100,8 +101,9 @@ def build_app(
     `files`: in development, the package's files as they were before `package` was read.
     """
     options = options or AppOptions.from_env()
+    settings = settings or ProxySettings.from_env()
     client = UpstreamClient(
-        settings or ProxySettings.from_env(),
+        settings,
         eager=bool(package.endpoint or package.proxy_mappings),
     )
     metrics = _metrics(options)
@@ -120,7 +122,7 @@ def build_app(
     app = RequestGuard(app)
     if metrics:
         app = metrics.RequestMetrics(app)
-    return FastnApp(AccessLog(app), services)
+    return FastnApp(FrontClient(AccessLog(app), settings), services)
 
 
 def build_chain(

@@ -23,6 +23,11 @@ MAX_BODY_VARIABLE = "FASTN_MAX_BODY"
 DEFAULT_MAX_BODY = 1024 * 1024
 
 
+def max_body() -> int:
+    """The largest request body a page accepts (`FASTN_MAX_BODY`); nginx in front uses it too."""
+    return int(os.environ.get(MAX_BODY_VARIABLE) or DEFAULT_MAX_BODY)
+
+
 class BodyTooLarge(Exception):
     """The request's body is larger than pages accept: answered 413."""
 
@@ -38,7 +43,7 @@ class Pages:
     ) -> None:
         self.package = package
         self.observe_processor = observe_processor
-        self.max_body = int(os.environ.get(MAX_BODY_VARIABLE) or DEFAULT_MAX_BODY)
+        self.max_body = max_body()
         self._environment = None
 
     def exists(self, doc_id: str) -> bool:

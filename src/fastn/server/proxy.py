@@ -76,6 +76,11 @@ DEFAULT_BODY_IN_MEMORY = 1 << 20
 DEFAULT_BODY_BUFFER = 16 << 20
 DEFAULT_BODY_TIMEOUT = 120.0
 _SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+# what the 502/504 page says (also pre-rendered for nginx in front, `fastn.front`)
+UPSTREAM_FAILURE_DETAIL = {
+    502: "The backend could not be reached.",
+    504: "The backend did not answer in time.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,13 +336,16 @@ class ReverseProxy:
         import aiohttp
 
         if isinstance(error, TimeoutError):  # aiohttp's connect/read timeouts subclass it
-            status, reason = 504, "did not answer in time"
+            status = 504
         elif isinstance(error, (aiohttp.ClientError, OSError)):
-            status, reason = 502, "could not be reached"
+            status = 502
         else:
             raise error
-        logger.warning("upstream %s %s: %s: %s", self.upstream, reason, type(error).__name__, error)
-        await self.error_page(scope, send, status, f"The backend {reason}.")
+        detail = UPSTREAM_FAILURE_DETAIL[status]
+        logger.warning(
+            "upstream %s: %s: %s: %s", self.upstream, detail, type(error).__name__, error
+        )
+        await self.error_page(scope, send, status, detail)
 
     async def websocket(self, scope: Scope, receive: Receive, send: Send, url: URL) -> None:
         """Open the upstream WebSocket first, then accept the browser's and relay both ways."""

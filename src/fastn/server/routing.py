@@ -11,6 +11,7 @@ import logging
 from fastn.ftd.errors import FtdError
 from fastn.package.routes import FileRoute, Router
 from fastn.processors.errors import ProcessorError, UpstreamAnswer
+from fastn.server.compression import compressing
 from fastn.server.errors import ErrorPages, error_documents
 from fastn.server.guard import normalise_path
 from fastn.server.pages import BodyTooLarge, Pages, request_info
@@ -94,6 +95,7 @@ class PackageContent:
             else:
                 await send_response(scope, send, 405, [(b"allow", b"GET, HEAD")])
             return
+        send = compressing(scope, send)
         if isinstance(route, FileRoute):
             await send_file(scope, send, route.path)
             return

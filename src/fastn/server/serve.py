@@ -29,6 +29,10 @@ class PortTaken(OSError):
     """The port asked for with `--port` is in use."""
 
 
+class FrontError(Exception):
+    """`--front nginx` cannot run (nginx missing, its configuration refused) or stopped."""
+
+
 def bind_port(host: str, port: int | None) -> socket.socket:
     """A listening socket: on `port` exactly when one is asked for, else on 8000 or the next
     free port above it (as fastn does)."""
@@ -64,13 +68,18 @@ def _try_bind(host: str, port: int) -> socket.socket | None:
 
 
 def serve(
-    package_dir: Path, host: str = "127.0.0.1", port: int | None = None, workers: int = 1
+    package_dir: Path,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    workers: int = 1,
+    front: str | None = None,
 ) -> None:
     """Check the package, bind, print the URL, then serve until interrupted.
 
     Workers find the package through `FASTN_PACKAGE_DIR` and build their own app with the
     factory, exactly as under a user's own `uvicorn --factory` or gunicorn; the mode and the
-    ops endpoints come from the environment too (`AppOptions`).
+    ops endpoints come from the environment too (`AppOptions`). With `front="nginx"`, nginx
+    listens and fastn-py's workers serve it on a Unix socket (`fastn.front`).
     """
     package = load_package(package_dir)  # report FASTN.ftd/.env problems before binding
     for dependency in package.missing_dependencies():
@@ -79,15 +88,30 @@ def serve(
             file=sys.stderr,
         )
     os.environ[PACKAGE_DIR_VARIABLE] = str(package.root)
+    if front:
+        from fastn.front import serve_behind_nginx  # the front's own module: only with it
+
+        serve_behind_nginx(package, host, port, workers)
+        return
     sock = bind_port(host, port)
     bound_port = sock.getsockname()[1]
+    announce(package.name, host, port, bound_port)
+    run_workers(sock, workers)
+
+
+def announce(name: str, host: str, port: int | None, bound_port: int) -> None:
+    """The line saying where the package is served (tests and users read the URL from it)."""
     if port is None and bound_port != DEFAULT_PORT:
         print(f"fastn: port {DEFAULT_PORT} is in use, serving on {bound_port}", file=sys.stderr)
     shown_host = f"[{host}]" if ":" in host else host
-    print(f"fastn: serving {package.name} on http://{shown_host}:{bound_port}/", flush=True)
-    options = AppOptions.from_env()
-    if options.development:
+    print(f"fastn: serving {name} on http://{shown_host}:{bound_port}/", flush=True)
+    if AppOptions.from_env().development:
         print("fastn: development mode: pages reload when the package changes", flush=True)
+
+
+def run_workers(sock: socket.socket, workers: int) -> None:
+    """uvicorn's workers on the listening socket `sock`, until interrupted."""
+    options = AppOptions.from_env()
     metrics_folder = None
     if options.ops and workers > 1:
         from fastn.server.metrics import MULTIPROCESS_VARIABLE  # prometheus_client: with --ops
@@ -98,8 +122,6 @@ def serve(
     config = uvicorn.Config(
         "fastn.server.app:create_app",
         factory=True,
-        host=host,
-        port=bound_port,
         workers=workers,
         loop="uvloop",
         http=GuardedHttpToolsProtocol,  # httptools, with limits on request heads
