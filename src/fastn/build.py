@@ -37,7 +37,7 @@ from fastn.progress import NORMAL, Progress
 from fastn.runtime import write_runtime
 
 if TYPE_CHECKING:
-    from fastn.ftd.environment import Environment
+    from fastn.package.environment import Environment
 
 BUILD_FOLDER = ".build"
 NOT_FOUND_DOCUMENT = "404"

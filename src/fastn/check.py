@@ -30,14 +30,7 @@ def check_package(root: Path) -> tuple[int, list[FtdError]]:
     for doc_id in documents:
         module_id = environment.document_id(doc_id)
 
-        def read(module: str) -> str | None:
-            path = environment.module_path(module)
-            return path.read_text(encoding="utf-8") if path is not None else None
-
-        def interpreter() -> Interpreter:
-            return Interpreter(read, auto_imports=environment.auto_imports)
-
-        for error in document_errors(module_id, interpreter):
+        for error in document_errors(module_id, environment.new_interpreter):
             path = environment.module_path(error.doc_id) if error.doc_id else None
             if error.path is None and path is not None:
                 error.path = os.path.relpath(path)

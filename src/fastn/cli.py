@@ -163,8 +163,8 @@ def _create_package(arguments: argparse.Namespace) -> int:
 
 
 def _render(arguments: argparse.Namespace) -> int:
-    from fastn.ftd.environment import render_file
     from fastn.ftd.errors import FtdError
+    from fastn.package.environment import render_file
 
     try:
         page = render_file(arguments.file)
