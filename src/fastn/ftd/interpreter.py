@@ -48,6 +48,7 @@ ModuleLoader = Callable[[str], "str | None"]
 
 FTD = "ftd"
 PROCESSORS = "fastn/processors"  # built in: `-- import: fastn/processors as pr`
+_PROCESSOR_MODULES = (PROCESSORS, "fastn")
 _PROCESSOR_CONTROL_KEYS = frozenset({"$processor$", "$always-include$"})
 _INHERITED_KINDS = {"colors": Kind("ftd#color-scheme"), "types": Kind("ftd#type-data")}
 _NUMBER = re.compile(r"-?\d+")
@@ -603,7 +604,8 @@ class Interpreter:
     def _processor_call(self, written: str, section: p1.Section, ctx: Ctx) -> ProcessorCall:
         """The processor's name and its arguments (headers, caption) as value expressions."""
         alias, dot, name = written.partition(".")
-        if not (dot and ctx.module.aliases.get(alias) == PROCESSORS):
+        # fastn dispatches on the name alone: `pr.sitemap` and `fastn.sitemap` are one
+        if not (dot and ctx.module.aliases.get(alias) in _PROCESSOR_MODULES):
             name = written
         args: dict[str, Any] = {}
         lines: dict[str, int] = {}
@@ -1155,8 +1157,9 @@ class Interpreter:
                     return _list([value])  # one item where a list is expected
                 return value
             if kind.is_list:
-                if kind.is_ui:
-                    raise err(f"expected a list of UI, found `{text}`", raw.line)
+                if kind.is_ui:  # fastn builds `ui-list: []` (or `false`) as no UI
+                    self.warn(f"expected a list of UI, found `{text}`", raw.line, ctx.module.doc_id)
+                    return Lit([])
                 items = _comma_items(text)
                 return _list(
                     [self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items]

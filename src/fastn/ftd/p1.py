@@ -299,7 +299,7 @@ class _Parser:
                 raise self.error(SECTION_NOT_FOUND, index)
             head = self.section_line(index)
             if head.is_end:
-                if not head.is_commented or self.closes_commented(head.caption):
+                if not head.is_commented:  # `/-- end: X` is a comment: it ends nothing
                     self.end(head.caption, index)
                 index = self.skip_text_after_end(index + 1)
                 continue
@@ -344,13 +344,6 @@ class _Parser:
             isinstance(header, KV) and header.kind == "module" and rest.startswith(header.key)
             for header in parent.headers
         )
-
-    def closes_commented(self, name: str | None) -> bool:
-        """`/-- end: X` ends X only when X is itself commented out; else it is a comment."""
-        for frame in reversed(self.open):
-            if frame.section.name == name:
-                return frame.section.is_commented
-        return False
 
     def skip_text_after_end(self, index: int) -> int:
         """Lines after `-- end: X` up to the next section are notes to the reader: fastn

@@ -186,17 +186,17 @@ def file_url_variable(package: Package, reference: tuple[str, ...]) -> str:
             break
     stem, dot, extension = name.rpartition(".")
     relative = f"{stem.replace('.', '/')}.{extension}" if dot else name
-    prefix = f"\\{FILES_URL_PREFIX}{package.name}/"  # `\/`: not a commented-out value
+    prefix = f"{FILES_URL_PREFIX}{package.name}/"
     mime, _ = mimetypes.guess_type(relative)
     if not (mime or "").startswith("image/") or not dot:
-        return f"-- string files: {prefix}{relative}\n"
+        return f"-- string files: \\{prefix}{relative}\n"  # `\/`: not commented out
     dark = relative
     if not stem.endswith("-dark"):
         candidate = f"{stem.replace('.', '/')}-dark.{extension}"
         if (package.root / candidate).is_file():
             dark = candidate
     if variant is not None:
-        return f"-- string files: {prefix}{dark if variant == 'dark' else relative}\n"
+        return f"-- string files: \\{prefix}{dark if variant == 'dark' else relative}\n"
     return f"-- ftd.image-src files:\nlight: {prefix}{relative}\ndark: {prefix}{dark}\n"
 
 
