@@ -605,7 +605,7 @@ class Interpreter:
         """The processor's name and its arguments (headers, caption) as value expressions."""
         alias, dot, name = written.partition(".")
         # fastn dispatches on the name alone: `pr.sitemap` and `fastn.sitemap` are one
-        if not (dot and ctx.module.aliases.get(alias) in _PROCESSOR_MODULES):
+        if not (dot and ctx.module.aliases.get(alias, alias) in _PROCESSOR_MODULES):
             name = written
         args: dict[str, Any] = {}
         lines: dict[str, int] = {}

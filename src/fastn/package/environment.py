@@ -25,7 +25,7 @@ from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Interpreter
 from fastn.ftd.model import Document
 from fastn.ftd.page import RenderedPage, RequestInfo
-from fastn.ftd.render.html import render_page, render_payload
+from fastn.ftd.render.html import base_stylesheet, render_page, render_payload
 from fastn.package.config import Package
 from fastn.package.resolver import PackageModules
 from fastn.processors import runner
@@ -212,7 +212,8 @@ class Environment:
         if payload is not None:
             body, content_type, status = payload
             return RenderedPage(body, content_type, status, headers)
-        return RenderedPage(render_page(doc, values, favicon=self.favicon), headers=headers)
+        page = render_page(doc, values, base_css=base_stylesheet(), favicon=self.favicon)
+        return RenderedPage(page, headers=headers)
 
     @contextmanager
     def _located(self) -> Iterator[None]:
