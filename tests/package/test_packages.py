@@ -231,3 +231,14 @@ def test_text_after_end_is_a_note_and_a_commented_end_ends_nothing(tmp_path):
         },
     )
     assert ">kept<" in render(tmp_path)
+
+
+def test_text_of_several_lines_in_braces_is_shown_as_written(tmp_path):
+    write(
+        tmp_path,
+        {
+            "FASTN.ftd": "-- fastn.package: site\n",
+            "index.ftd": '-- ftd.code:\nlang: json\n\n{\n    "framework": null,\n}\n',
+        },
+    )
+    assert "framework" in render(tmp_path)

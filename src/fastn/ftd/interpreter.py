@@ -1255,7 +1255,13 @@ class Interpreter:
             if text.startswith("{") and text.endswith("}") and name == "string" and len(text) > 2:
                 inner = text[1:-1]
                 if "$" in inner or any(ch in inner for ch in "=!<>+"):
-                    return self.expression(inner, ctx, line)
+                    try:
+                        return self.expression(inner, ctx, line)
+                    except FtdError:
+                        if "\n" not in inner:
+                            raise
+                        # text of several lines in braces (JSON, Nix in a code block): fastn
+                        # shows it as written
             return Lit(text)
         if name == "integer":
             try:
