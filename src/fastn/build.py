@@ -178,7 +178,15 @@ def _build_document(document: tuple[str, str]) -> _Built:
         return _Built(url, [], 0, str(error))
     except Exception as error:  # a bug, but the other pages can still be built
         return _Built(url, [], 0, f"{doc_id}.ftd: internal error: {error!r}")
-    body = with_base(page.body, base) if page.content_type.startswith("text/html") else page.body
+    location = dict(page.headers).get("location") if 300 <= page.status < 400 else None
+    if location is not None:  # a static host cannot answer 3xx: a page that forwards
+        if location.startswith("/") and not location.startswith("//"):
+            location = base + location.lstrip("/")
+        body = redirect_page(location)
+    elif page.content_type.startswith("text/html"):
+        body = with_base(page.body, base)
+    else:
+        body = page.body
     written = [_write(target / url.strip("/") / "index.html", body)]
     if doc_id == NOT_FOUND_DOCUMENT:
         written.append(_write(target / "404.html", body))

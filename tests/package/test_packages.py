@@ -242,3 +242,23 @@ def test_text_of_several_lines_in_braces_is_shown_as_written(tmp_path):
         },
     )
     assert "framework" in render(tmp_path)
+
+
+def test_ftd_redirect_answers_with_its_code_and_builds_a_forwarding_page(tmp_path):
+    write(
+        tmp_path,
+        {
+            "FASTN.ftd": "-- fastn.package: site\n",
+            "index.ftd": "-- ftd.text: home\n",
+            "moved.ftd": "-- ftd.text: never shown\n\n-- ftd.redirect: /\ncode: 302\n",
+            "gone.ftd": "-- ftd.permanent-redirect: https://example.com/new/\n",
+        },
+    )
+    environment = environment_for(load_package(tmp_path), watch_files=False)
+    moved = environment.render_sync("moved")
+    assert (moved.status, dict(moved.headers)["location"]) == (302, "/")
+    gone = environment.render_sync("gone")
+    assert (gone.status, dict(gone.headers)["location"]) == (308, "https://example.com/new/")
+    subprocess.run([sys.executable, "-m", "fastn.cli", "build"], cwd=tmp_path, check=True)
+    forward = (tmp_path / ".build/moved/index.html").read_text()
+    assert 'http-equiv="refresh" content="0; url=/"' in forward

@@ -13,6 +13,7 @@ code without an event loop (`fastn build`): it opens and closes its connections 
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,12 @@ from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Interpreter
 from fastn.ftd.model import Document
 from fastn.ftd.page import RenderedPage, RequestInfo
-from fastn.ftd.render.html import base_stylesheet, render_page, render_payload
+from fastn.ftd.render.html import (
+    base_stylesheet,
+    render_page,
+    render_payload,
+    render_redirect,
+)
 from fastn.package.config import Package
 from fastn.package.resolver import PackageModules
 from fastn.processors import runner
@@ -208,6 +214,14 @@ class Environment:
     def _page(
         self, doc: Document, values: dict[str, Any], headers: list[tuple[str, str]]
     ) -> RenderedPage:
+        redirect = render_redirect(doc)
+        if redirect is not None:
+            url, status = redirect
+            return RenderedPage(
+                f'<a href="{html.escape(url)}">{html.escape(url)}</a>',
+                status=status,
+                headers=[*headers, ("location", url)],
+            )
         payload = render_payload(doc)
         if payload is not None:
             body, content_type, status = payload
