@@ -30,16 +30,18 @@ from typing import TYPE_CHECKING, TextIO
 from fastn.ftd.errors import FtdError
 from fastn.ftd.page import RequestInfo
 from fastn.nginx import nginx_config
-from fastn.package.config import Package, load_package
+from fastn.package.config import PACKAGE_FILE, Package, load_package
 from fastn.package.documents import environment_for
-from fastn.package.routes import Router
+from fastn.package.resolver import PackageModules
+from fastn.package.routes import Router, static_files
 from fastn.progress import NORMAL, Progress
 from fastn.runtime import write_runtime
 
 if TYPE_CHECKING:
-    from fastn.ftd.environment import Environment
+    from fastn.package.environment import Environment
 
 BUILD_FOLDER = ".build"
+FILES_FOLDER = "-"  # `.build/-/PACKAGE/path`
 NOT_FOUND_DOCUMENT = "404"
 
 
@@ -79,6 +81,7 @@ def build(
     failures = _build_documents(package, router, target, base, progress, jobs)
     _write_plain_not_found(target)
     _copy_static_files(router, target, progress)
+    _copy_package_files(package, target, progress)
     write_runtime(target)
     _write_redirect_pages(package, target, base, progress)
     _list_server_only(package, router, progress)
@@ -176,7 +179,15 @@ def _build_document(document: tuple[str, str]) -> _Built:
         return _Built(url, [], 0, str(error))
     except Exception as error:  # a bug, but the other pages can still be built
         return _Built(url, [], 0, f"{doc_id}.ftd: internal error: {error!r}")
-    body = with_base(page.body, base) if page.content_type.startswith("text/html") else page.body
+    location = dict(page.headers).get("location") if 300 <= page.status < 400 else None
+    if location is not None:  # a static host cannot answer 3xx: a page that forwards
+        if location.startswith("/") and not location.startswith("//"):
+            location = base + location.lstrip("/")
+        body = redirect_page(location)
+    elif page.content_type.startswith("text/html"):
+        body = with_base(page.body, base)
+    else:
+        body = page.body
     written = [_write(target / url.strip("/") / "index.html", body)]
     if doc_id == NOT_FOUND_DOCUMENT:
         written.append(_write(target / "404.html", body))
@@ -214,6 +225,20 @@ def _copy_static_files(router: Router, target: Path, progress: Progress) -> None
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(router.root / relative, destination)
     progress.note(f"Copied {len(files)} static files")
+
+
+def _copy_package_files(package: Package, target: Path, progress: Progress) -> None:
+    """`/-/PACKAGE/path` of the package and of each dependency: where `assets.files` points."""
+    copied = 0
+    for owner in PackageModules(package).packages():
+        for relative in static_files(owner.root):
+            if relative == PACKAGE_FILE:
+                continue
+            destination = target / FILES_FOLDER / owner.name / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(owner.root / relative, destination)
+            copied += 1
+    progress.note(f"Copied {copied} files of the package and its dependencies to {FILES_FOLDER}/")
 
 
 def _write_redirect_pages(package: Package, target: Path, base: str, progress: Progress) -> None:

@@ -204,7 +204,9 @@ def _verbosity_name(arguments: argparse.Namespace) -> str:
 def _check(arguments: argparse.Namespace) -> int:
     from fastn.check import check_package
 
-    checked, errors = check_package(Path.cwd())
+    checked, errors, warnings = check_package(Path.cwd())
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for error in errors:
         print(error, file=sys.stderr)
     if errors:

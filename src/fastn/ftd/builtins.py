@@ -485,6 +485,8 @@ KERNELS: dict[str, str] = {
     "integer status-code: 200\nkw-args data:",
     "permanent-redirect": "caption or body string url:",
     "temporary-redirect": "caption or body string url:",
+    # `-- ftd.redirect: /` leaves no caption (a value starting with `/` is commented out)
+    "redirect": "optional caption or body string url:\ninteger code: 308",
 }
 
 

@@ -53,6 +53,15 @@ class AutoImport:
 
     text: str  # the caption as written, e.g. "hello/components as c"
     exposing: tuple[str, ...] = ()
+    line: int = 0  # in FASTN.ftd
+
+
+@dataclass(frozen=True, slots=True)
+class Font:
+    """`-- fastn.font: NAME` with its `woff2:`, `weight:`… headers as written."""
+
+    name: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,19 +101,16 @@ class Package:
     auto_imports: tuple[AutoImport, ...] = ()
     dependencies: tuple[Dependency, ...] = ()
     dynamic_urls: tuple[DynamicUrl, ...] = ()
+    fonts: tuple[Font, ...] = ()
+
+    @property
+    def system(self) -> str | None:
+        """`system: NAME`: the package's documents import it as NAME without writing it."""
+        return self.headers.get("system") or None
 
     def missing_dependencies(self) -> list[Dependency]:
         """Declared dependencies with no local folder: documents importing them will fail."""
         return [dependency for dependency in self.dependencies if not dependency.folder.is_dir()]
-
-    def dependency_folders(self) -> dict[str, Path]:
-        """Package name (and alias) → folder, the form the ftd Environment takes."""
-        folders: dict[str, Path] = {}
-        for dependency in self.dependencies:
-            folders[dependency.name] = dependency.folder
-            if dependency.alias:
-                folders[dependency.alias] = dependency.folder
-        return folders
 
 
 def load_package(root: Path) -> Package:
@@ -148,6 +154,7 @@ class _PackageReader:
         self.auto_imports: list[AutoImport] = []
         self.dependencies: list[Dependency] = []
         self.dynamic_urls: list[DynamicUrl] = []
+        self.fonts: list[Font] = []
 
     def error(self, message: str, line: int) -> PackageError:
         return PackageError(message, doc_id="FASTN", line=line, path=self.path)
@@ -160,6 +167,7 @@ class _PackageReader:
             "fastn.auto-import": self.read_auto_import,
             "fastn.dependency": self.read_dependency,
             "fastn.dynamic-urls": self.read_dynamic_urls,
+            "fastn.font": self.read_font,
         }
         reader = readers.get(section.name)
         if reader is not None:
@@ -220,7 +228,18 @@ class _PackageReader:
         names = (
             tuple(name.strip() for name in exposing.split(",") if name.strip()) if exposing else ()
         )
-        self.auto_imports.append(AutoImport(text, names))
+        self.auto_imports.append(AutoImport(text, names, section.line_number))
+
+    def read_font(self, section) -> None:
+        name = _caption(section)
+        if not name:
+            raise self.error("fastn.font needs the font name as caption", section.line_number)
+        headers = tuple(
+            (header.key, header.value.strip())
+            for header in section.headers
+            if _is_text_header(header)
+        )
+        self.fonts.append(Font(name, headers))
 
     def read_dependency(self, section) -> None:
         caption = _caption(section)
@@ -293,6 +312,7 @@ class _PackageReader:
             auto_imports=tuple(self.auto_imports),
             dependencies=tuple(self.dependencies),
             dynamic_urls=tuple(self.dynamic_urls),
+            fonts=tuple(self.fonts),
         )
 
 

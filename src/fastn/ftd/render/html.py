@@ -586,8 +586,7 @@ class Renderer:
         elif name in (
             "ftd#json",
             "ftd#response",
-            "ftd#permanent-redirect",
-            "ftd#temporary-redirect",
+            *REDIRECTS,
         ):
             return
         else:
@@ -964,6 +963,25 @@ def render_payload(doc: Document) -> tuple[str, str, int] | None:
             return json.dumps(data, sort_keys=True, separators=(",", ":")), "application/json", 200
         content_type = str(props.get("content-type") or "text/html")
         return str(props.get("response") or ""), content_type, int(props.get("status-code") or 200)
+    return None
+
+
+# ftd.redirect (the older kernel, with `code:`) and the two that fix the status
+REDIRECTS = {"ftd#permanent-redirect": 308, "ftd#temporary-redirect": 307, "ftd#redirect": None}
+
+
+def render_redirect(doc: Document) -> tuple[str, int] | None:
+    """(URL, status) of the document's first redirect whose condition holds, else None."""
+    state = None
+    for node in doc.tree:
+        if node.component not in REDIRECTS:
+            continue
+        state = state or Renderer(doc).state
+        if node.condition is not None and not is_truthy(evaluate(node.condition, Frame(), state)):
+            continue
+        props = {name: evaluate(value, Frame(), state) for name, value in node.props.items()}
+        status = REDIRECTS[node.component] or int(props.get("code") or 308)
+        return str(props.get("url") or "/"), status
     return None
 
 
