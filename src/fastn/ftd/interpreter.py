@@ -135,7 +135,9 @@ class Interpreter:
         if cached is not None:
             return cached
         if doc_id == PROCESSORS:
-            source = ""  # processors are Python, named through this module's alias
+            from fastn.processors import records_source  # the records processors fill
+
+            source = records_source()
         else:
             source = ftd_source() if doc_id == FTD else self.loader(doc_id)
         if source is None:

@@ -59,6 +59,15 @@ _PROCESSORS: dict[str, tuple[str, str, str | None]] = {
     "http": ("http", "process", None),
     "request-data": ("request_data", "process", None),
     "get-data": ("get_data", "process", None),
+    "toc": ("toc", "process", None),
+    "sitemap": ("sitemap", "process", None),
+    "full-sitemap": ("sitemap", "process_full", None),
+    "document-id": ("document", "process_id", None),
+    "document-full-id": ("document", "process_full_id", None),
+    "document-suffix": ("document", "process_suffix", None),
+    "document-name": ("document", "process_name", None),
+    "fastn-apps": ("apps", "process", None),
+    "figma-cs-token": ("figma", "process_color_scheme", None),
 }
 
 
@@ -109,6 +118,9 @@ def _step(doc: Document, interpreter: Interpreter, name: str) -> Step:
     call = var.call
     assert call is not None
     processor = find_processor(call.name)
+    alias, dot, short_name = call.name.partition(".")
+    if processor is None and dot and alias in interpreter.module(var.doc_id).aliases:
+        processor = find_processor(short_name)  # fastn: any module's alias names them
     if processor is None:
         known = ", ".join(sorted(_PROCESSORS))
         hint = "" if "." in (var.processor or "") else "; write it `pr.NAME`"
