@@ -79,3 +79,25 @@ def test_color_scheme_as_light_and_dark_token_sets(tmp_path: Path) -> None:
 def test_without_a_name_the_variable_names_the_sets(tmp_path: Path) -> None:
     root = make_package(tmp_path, {"index.ftd": PAGE.format(name="")})
     assert list(json.loads(tokens(root))) == ["main-light", "main-dark"]
+
+
+TYPO_PAGE = """
+-- import: fastn/processors as pr
+
+-- string tokens:
+$processor$: pr.figma-typo-token
+variable: $ftd.default-types
+name: virgil
+"""
+
+
+def test_typography_as_desktop_and_mobile_token_sets(tmp_path: Path) -> None:
+    root = make_package(tmp_path, {"index.ftd": TYPO_PAGE})
+    data = json.loads(tokens(root))
+    assert list(data) == ["virgil-desktop", "virgil-mobile"]
+    desktop = data["virgil-desktop"]
+    assert list(desktop) == sorted(desktop) and "heading-large" in desktop
+    heading = desktop["heading-large"]
+    assert list(heading) == ["font-family", "size", "letter-spacing", "weight", "line-height"]
+    assert heading["size"]["type"] == "px" and heading["size"]["value"].isdigit()
+    assert heading["weight"]["type"] == "integer"

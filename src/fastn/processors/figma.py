@@ -1,4 +1,5 @@
-"""`pr.figma-cs-token`: a color scheme as the JSON of Figma's design tokens (a string).
+"""`pr.figma-cs-token` and `pr.figma-typo-token`: a color scheme or a typography as the JSON
+of Figma's design tokens (a string).
 
     -- string figma-json:
     $processor$: pr.figma-cs-token
@@ -12,6 +13,12 @@ names the two token sets of the result, `NAME-light` and `NAME-dark`. In each, t
 Colors", and each color is `{"value": "#rrggbb", "type": "color"}` under its field name
 (nested groups flattened). Groups and colors are in alphabetical order, the JSON indented by
 two spaces, as fastn writes it.
+
+`pr.figma-typo-token` takes an `ftd.type-data` as `variable` and gives `NAME-desktop` and
+`NAME-mobile`: for each role (`heading-large`…), its `font-family`, `size`, `letter-spacing`,
+`weight` and `line-height` as `{"value": "40", "type": "px"}` (the type is the unit, or
+`string`, `integer`, `decimal`), null when unset. fastn writes a value given by reference as
+the reference's name (`"type": "reference"`); fastn-py has the values only, and writes them.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastn.ftd.values import RecordValue
+from fastn.ftd.values import OrValue, RecordValue
 from fastn.processors.context import Invocation
 
 _GROUPS = frozenset(
@@ -42,10 +49,8 @@ Tokens = dict[str, dict[str, dict[str, str]]]  # group title -> color name -> to
 
 
 async def process_color_scheme(invocation: Invocation) -> Any:
-    scheme = invocation.args.get("variable")
-    if not isinstance(scheme, RecordValue):
-        raise invocation.error("`variable:` must be an ftd.color-scheme, e.g. `variable: $main`")
-    name = invocation.text("name") or _written_variable(invocation)
+    scheme = _record_argument(invocation, "ftd.color-scheme")
+    name = invocation.text("name") or _written_variable(invocation, "Unnamed-cs")
     light: Tokens = {}
     dark: Tokens = {}
     standalone_light: dict[str, dict[str, str]] = {}
@@ -58,17 +63,69 @@ async def process_color_scheme(invocation: Invocation) -> Any:
         else:
             _collect(key, scheme[key], standalone_light, standalone_dark)
     light["Standalone Colors"], dark["Standalone Colors"] = standalone_light, standalone_dark
-    return invocation.result(
-        f'{{\n"{name}-light": {_pretty(light)},\n"{name}-dark": {_pretty(dark)}\n}}'
-    )
+    return invocation.result(_token_sets(name, ("light", _sorted(light)), ("dark", _sorted(dark))))
 
 
-def _written_variable(invocation: Invocation) -> str:
+async def process_typography(invocation: Invocation) -> Any:
+    types = _record_argument(invocation, "ftd.type-data")
+    name = invocation.text("name") or _written_variable(invocation, "Unnamed-typo")
+    desktop: dict[str, Any] = {}
+    mobile: dict[str, Any] = {}
+    for role in sorted(types):
+        responsive = types[role]
+        if not isinstance(responsive, RecordValue):
+            continue
+        for mode, tokens in (("desktop", desktop), ("mobile", mobile)):
+            font = responsive.get(mode)
+            if isinstance(font, RecordValue):
+                tokens[role] = {key: _raw_token(font.get(key)) for key in _TYPE_FIELDS}
+    return invocation.result(_token_sets(name, ("desktop", desktop), ("mobile", mobile)))
+
+
+_TYPE_FIELDS = ("font-family", "size", "letter-spacing", "weight", "line-height")
+
+
+def _raw_token(value: Any) -> dict[str, str] | None:
+    """A field of an `ftd.type` as a token: its text and its type (or unit)."""
+    if value is None:
+        return None
+    if isinstance(value, OrValue):
+        inner = _raw_token(value.value)
+        return None if inner is None else {"value": inner["value"], "type": value.variant}
+    if isinstance(value, bool):
+        return {"value": "true" if value else "false", "type": "boolean"}
+    if isinstance(value, int):
+        return {"value": str(value), "type": "integer"}
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else repr(value)
+        return {"value": text, "type": "decimal"}
+    if isinstance(value, list):  # fastn-py's font-family is a list of names
+        return {"value": ", ".join(str(item) for item in value), "type": "string"}
+    return {"value": str(value), "type": "string"}
+
+
+def _record_argument(invocation: Invocation, kind: str) -> RecordValue:
+    value = invocation.args.get("variable")
+    if not isinstance(value, RecordValue):
+        raise invocation.error(f"`variable:` must be an {kind}, e.g. `variable: $main`")
+    return value
+
+
+def _written_variable(invocation: Invocation, fallback: str) -> str:
     """`main` for `variable: $main`: the name fastn uses when no `name:` is given."""
     for header in invocation.variable.section.headers:
         if header.key == "variable" and isinstance(header.value, str):
             return header.value.strip().lstrip("$")
-    return "Unnamed-cs"
+    return fallback
+
+
+def _token_sets(name: str, *sets: tuple[str, Any]) -> str:
+    """`{"NAME-light": {...},\n"NAME-dark": {...}}` laid out as fastn writes it."""
+    parts = ",\n".join(
+        f'"{name}-{suffix}": {json.dumps(tokens, indent=2, ensure_ascii=False)}'
+        for suffix, tokens in sets
+    )
+    return f"{{\n{parts}\n}}"
 
 
 def _group_title(key: str) -> str:
@@ -91,6 +148,5 @@ def _collect(name: str, value: Any, light: dict, dark: dict) -> None:
             tokens[name] = {"value": color.lower(), "type": "color"}
 
 
-def _pretty(tokens: Tokens) -> str:
-    ordered = {title: dict(sorted(tokens[title].items())) for title in sorted(tokens)}
-    return json.dumps(ordered, indent=2, ensure_ascii=False)
+def _sorted(tokens: Tokens) -> Tokens:
+    return {title: dict(sorted(tokens[title].items())) for title in sorted(tokens)}

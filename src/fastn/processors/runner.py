@@ -68,6 +68,7 @@ _PROCESSORS: dict[str, tuple[str, str, str | None]] = {
     "document-name": ("document", "process_name", None),
     "fastn-apps": ("apps", "process", None),
     "figma-cs-token": ("figma", "process_color_scheme", None),
+    "figma-typo-token": ("figma", "process_typography", None),
 }
 
 
