@@ -353,3 +353,26 @@ def test_any_module_alias_names_the_processors(tmp_path: Path) -> None:
         package_text(sections=SITEMAP),
     )
     assert sidebar(root, "deep").endswith("current: Deep")
+
+
+def test_get_data_reads_the_attributes_the_sitemap_gives_the_page(tmp_path: Path) -> None:
+    sitemap = (
+        "\n-- fastn.sitemap:\n\n# Home: /\n- Intro: /intro/\n"
+        "\n# Planning: /planning/\nshow-planning: true\nowner: team\n"
+        "- Plan: /planning/plan/\n  owner: amit\n"
+    )
+    page = (
+        "-- import: fastn/processors as pr\n\n"
+        "-- boolean show-planning: false\n$processor$: pr.get-data\n\n"
+        "-- string owner: nobody\n$processor$: pr.get-data\n\n"
+        "-- ftd.boolean: $show-planning\n\n-- ftd.text: $owner\n"
+    )
+    root = make_package(
+        tmp_path,
+        {"intro.ftd": page, "planning/index.ftd": page, "planning/plan.ftd": page},
+        package_text(sections=sitemap),
+    )
+    assert texts(render(root, "intro").body) == ["false", "nobody"]
+    assert texts(render(root, "planning/index").body) == ["true", "team"]
+    # an item's own attributes win over its section's
+    assert texts(render(root, "planning/plan").body) == ["true", "amit"]

@@ -16,6 +16,9 @@ rendered, as fastn does:
   the document, `description` and `img-src` from the items' attributes.
 
 A package without `fastn.sitemap` gives empty lists.
+
+:func:`extra_data` is what `pr.get-data` reads of the sitemap: the attributes of the items on
+the way to the document (`show-planning: true` under a section applies to its pages).
 """
 
 from __future__ import annotations
@@ -212,3 +215,24 @@ def _full_item(item: SitemapItem, path: str) -> dict[str, Any]:
     entry["description"] = item.extra.get("description")
     entry["img-src"] = item.extra.get("img-src")
     return entry
+
+
+def extra_data(sitemap: Sitemap, path: str) -> dict[str, str]:
+    """The attributes of the first item whose URL is `path`, over those of its parents."""
+    for section in sitemap.sections:
+        found = _extra_along(section, path, depth=0)
+        if found is not None:
+            return found
+    return {}
+
+
+def _extra_along(item: SitemapItem, path: str, depth: int) -> dict[str, str] | None:
+    # depth 1 is a subsection: only a shown one is matched by its URL (as in fastn)
+    matches = item.id is not None and (depth != 1 or item.visible) and ids_match(item.id, path)
+    if matches:
+        return dict(item.extra)
+    for child in item.children:
+        found = _extra_along(child, path, depth + 1)
+        if found is not None:
+            return {**item.extra, **found}
+    return None
