@@ -341,16 +341,11 @@ def test_fastn_apps_lists_the_mounted_apps(tmp_path: Path) -> None:
     assert texts(render(plain).body) == ["0"]
 
 
-def test_any_module_alias_names_the_processors(tmp_path: Path) -> None:
-    """fastn gives every module the processors: `lib.sitemap` works as `pr.sitemap` does."""
-    page = NAV.replace("$processor$: pr.sitemap", "$processor$: lib.sitemap").replace(
-        "-- import: fastn/processors as pr",
-        "-- import: fastn/processors as pr\n-- import: site/lib",
-    )
+def test_any_prefix_names_the_processors(tmp_path: Path) -> None:
+    """fastn reads `fastn.sitemap` as `pr.sitemap`, imported `fastn` or not (fastn.com)."""
+    page = NAV.replace("$processor$: pr.sitemap", "$processor$: fastn.sitemap")
     root = make_package(
-        tmp_path,
-        {"nav.ftd": page, "lib.ftd": "-- string x: x\n", "deep.ftd": PAGE},
-        package_text(sections=SITEMAP),
+        tmp_path, {"nav.ftd": page, "deep.ftd": PAGE}, package_text(sections=SITEMAP)
     )
     assert sidebar(root, "deep").endswith("current: Deep")
 

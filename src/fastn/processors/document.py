@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastn.package.routes import PAGE_SUFFIXES, document_url
+from fastn.package.routes import DOCUMENT_SUFFIX, document_url
 from fastn.processors.context import Invocation
 
 _SUFFIX_MARK = "/-/"
@@ -55,8 +55,7 @@ async def process_suffix(invocation: Invocation) -> Any:
 
 
 async def process_name(invocation: Invocation) -> Any:
-    doc_id = document_id(invocation)
-    for suffix in PAGE_SUFFIXES:
-        if (invocation.settings.root / f"{doc_id}{suffix}").is_file():
-            return invocation.result(f"{doc_id}{suffix}")
-    raise invocation.error(f"the file of document `{doc_id}` is not in the package")
+    name = document_id(invocation) + DOCUMENT_SUFFIX
+    if not (invocation.settings.root / name).is_file():
+        raise invocation.error(f"the document's file `{name}` is not in the package")
+    return invocation.result(name)
