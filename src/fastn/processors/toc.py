@@ -77,7 +77,16 @@ def parse_toc(body: str) -> list[dict[str, Any]]:
             if pending is not None:
                 _complete(pending, offset)
             heading = text.startswith("#")
-            pending = _Item({"is-heading": heading, "is-disabled": False, "bury": False}, depth)
+            pending = _Item(
+                {
+                    "is-heading": heading,
+                    "is-disabled": False,
+                    "bury": False,
+                    "is-active": False,
+                    "is-open": False,
+                },
+                depth,
+            )
             if heading:
                 pending.fields["title"] = text[1:].strip()
                 items.append(pending)
