@@ -264,13 +264,21 @@ def test_toc_numbers_like_fastn() -> None:
     ]
 
 
-def test_a_bad_toc_line_is_located(tmp_path: Path) -> None:
-    page = "-- import: fastn/processors as pr\n\n-- pr.toc-item list toc:\n$processor$: pr.toc\n\n- A: a/\n  colour: red\n"
-    root = make_package(tmp_path, {"index.ftd": page})
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("- A: a/\n  colour: red\n", 7, "`colour: red`"),
+        ("- A: a: b\n- B: b/\n", 6, "more than one `:`"),
+        ("x: y\n", 6, "is not `- item` or `# heading`"),
+    ],
+)
+def test_a_bad_toc_line_is_located(tmp_path: Path, body: str, line: int, message: str) -> None:
+    page = "-- import: fastn/processors as pr\n\n-- pr.toc-item list toc:\n$processor$: pr.toc\n\n"
+    root = make_package(tmp_path, {"index.ftd": page + body})
     with pytest.raises(ProcessorError) as raised:
         render(root)
-    assert raised.value.line == 7
-    assert "`colour: red`" in raised.value.message
+    assert (raised.value.line, raised.value.doc_id) == (line, "site/index")
+    assert message in raised.value.message
 
 
 DOCUMENT_PAGE = """

@@ -48,6 +48,7 @@ class TocError(ValueError):
 class _Item:
     fields: dict[str, Any]
     depth: int
+    offset: int  # its line in the body
     text: str | None = None  # `Title: url` until the item is complete
     children: list[_Item] = field(default_factory=list)
 
@@ -67,39 +68,31 @@ async def process(invocation: Invocation) -> Any:
 def parse_toc(body: str) -> list[dict[str, Any]]:
     """The body's items as `toc-item` fields, nested by indentation."""
     items: list[_Item] = []
-    pending: _Item | None = None
+    pending: _Item | None = None  # the last item, until the next one starts
     for offset, line in enumerate(body.split("\n")):
         text = line.lstrip(" ")
         if not text.strip():
             continue
-        depth = (len(line) - len(text)) // 2
         if text.startswith(("-", "#")):
             if pending is not None:
-                _complete(pending, offset)
+                _complete(pending)
             heading = text.startswith("#")
-            pending = _Item(
-                {
-                    "is-heading": heading,
-                    "is-disabled": False,
-                    "bury": False,
-                    "is-active": False,
-                    "is-open": False,
-                },
-                depth,
-            )
-            if heading:
-                pending.fields["title"] = text[1:].strip()
-                items.append(pending)
+            fields = {"is-heading": heading, "is-disabled": False, "bury": False}
+            fields.update({"is-active": False, "is-open": False})
+            item = _Item(fields, (len(line) - len(text)) // 2, offset)
+            items.append(item)
+            if heading:  # a heading has no attributes
+                item.fields["title"] = text[1:].strip()
                 pending = None
             else:
-                pending.text = text[1:].strip()
-                items.append(pending)
-            continue
-        if pending is None:
+                item.text = text[1:].strip()
+                pending = item
+        elif pending is None:
             raise TocError(f"`{text.strip()}` is not `- item` or `# heading`", offset)
-        _attribute(pending, text, offset)
+        else:
+            _attribute(pending, text, offset)
     if pending is not None:
-        _complete(pending, len(body.split("\n")))
+        _complete(pending)
     return [item.data() for item in _nested(items)]
 
 
@@ -119,7 +112,7 @@ def _attribute(item: _Item, text: str, offset: int) -> None:
         )
 
 
-def _complete(item: _Item, offset: int) -> None:
+def _complete(item: _Item) -> None:
     """Split `Title: url` unless a `url:` line gave the URL."""
     text, item.text = item.text or "", None
     if "url" in item.fields:
@@ -134,7 +127,8 @@ def _complete(item: _Item, offset: int) -> None:
     found = _URL_AFTER_COLON.search(text)
     if found is None:
         raise TocError(
-            f"`{text}`: more than one `:` and no http(s) URL; give the URL as `url:`", offset
+            f"`{text}`: more than one `:` and no http(s) URL; give the URL as `url:`",
+            item.offset,
         )
     item.fields["title"], item.fields["url"] = text[: found.start()].strip(), found.group(1)
 
