@@ -30,16 +30,18 @@ from typing import TYPE_CHECKING, TextIO
 from fastn.ftd.errors import FtdError
 from fastn.ftd.page import RequestInfo
 from fastn.nginx import nginx_config
-from fastn.package.config import Package, load_package
+from fastn.package.config import PACKAGE_FILE, Package, load_package
 from fastn.package.documents import environment_for
-from fastn.package.routes import Router
+from fastn.package.resolver import PackageModules
+from fastn.package.routes import Router, static_files
 from fastn.progress import NORMAL, Progress
 from fastn.runtime import write_runtime
 
 if TYPE_CHECKING:
-    from fastn.ftd.environment import Environment
+    from fastn.package.environment import Environment
 
 BUILD_FOLDER = ".build"
+FILES_FOLDER = "-"  # `.build/-/PACKAGE/path`
 NOT_FOUND_DOCUMENT = "404"
 
 
@@ -78,6 +80,7 @@ def build(
 
     failures = _build_documents(package, router, target, base, progress, jobs)
     _copy_static_files(router, target, progress)
+    _copy_package_files(package, target, progress)
     write_runtime(target)
     _write_redirect_pages(package, target, base, progress)
     _list_server_only(package, router, progress)
@@ -204,6 +207,20 @@ def _copy_static_files(router: Router, target: Path, progress: Progress) -> None
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(router.root / relative, destination)
     progress.note(f"Copied {len(files)} static files")
+
+
+def _copy_package_files(package: Package, target: Path, progress: Progress) -> None:
+    """`/-/PACKAGE/path` of the package and of each dependency: where `assets.files` points."""
+    copied = 0
+    for owner in PackageModules(package).packages():
+        for relative in static_files(owner.root):
+            if relative == PACKAGE_FILE:
+                continue
+            destination = target / FILES_FOLDER / owner.name / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(owner.root / relative, destination)
+            copied += 1
+    progress.note(f"Copied {copied} files of the package and its dependencies to {FILES_FOLDER}/")
 
 
 def _write_redirect_pages(package: Package, target: Path, base: str, progress: Progress) -> None:

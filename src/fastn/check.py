@@ -18,43 +18,53 @@ from fastn.package.documents import environment_for
 from fastn.package.routes import DOCUMENT_SUFFIX
 
 
-def check_package(root: Path) -> tuple[int, list[FtdError]]:
-    """(documents checked, errors): `FASTN.ftd` and `.env` first, then every `.ftd` file."""
+def check_package(root: Path) -> tuple[int, list[FtdError], list[FtdError]]:
+    """(documents checked, errors, warnings): `FASTN.ftd` and `.env` first, then every `.ftd`
+    file. Warnings are what fastn builds but is most likely a mistake (a name defined twice)."""
     try:
         package = load_package(root)
     except FtdError as error:
-        return 0, [error]
+        return 0, [error], []
     environment = environment_for(package)
     errors: list[FtdError] = []
+    warnings: list[FtdError] = []
+    seen: set[str] = set()
     documents = list(_documents(package.root))
     for doc_id in documents:
         module_id = environment.document_id(doc_id)
+        found: list[FtdError] = []
+        for known, new in (
+            (errors, document_errors(module_id, environment.new_interpreter, found)),
+            (warnings, found),
+        ):
+            for error in new:
+                path = environment.module_path(error.doc_id) if error.doc_id else None
+                if error.path is None and path is not None:
+                    error.path = os.path.relpath(path)
+                # an imported module's problem is met again from every document importing it
+                if str(error) not in seen:
+                    seen.add(str(error))
+                    known.append(error)
+    return len(documents), errors, warnings
 
-        def read(module: str) -> str | None:
-            path = environment.module_path(module)
-            return path.read_text(encoding="utf-8") if path is not None else None
 
-        def interpreter() -> Interpreter:
-            return Interpreter(read, auto_imports=environment.auto_imports)
-
-        for error in document_errors(module_id, interpreter):
-            path = environment.module_path(error.doc_id) if error.doc_id else None
-            if error.path is None and path is not None:
-                error.path = os.path.relpath(path)
-            if not any(str(error) == str(known) for known in errors):  # an imported module's
-                errors.append(error)  # error is met again from every document importing it
-    return len(documents), errors
-
-
-def document_errors(module_id: str, interpreter: Callable[[], Interpreter]) -> list[FtdError]:
+def document_errors(
+    module_id: str,
+    interpreter: Callable[[], Interpreter],
+    warnings: list[FtdError] | None = None,
+) -> list[FtdError]:
     """The located errors of one document; `interpreter` gives a fresh one per attempt, so a
-    failed definition cannot spill into the next attempt."""
+    failed definition cannot spill into the next attempt. `warnings` gets the document's."""
+    first = interpreter()
     try:
-        interpreter().document(module_id, check_all=True)
+        first.document(module_id, check_all=True)
     except FtdError as error:
         errors = [error.located(module_id, error.line)]
     else:
         return []
+    finally:
+        if warnings is not None:
+            warnings.extend(first.warnings)
     try:
         module = interpreter().module(module_id)
     except FtdError:

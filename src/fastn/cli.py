@@ -139,7 +139,9 @@ def _verbosity_name(arguments: argparse.Namespace) -> str:
 def _check(arguments: argparse.Namespace) -> int:
     from fastn.check import check_package
 
-    checked, errors = check_package(Path.cwd())
+    checked, errors, warnings = check_package(Path.cwd())
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
@@ -163,8 +165,8 @@ def _create_package(arguments: argparse.Namespace) -> int:
 
 
 def _render(arguments: argparse.Namespace) -> int:
-    from fastn.ftd.environment import render_file
     from fastn.ftd.errors import FtdError
+    from fastn.package.environment import render_file
 
     try:
         page = render_file(arguments.file)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from fastn.ftd.environment import Environment, render_file
 from fastn.ftd.errors import FtdError
+from fastn.package.environment import Environment, render_file
 
 
 def render(tmp_path, source: str, **modules: str) -> str:
@@ -108,7 +108,7 @@ def test_markdown_is_escaped(tmp_path):
         ("-- component c:\nstring s:\n-- ftd.text: $c.s\n-- end: c\n\n-- c:\n", 6, "Property `s`"),
         ("-- foo: hi\n", 1, "unknown component `foo`"),
         ("-- ftd.text: hi\ncolour: red\n", 2, "Header type `colour`"),
-        ("-- import: pkg/missing\n\n-- ftd.text: hi\n", 1, "module `pkg/missing` not found"),
+        ("-- import: pkg/missing\n\n-- missing.hi:\n", 3, "module `pkg/missing` not found"),
         ("-- ftd.text hi\n", 1, ": is missing"),
         ("-- ftd.column:\n-- end: ftd.row\n", 2, "No section found to end"),
         ("-- ftd.text: hi\nif: flag\n", 2, "Expected condition in expression mode"),

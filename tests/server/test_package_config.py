@@ -78,7 +78,6 @@ def test_the_package_file_is_read_whole(tmp_path: Path) -> None:
     assert (doc_site.name, doc_site.alias) == ("fastn-community.github.io/doc-site", "ds")
     assert doc_site.folder == tmp_path / ".packages" / "fastn-community.github.io/doc-site"
     assert interface.folder == tmp_path / ".packages" / "lib.example.com/implementation"
-    assert package.dependency_folders()["ds"] == doc_site.folder
     assert package.missing_dependencies() == [doc_site, interface]
     interface.folder.mkdir(parents=True)
     assert package.missing_dependencies() == [doc_site]

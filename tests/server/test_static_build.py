@@ -54,6 +54,8 @@ def test_the_build_tree(package_folder) -> None:
     build = package / ".build"
     files = sorted(str(path.relative_to(build)) for path in build.rglob("*") if path.is_file())
     assert files == [
+        "-/built/images/a/b.png",  # fastn's /-/PACKAGE/ copy of each file
+        "-/built/static/logo.svg",
         "404.html",
         "404/index.html",
         "about/index.html",

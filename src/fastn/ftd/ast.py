@@ -141,6 +141,7 @@ class Import:
     exposing: list[str]
     export: list[str]
     line: int
+    origin: str | None = None  # `FASTN.ftd:LINE` for an auto-import: where it was written
 
 
 @dataclass(slots=True)

@@ -40,6 +40,7 @@ from fastn.ftd.model import (
     VariableDef,
     Variant,
 )
+from fastn.ftd.modules import LoaderSource, ModuleSource
 from fastn.ftd.values import OrValue, RecordValue
 
 ModuleLoader = Callable[[str], "str | None"]
@@ -47,6 +48,7 @@ ModuleLoader = Callable[[str], "str | None"]
 
 FTD = "ftd"
 PROCESSORS = "fastn/processors"  # built in: `-- import: fastn/processors as pr`
+_PROCESSOR_MODULES = (PROCESSORS, "fastn")
 _PROCESSOR_CONTROL_KEYS = frozenset({"$processor$", "$always-include$"})
 _INHERITED_KINDS = {"colors": Kind("ftd#color-scheme"), "types": Kind("ftd#type-data")}
 _NUMBER = re.compile(r"-?\d+")
@@ -56,6 +58,10 @@ _ALWAYS_RESOLVED = ("ftd#device", "ftd#dark-mode", "ftd#breakpoint-width")
 
 def err(message: str, line: int) -> FtdError:
     return FtdError(message, line=line)
+
+
+class ModuleNotFound(FtdError):
+    """An import names a module that does not exist (said when one of its names is used)."""
 
 
 @contextmanager
@@ -78,6 +84,8 @@ class Module:
     tree: list[ast.Invocation]
     updates: list[ast.VariableUpdate]
     imports: list[tuple[str, int]]  # (module id, line of the import)
+    origins: dict[str, str] = field(default_factory=dict)  # module id -> auto-import's place
+    reexports: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (module, names)
 
 
 @dataclass(slots=True)
@@ -108,13 +116,14 @@ class Interpreter:
 
     def __init__(
         self,
-        loader: ModuleLoader,
+        loader: ModuleLoader | ModuleSource,
         missing_module_is_empty: bool = False,
         auto_imports: list[ast.Import] | None = None,
     ):
-        self.loader = loader
+        self.source = (
+            loader if isinstance(loader, ModuleSource) else LoaderSource(loader, auto_imports or [])
+        )
         self.missing_module_is_empty = missing_module_is_empty
-        self.auto_imports = auto_imports or []
         self.modules: dict[str, Module] = {}
         self.records: dict[str, RecordDef] = {}
         self.or_types: dict[str, OrTypeDef] = {}
@@ -122,6 +131,8 @@ class Interpreter:
         self.functions: dict[str, FunctionDef] = {}
         self.variables: dict[str, VariableDef] = {}
         self._resolving: set[str] = set()
+        # what fastn accepts but is most likely a mistake (`fastn check` shows them)
+        self.warnings: list[FtdError] = []
         # What each definition (variable, component, function) asked for while it was being
         # resolved, so that a document can carry just what it needs: the interpreter is
         # shared by every document of a package.
@@ -130,52 +141,58 @@ class Interpreter:
 
     # ------------------------------------------------------------ modules
 
-    def module(self, doc_id: str, line: int = 0) -> Module:
+    def module(self, doc_id: str, line: int = 0, importer: Module | None = None) -> Module:
+        """Module `doc_id`, read the first time one of its names is used (as fastn does, an
+        import nothing uses is never read, so it may name a module that does not exist)."""
         cached = self.modules.get(doc_id)
         if cached is not None:
             return cached
-        if doc_id == PROCESSORS:
+        source = ftd_source() if doc_id == FTD else self.source.source(doc_id)
+        if source is None and doc_id == PROCESSORS:
             from fastn.processors import records_source  # the records processors fill
 
             source = records_source()
-        else:
-            source = ftd_source() if doc_id == FTD else self.loader(doc_id)
         if source is None:
             if not self.missing_module_is_empty:
-                raise err(f"module `{doc_id}` not found", line)
+                origin = importer.origins.get(doc_id) if importer is not None else None
+                where = f" (auto-imported at {origin})" if origin else ""
+                raise ModuleNotFound(f"module `{doc_id}` not found{where}", line=line)
             source = ""
         module = self._build_module(doc_id, source)
         self.modules[doc_id] = module
-        with located_in(doc_id):
-            for imported, import_line in module.imports:
-                self.module(imported, import_line)  # a missing module is an error where imported
         return module
 
     def _build_module(self, doc_id: str, source: str) -> Module:
         statements = ast.parse_document(source, doc_id)
         module = Module(doc_id, {FTD: FTD}, {}, set(), {}, [], [], [])
-        auto = (
-            []
-            if doc_id == FTD or any(doc_id == i.module for i in self.auto_imports)
-            else self.auto_imports
-        )
+        auto = [] if doc_id == FTD else self.source.auto_imports(doc_id)
         for st in [*auto, *statements]:
             if isinstance(st, ast.Import):
-                module.aliases[st.alias] = st.module
-                module.imports.append((st.module, st.line))
+                imported = self.source.resolve(doc_id, st.module)
+                module.aliases[st.alias] = imported
+                module.imports.append((imported, st.line))
+                if st.origin is not None:
+                    module.origins[imported] = st.origin
                 for name in st.exposing:
                     if name != "*":
-                        module.exposed[name] = f"{st.module}#{name}"
+                        module.exposed[name] = f"{imported}#{name}"
                 module.exports.update(st.export)
+                if st.export:
+                    module.reexports.append((imported, tuple(st.export)))
             elif isinstance(st, ast.Invocation):
                 module.tree.append(st)
             elif isinstance(st, ast.VariableUpdate):
                 module.updates.append(st)
+            elif st.name in module.decls:  # as in fastn, the first definition is the one used
+                first = module.decls[st.name].line
+                self.warn(f"`{st.name}` is defined twice (line {first} is used)", st.line, doc_id)
             else:
-                if st.name in module.decls:
-                    raise FtdError(f"`{st.name}` is defined twice", doc_id, st.line)
                 module.decls[st.name] = st
         return module
+
+    def warn(self, message: str, line: int, doc_id: str) -> None:
+        """Note a mistake that fastn builds anyway."""
+        self.warnings.append(FtdError(message, doc_id, line))
 
     # ------------------------------------------------------------ document
 
@@ -234,13 +251,36 @@ class Interpreter:
             self._depends[qualified] = frozenset(used)
 
     @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """Resolve inside; on an error, forget every definition resolved inside, so that a
+        failed document leaves nothing half-resolved for the next ones (a definition resolved
+        alongside a failing one may hold a reference to it)."""
+        tables = (
+            self.records,
+            self.or_types,
+            self.components,
+            self.functions,
+            self.variables,
+            self._depends,
+        )
+        sizes = [len(table) for table in tables]
+        try:
+            yield
+        except BaseException:
+            for table, size in zip(tables, sizes, strict=True):
+                for added in list(table)[size:]:  # dicts keep insertion order
+                    del table[added]
+            self._resolving.clear()
+            raise
+
+    @contextmanager
     def extending(self, doc: Document) -> Iterator[Document]:
         """Resolve more for `doc` (what its processors read): inside, a view of `doc` with every
         definition resolved so far; what is used inside joins `doc` at the end."""
         everything = replace(
             doc, variables=self.variables, components=self.components, functions=self.functions
         )
-        with self._collecting(None) as used:
+        with self.all_or_nothing(), self._collecting(None) as used:
             yield everything
         for name in self._closure(used):
             for have, mine in (
@@ -293,10 +333,28 @@ class Interpreter:
             target_module, _, thing = module.exposed[head].partition("#")
             return self._follow_exports(target_module, thing, line), tuple(parts[1:])
         if head in module.aliases and len(parts) > 1:
-            return self._follow_exports(module.aliases[head], parts[1], line), tuple(parts[2:])
+            imported = self.module(module.aliases[head], line, module)
+            if parts[1] not in imported.decls:
+                foreign = self._foreign(imported, tuple(parts[1:]))
+                if foreign is not None:
+                    return foreign, ()
+            return self._follow_exports(imported.doc_id, parts[1], line), tuple(parts[2:])
         if module.doc_id == FTD:
             return f"{FTD}#{head}", tuple(parts[1:])
         raise err(f"unknown name `{written}`", line)
+
+    def _foreign(self, module: Module, path: tuple[str, ...]) -> str | None:
+        """A name the module source makes on demand (`assets.files.logo.svg`), declared in
+        `module` under its whole dotted path the first time it is used."""
+        name = ".".join(path)
+        if name not in module.decls:
+            text = self.source.foreign(module.doc_id, path)
+            if text is None:
+                return None
+            (decl,) = ast.parse_document(text, module.doc_id)
+            decl.name = name
+            module.decls[name] = decl
+        return f"{module.doc_id}#{name}"
 
     def _follow_exports(
         self, module_id: str, thing: str, line: int, seen: frozenset[tuple[str, str]] = frozenset()
@@ -311,11 +369,13 @@ class Interpreter:
             target, _, name = module.exposed[thing].partition("#")
             return self._follow_exports(target, name, line, seen)
         if module.exports:
-            for alias, imported in module.aliases.items():
-                if alias == FTD:
-                    continue
-                if "*" in module.exports or thing in module.exports:
-                    other = self.module(imported, line)
+            # `export:` belongs to its import (one alias, often `_`, may serve several)
+            for imported, names in module.reexports:
+                if "*" in names or thing in names:
+                    try:
+                        other = self.module(imported, line, module)
+                    except ModuleNotFound:
+                        continue  # an import nothing else uses may name no module
                     if thing in other.decls or thing in other.exposed or other.exports:
                         try:
                             return self._follow_exports(imported, thing, line, seen)
@@ -531,7 +591,8 @@ class Interpreter:
                     and not kind.optional
                     and not kind.is_list
                 ):
-                    raise err(f"variable `{decl.name}` needs a value", decl.line)
+                    # fastn builds it (`-- string url: /` is a commented-out value)
+                    self.warn(f"variable `{decl.name}` has no value", decl.line, module.doc_id)
             var = VariableDef(
                 qualified, kind, decl.mutable, value, decl.processor, decl.line, module.doc_id
             )
@@ -545,7 +606,8 @@ class Interpreter:
     def _processor_call(self, written: str, section: p1.Section, ctx: Ctx) -> ProcessorCall:
         """The processor's name and its arguments (headers, caption) as value expressions."""
         alias, dot, name = written.partition(".")
-        if not (dot and ctx.module.aliases.get(alias) == PROCESSORS):
+        # fastn dispatches on the name alone: `pr.sitemap` and `fastn.sitemap` are one
+        if not (dot and ctx.module.aliases.get(alias, alias) in _PROCESSOR_MODULES):
             name = written
         args: dict[str, Any] = {}
         lines: dict[str, int] = {}
@@ -613,13 +675,14 @@ class Interpreter:
         comp = ComponentDef(qualified, [], None)
         self.components[qualified] = comp  # recursion: a component may invoke itself
         try:
+            declared = self._first_of_each(decl.args, module_id)
             comp.args = [
                 Field(a.name, self.kind(a.kind, module, a.line), a.mutable, None, a.line)
-                for a in decl.args
+                for a in declared
             ]
-            bound = self._bind_modules(comp.args, decl.args, module, modules or {})
+            bound = self._bind_modules(comp.args, declared, module, modules or {})
             ctx = Ctx(module, component=name, args={a.name: a for a in comp.args}, modules=bound)
-            for a, ad in zip(comp.args, decl.args, strict=True):
+            for a, ad in zip(comp.args, declared, strict=True):
                 if ad.default is not None and a.name not in bound:
                     a.default = self.convert(ad.default, a.kind, ctx, definition=True)
             if isinstance(decl, ast.WebComponentDecl):
@@ -634,6 +697,19 @@ class Interpreter:
             del self.components[qualified]
             raise
         return comp
+
+    def _first_of_each(self, args: list[ast.FieldDecl], module_id: str) -> list[ast.FieldDecl]:
+        """Arguments by name: as in fastn, the first of two with one name is the one used."""
+        first: dict[str, ast.FieldDecl] = {}
+        for arg in args:
+            if arg.name in first:
+                message = (
+                    f"argument `{arg.name}` is declared twice (line {first[arg.name].line} is used)"
+                )
+                self.warn(message, arg.line, module_id)
+            else:
+                first[arg.name] = arg
+        return list(first.values())
 
     def _bind_modules(
         self, args: list[Field], decls: list[ast.FieldDecl], module: Module, given: dict[str, str]
@@ -777,12 +853,15 @@ class Interpreter:
         head = name.split(".", 1)[0]
         if name == inv.name and (
             any(loop.alias == head for loop in ctx.loops)
-            or (ctx.component is not None and head == ctx.component)
+            # `-- c.uis.0:` in component c; `-- c:` alone is c calling itself
+            or (ctx.component is not None and head == ctx.component and name != head)
         ):
             value, _ = self.reference("$" + name, ctx, inv.line)
             return value
         try:
             qualified, path = self.qualify(name, ctx.module, inv.line)
+        except ModuleNotFound:
+            raise
         except FtdError:
             raise err(f"unknown component `{name}`", inv.line) from None
         module_id, _, thing = qualified.partition("#")
@@ -1034,8 +1113,9 @@ class Interpreter:
             if mutable:
                 self._check_mutable_ref(value, ctx, line)
             args[param.name] = value
-        if given:
-            raise err(f"`{fname.strip()}` has no parameter `{next(iter(given))}`", line)
+        if given:  # fastn passes the parameters a function has and ignores the rest
+            message = f"`{fname.strip()}` has no parameter `{next(iter(given))}` (ignored)"
+            self.warn(message, line, ctx.module.doc_id)
         return Call(qualified, args), fn.return_kind
 
     # ------------------------------------------------------------ conversion
@@ -1067,15 +1147,21 @@ class Interpreter:
                     [self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items]
                 )
             if text.startswith(("$", "*$")) and len(text) > 1 and kind.name != "template":
+                if kind.variant and not kind.is_list and self._is_or_type(kind.name, raw.line):
+                    # `ftd.background.solid b: $color`: the value of that variant
+                    return self._or_value(raw, kind.name, tuple(kind.variant.split(".")), ctx)
                 value, value_kind = self.reference(text, ctx, raw.line)
                 wrapped = self._wrap_in_caption_field(value, value_kind, kind, raw.line)
                 if wrapped is not None:
                     return wrapped
                 self._check_kind(kind, value_kind, text, raw.line)
+                if kind.is_list and value_kind is not None and not value_kind.is_list:
+                    return _list([value])  # one item where a list is expected
                 return value
             if kind.is_list:
-                if kind.is_ui:
-                    raise err(f"expected a list of UI, found `{text}`", raw.line)
+                if kind.is_ui:  # fastn builds `ui-list: []` (or `false`) as no UI
+                    self.warn(f"expected a list of UI, found `{text}`", raw.line, ctx.module.doc_id)
+                    return Lit([])
                 items = _comma_items(text)
                 return _list(
                     [self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items]
@@ -1171,7 +1257,13 @@ class Interpreter:
             if text.startswith("{") and text.endswith("}") and name == "string" and len(text) > 2:
                 inner = text[1:-1]
                 if "$" in inner or any(ch in inner for ch in "=!<>+"):
-                    return self.expression(inner, ctx, line)
+                    try:
+                        return self.expression(inner, ctx, line)
+                    except FtdError:
+                        if "\n" not in inner:
+                            raise
+                        # text of several lines in braces (JSON, Nix in a code block): fastn
+                        # shows it as written
             return Lit(text)
         if name == "integer":
             try:
@@ -1274,8 +1366,9 @@ class Interpreter:
             by_key.setdefault(h.key.split(".", 1)[0], []).append(h)
         known = {f.name for f in fields}
         for key, headers in by_key.items():
-            if key not in known:
-                raise err(f"record `{_display(type_name)}` has no field `{key}`", headers[0].line)
+            if key not in known:  # fastn reads the fields it knows and ignores the rest
+                message = f"record `{_display(type_name)}` has no field `{key}` (ignored)"
+                self.warn(message, headers[0].line, ctx.module.doc_id)
         values: dict[str, Any] = {}
         caption_used = body_used = False
         for f in fields:

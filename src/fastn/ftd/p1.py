@@ -299,8 +299,9 @@ class _Parser:
                 raise self.error(SECTION_NOT_FOUND, index)
             head = self.section_line(index)
             if head.is_end:
-                self.end(head.caption, index)
-                index += 1
+                if not head.is_commented:  # `/-- end: X` is a comment: it ends nothing
+                    self.end(head.caption, index)
+                index = self.skip_text_after_end(index + 1)
                 continue
             parent = self.open[-1] if self.open else None
             if parent is not None:
@@ -343,6 +344,13 @@ class _Parser:
             isinstance(header, KV) and header.kind == "module" and rest.startswith(header.key)
             for header in parent.headers
         )
+
+    def skip_text_after_end(self, index: int) -> int:
+        """Lines after `-- end: X` up to the next section are notes to the reader: fastn
+        builds documents with text there (fastn-community's design-system does it)."""
+        while index < self.count and not self.is_section_at(index):
+            index += 1
+        return index
 
     def end(self, name: str | None, index: int) -> None:
         """``-- end: name``: close the nearest open section (or section list) called name."""

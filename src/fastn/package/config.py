@@ -54,6 +54,15 @@ class AutoImport:
 
     text: str  # the caption as written, e.g. "hello/components as c"
     exposing: tuple[str, ...] = ()
+    line: int = 0  # in FASTN.ftd
+
+
+@dataclass(frozen=True, slots=True)
+class Font:
+    """`-- fastn.font: NAME` with its `woff2:`, `weight:`… headers as written."""
+
+    name: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +113,16 @@ class Package:
     dynamic_urls: tuple[DynamicUrl, ...] = ()
     sitemap: Sitemap | None = None  # `fastn.sitemap`, for the sitemap processors
     apps: tuple[App, ...] = ()
+    fonts: tuple[Font, ...] = ()
+
+    @property
+    def system(self) -> str | None:
+        """`system: NAME`: the package's documents import it as NAME without writing it."""
+        return self.headers.get("system") or None
 
     def missing_dependencies(self) -> list[Dependency]:
         """Declared dependencies with no local folder: documents importing them will fail."""
         return [dependency for dependency in self.dependencies if not dependency.folder.is_dir()]
-
-    def dependency_folders(self) -> dict[str, Path]:
-        """Package name (and alias) → folder, the form the ftd Environment takes."""
-        folders: dict[str, Path] = {}
-        for dependency in self.dependencies:
-            folders[dependency.name] = dependency.folder
-            if dependency.alias:
-                folders[dependency.alias] = dependency.folder
-        return folders
 
 
 def load_package(root: Path) -> Package:
@@ -158,6 +164,7 @@ class _PackageReader:
         self.dynamic_urls: list[DynamicUrl] = []
         self.sitemap: Sitemap | None = None
         self.apps: list[App] = []
+        self.fonts: list[Font] = []
 
     def error(self, message: str, line: int) -> PackageError:
         return PackageError(message, doc_id="FASTN", line=line, path=self.path)
@@ -172,6 +179,7 @@ class _PackageReader:
             "fastn.dynamic-urls": self.read_dynamic_urls,
             "fastn.sitemap": self.read_sitemap,
             "fastn.app": self.read_app,
+            "fastn.font": self.read_font,
         }
         reader = readers.get(section.name)
         if reader is not None:
@@ -232,7 +240,18 @@ class _PackageReader:
         names = (
             tuple(name.strip() for name in exposing.split(",") if name.strip()) if exposing else ()
         )
-        self.auto_imports.append(AutoImport(text, names))
+        self.auto_imports.append(AutoImport(text, names, section.line_number))
+
+    def read_font(self, section) -> None:
+        name = _caption(section)
+        if not name:
+            raise self.error("fastn.font needs the font name as caption", section.line_number)
+        headers = tuple(
+            (header.key, header.value.strip())
+            for header in section.headers
+            if _is_text_header(header)
+        )
+        self.fonts.append(Font(name, headers))
 
     def read_dependency(self, section) -> None:
         caption = _caption(section)
@@ -328,6 +347,7 @@ class _PackageReader:
             dynamic_urls=tuple(self.dynamic_urls),
             sitemap=self.sitemap,
             apps=tuple(self.apps),
+            fonts=tuple(self.fonts),
         )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from fastn.package.config import Package
 
 if TYPE_CHECKING:
-    from fastn.ftd.environment import Environment
+    from fastn.package.environment import Environment
 
 
 def environment_for(
@@ -17,19 +17,19 @@ def environment_for(
     watch_files: bool = True,
     observe_processor: Callable[[str, float], None] | None = None,
 ) -> Environment:
-    """An Environment for the package: its auto-imports and its locally present dependencies.
+    """An Environment for the package: its modules and its dependencies' (`.packages/`).
 
     `watch_files=False` when the files cannot change while it is used (a build);
     `observe_processor(name, seconds)` is told how long each processor run took.
     """
-    from fastn.ftd.environment import Environment
+    from fastn.package.environment import Environment
+    from fastn.package.resolver import PackageModules
     from fastn.processors.context import ProcessorSettings
 
     return Environment(
         package.root,
         package.name,
-        auto_imports=[auto_import.text for auto_import in package.auto_imports],
-        dependencies=package.dependency_folders(),
+        modules=PackageModules(package),
         processor_settings=ProcessorSettings.from_package(package, observe_processor),
         watch_files=watch_files,
         favicon=package.favicon,

@@ -1,10 +1,12 @@
 """URL → what the package serves there: a document, a static file, or a redirect.
 
 fastn's URL scheme: `index.ftd` → `/`, `about.ftd` → `/about/`, `docs/index.ftd` →
-`/docs/`; `/about` (no slash) is served like `/about/`. Markdown files are pages too
-(`guide.md` → `/guide/`; a `.ftd` of the same name wins). Files that are not `.ftd` documents
-are served at their own path. A real document wins over a `fastn.dynamic-urls` pattern (fastn#2048
+`/docs/`; `/about` (no slash) is served like `/about/`. Files that are not `.ftd` documents
+are served at their own path (a Markdown file too: fastn makes no page of it). A real document wins over a `fastn.dynamic-urls` pattern (fastn#2048
 does the opposite).
+
+`/-/PACKAGE/path` is a file of the package or of a dependency (`.packages/PACKAGE/path`):
+fastn's URL for the files of each package, which `assets.files` names.
 
 Never served, whatever the URL: `FASTN.ftd`, `.ftd` sources as files, anything under a dot
 folder or named with a leading dot (`.env`, `.git/`, `.packages/`, `.build/`), `..`, and
@@ -20,11 +22,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastn.package.config import PACKAGE_FILE, DynamicUrl, Package
+from fastn.package.config import PACKAGE_FILE, PACKAGES_FOLDER, DynamicUrl, Package
 
 DOCUMENT_SUFFIX = ".ftd"
-MARKDOWN_SUFFIX = ".md"
-PAGE_SUFFIXES = (DOCUMENT_SUFFIX, MARKDOWN_SUFFIX)  # in precedence order
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class Router:
 
     def __init__(self, package: Package) -> None:
         self.root = package.root
+        self.name = package.name
         self._root_text = str(package.root) + os.sep
         self._root_prefix = os.path.realpath(package.root) + os.sep
         self._package_file = (self._root_prefix + PACKAGE_FILE).lower()
@@ -72,6 +73,8 @@ class Router:
         parts = safe_parts(path)
         if parts is None:
             return None
+        if parts and parts[0] == "-":
+            return self._file_of_package(parts[1:])
         found = self._lookup(parts, file_wanted=bool(parts) and not path.endswith("/"))
         if found is not None:
             return found
@@ -101,15 +104,26 @@ class Router:
     def _document(self, *candidates: list[str]) -> DocumentRoute | None:
         for parts in candidates:
             doc_id = "/".join(parts)
-            for suffix in PAGE_SUFFIXES:
-                file = self._root_text + doc_id + suffix
-                if not os.path.isfile(file):
-                    continue
-                real = os.path.realpath(file)
-                # FASTN.ftd compared case-insensitively: on macOS/Windows `/fastn/` opens it
-                if real.startswith(self._root_prefix) and real.lower() != self._package_file:
-                    return DocumentRoute(doc_id)
+            file = self._root_text + doc_id + DOCUMENT_SUFFIX
+            if not os.path.isfile(file):
+                continue
+            real = os.path.realpath(file)
+            # FASTN.ftd compared case-insensitively: on macOS/Windows `/fastn/` opens it
+            if real.startswith(self._root_prefix) and real.lower() != self._package_file:
+                return DocumentRoute(doc_id)
         return None
+
+    def _file_of_package(self, parts: list[str]) -> FileRoute | None:
+        """`/-/PACKAGE/path`: a file of this package, or of a dependency in `.packages/`."""
+        relative = "/".join(parts)
+        if relative.startswith(self.name + "/"):
+            folder, relative = self._root_text, relative[len(self.name) + 1 :]
+        else:
+            folder = self._root_text + PACKAGES_FOLDER + "/"
+        file = folder + relative
+        if relative.endswith(DOCUMENT_SUFFIX) or _file_kind(file) != "file":
+            return None
+        return FileRoute(Path(file)) if self._inside(file) else None
 
     def _inside(self, file: str) -> bool:
         """False for a file reached through a symlink pointing out of the package."""
@@ -118,11 +132,10 @@ class Router:
     def documents(self) -> Iterator[tuple[str, str]]:
         """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""
         skipped = {pattern.doc_id for pattern in self._patterns}
-        for relative in _package_files(self.root, lambda name: name.endswith(PAGE_SUFFIXES)):
-            doc_id = relative.rsplit(".", 1)[0]
+        for relative in _package_files(self.root, lambda name: name.endswith(DOCUMENT_SUFFIX)):
+            doc_id = relative.removesuffix(DOCUMENT_SUFFIX)
             if relative == PACKAGE_FILE or doc_id in skipped:
                 continue
-            skipped.add(doc_id)  # `a.ftd` and `a.md`: one page
             url = document_url(doc_id)
             route = self.resolve(url)
             if isinstance(route, DocumentRoute) and route.doc_id == doc_id:
@@ -130,9 +143,14 @@ class Router:
 
     def static_files(self) -> Iterator[str]:
         """Package-relative paths of every file served as is."""
-        for relative in _package_files(self.root, lambda name: not name.endswith(DOCUMENT_SUFFIX)):
+        for relative in static_files(self.root):
             if self._inside(self._root_text + relative):
                 yield relative
+
+
+def static_files(root: Path) -> Iterator[str]:
+    """Relative paths of a package folder's files that are not documents (nor dot files)."""
+    return _package_files(root, lambda name: not name.endswith(DOCUMENT_SUFFIX))
 
 
 def document_url(doc_id: str) -> str:

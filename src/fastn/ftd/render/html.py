@@ -12,9 +12,11 @@ attaches to this HTML instead of drawing it again. Other pages get none of that.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from fastn.ftd import code as code_highlight
@@ -804,6 +806,13 @@ def _light(value: Any) -> str:
     if isinstance(value, RecordValue):
         return str(value.get("light") or "")
     return "" if value is None else str(value)
+
+
+@functools.cache
+def base_stylesheet() -> str:
+    """The rules every page needs (a reset; `ft_row`/`ft_column` as flex boxes), as fastn's
+    default CSS gives its pages."""
+    return (Path(__file__).with_name("base.css")).read_text(encoding="utf-8")
 
 
 def render_page(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,18 +25,13 @@ from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Interpreter
 from fastn.ftd.model import Document
 from fastn.ftd.page import RenderedPage, RequestInfo
-from fastn.ftd.render.html import render_page, render_payload
+from fastn.ftd.render.html import base_stylesheet, render_page, render_payload
+from fastn.package.config import Package
+from fastn.package.resolver import PackageModules
 from fastn.processors import runner
 from fastn.processors.context import ProcessorSettings, Resources
 
 Result = TypeVar("Result")
-
-
-def parse_auto_import(text: str) -> ast.Import:
-    """``pkg/module as alias`` (the caption of ``-- fastn.auto-import:``)."""
-    module, sep, alias = text.partition(" as ")
-    module = module.strip()
-    return ast.Import(module, alias.strip() if sep else ast.import_alias(module), [], [], 0)
 
 
 class Environment:
@@ -47,16 +42,15 @@ class Environment:
         root: Path,
         package_name: str,
         *,
-        auto_imports: Iterable[str] = (),
-        dependencies: Mapping[str, Path] | None = None,
+        modules: PackageModules | None = None,
         processor_settings: ProcessorSettings | None = None,
         watch_files: bool = True,
         favicon: str | None = None,
     ):
         self.root = Path(root)
         self.package_name = package_name
-        self.auto_imports = [parse_auto_import(a) for a in auto_imports]
-        self.dependencies = {name: Path(path) for name, path in (dependencies or {}).items()}
+        # where modules come from: the package and its dependencies, by fastn's rules
+        self.modules = modules or PackageModules(Package(self.root, package_name))
         self.processor_settings = processor_settings or ProcessorSettings(self.root)
         # False when nothing can change while this Environment lives (`fastn build`)
         self.watch_files = watch_files
@@ -74,23 +68,28 @@ class Environment:
 
     def module_path(self, module_id: str) -> Path | None:
         """The file of a module: ``pkg/a/b`` -> ``a/b.ftd`` or ``a/b/index.ftd`` in that package."""
-        for name, root in [(self.package_name, self.root), *self.dependencies.items()]:
-            if module_id == name:
-                rest = "index"
-            elif module_id.startswith(name + "/"):
-                rest = module_id[len(name) + 1 :]
-            else:
-                continue
-            return _find_ftd(root, rest)
-        return _find_ftd(self.root, module_id)
+        return self.modules.module_path(module_id)
 
-    def _load(self, module_id: str) -> str | None:
+    def source(self, module_id: str) -> str | None:
+        """The module's text, noting the file it came from (to see when it changes)."""
+        text = self.modules.source(module_id)
         path = self.module_path(module_id)
-        if path is None:
-            return None
-        self._files[module_id] = (path, path.stat().st_mtime)
-        text = path.read_text(encoding="utf-8")
-        return markdown_document(text) if path.suffix == ".md" else text
+        if path is not None:
+            self._files[module_id] = (path, path.stat().st_mtime)
+        return text
+
+    def resolve(self, importer: str, written: str) -> str:
+        return self.modules.resolve(importer, written)
+
+    def auto_imports(self, module_id: str) -> Sequence[ast.Import]:
+        return self.modules.auto_imports(module_id)
+
+    def foreign(self, module_id: str, path: tuple[str, ...]) -> str | None:
+        return self.modules.foreign(module_id, path)
+
+    def new_interpreter(self) -> Interpreter:
+        """An interpreter reading this package's modules (nothing resolved yet)."""
+        return Interpreter(self)
 
     def interpreter(self, module_id: str | None = None) -> Interpreter:
         """The interpreter, a new one when a file it read has changed: any file, or with
@@ -99,7 +98,7 @@ class Environment:
             self._files = {}
             self._prepared = {}
             self._pages = {}
-            self._interpreter = Interpreter(self._load, auto_imports=self.auto_imports)
+            self._interpreter = self.new_interpreter()
         return self._interpreter
 
     def _changed(self, module_id: str | None) -> bool:
@@ -175,8 +174,9 @@ class Environment:
         if prepared is None:
             if self.module_path(module_id) is None:
                 raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
-            doc = interpreter.document(module_id)
-            plan = runner.plan(doc, interpreter, module_id)
+            with interpreter.all_or_nothing():  # a failure must not reach other documents
+                doc = interpreter.document(module_id)
+                plan = runner.plan(doc, interpreter, module_id)
             prepared = self._prepared[module_id] = (doc, plan, self._imported(module_id))
         return prepared[0], prepared[1]
 
@@ -212,7 +212,8 @@ class Environment:
         if payload is not None:
             body, content_type, status = payload
             return RenderedPage(body, content_type, status, headers)
-        return RenderedPage(render_page(doc, values, favicon=self.favicon), headers=headers)
+        page = render_page(doc, values, base_css=base_stylesheet(), favicon=self.favicon)
+        return RenderedPage(page, headers=headers)
 
     @contextmanager
     def _located(self) -> Iterator[None]:
@@ -235,35 +236,6 @@ def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:
         return asyncio.run(coroutine)
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
-
-
-def _find_ftd(root: Path, rest: str) -> Path | None:
-    """The module's file: `.ftd` first; a Markdown page (`.md`) is a document too."""
-    for suffix in (".ftd", ".md"):
-        for candidate in (root / f"{rest}{suffix}", root / rest / f"index{suffix}"):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def markdown_document(markdown: str) -> str:
-    """A Markdown page as the ftd document showing it: one `ftd.text` whose body is the text.
-
-    Lines the section grammar would read (`-- `, `;;`, a leading `/`) are escaped, so the body
-    reaches the markdown renderer exactly as written.
-    """
-    lines = []
-    for line in markdown.split("\n"):
-        if "<hl>" not in line:  # such lines are kept verbatim by the grammar
-            line = line.replace(";", "\\;")
-        stripped = line.lstrip()
-        if stripped.startswith(("-- ", "/-- ")):
-            line = line[: len(line) - len(stripped)] + "\\" + stripped
-        lines.append(line)
-    body = "\n".join(lines).strip("\n")
-    if body.startswith("/"):
-        body = "\\" + body
-    return f"-- ftd.text:\n\n{body}\n"
 
 
 def render_file(path: Path) -> str:
