@@ -349,7 +349,7 @@ def test_fastn_apps_lists_the_mounted_apps(tmp_path: Path) -> None:
     assert texts(render(plain).body) == ["0"]
 
 
-def test_any_prefix_names_the_processors(tmp_path: Path) -> None:
+def test_fastn_prefix_names_the_processors(tmp_path: Path) -> None:
     """fastn reads `fastn.sitemap` as `pr.sitemap`, imported `fastn` or not (fastn.com)."""
     page = NAV.replace("$processor$: pr.sitemap", "$processor$: fastn.sitemap")
     root = make_package(

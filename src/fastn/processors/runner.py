@@ -119,10 +119,6 @@ def _step(doc: Document, interpreter: Interpreter, name: str) -> Step:
     call = var.call
     assert call is not None
     processor = find_processor(call.name)
-    if processor is None and "." in call.name:
-        # fastn names them through any prefix: `fastn.sitemap`, even where `fastn` is not
-        # imported (fastn.com content-library/index.ftd)
-        processor = find_processor(call.name.rpartition(".")[2])
     if processor is None:
         known = ", ".join(sorted(_PROCESSORS))
         hint = "" if "." in (var.processor or "") else "; write it `pr.NAME`"
