@@ -53,6 +53,16 @@ def conformance_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def realworld_packages() -> Path:
+    """The real packages of the shared corpus: $FASTN_REALWORLD_DIR/packages."""
+    configured = os.environ.get("FASTN_REALWORLD_DIR")
+    path = (Path(configured) if configured else REPO.parent / "shared" / "realworld") / "packages"
+    if not path.is_dir():
+        missing("realworld corpus not found (set FASTN_REALWORLD_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
 def observe(conformance_dir: Path) -> ModuleType:
     """The conformance comparison tool, so "same as fastn" means what the scorer means."""
     spec = importlib.util.spec_from_file_location(

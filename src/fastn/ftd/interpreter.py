@@ -149,7 +149,9 @@ class Interpreter:
             return cached
         source = ftd_source() if doc_id == FTD else self.source.source(doc_id)
         if source is None and doc_id == PROCESSORS:
-            source = ""  # processors are Python, named through this module's alias
+            from fastn.processors import records_source  # the records processors fill
+
+            source = records_source()
         if source is None:
             if not self.missing_module_is_empty:
                 origin = importer.origins.get(doc_id) if importer is not None else None

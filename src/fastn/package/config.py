@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastn.ftd.errors import FtdError
+from fastn.package.sitemap import Sitemap, SitemapError, parse_sitemap
 
 PACKAGE_FILE = "FASTN.ftd"
 ENV_FILE = ".env"
@@ -88,6 +89,15 @@ class DynamicUrl:
 
 
 @dataclass(frozen=True, slots=True)
+class App:
+    """`-- fastn.app: NAME` with `package:` and `mount-point:` (listed by `pr.fastn-apps`)."""
+
+    name: str
+    package: str
+    mount_point: str
+
+
+@dataclass(frozen=True, slots=True)
 class Package:
     """What `FASTN.ftd` says about the package, with environment variables already applied."""
 
@@ -101,6 +111,8 @@ class Package:
     auto_imports: tuple[AutoImport, ...] = ()
     dependencies: tuple[Dependency, ...] = ()
     dynamic_urls: tuple[DynamicUrl, ...] = ()
+    sitemap: Sitemap | None = None  # `fastn.sitemap`, for the sitemap processors
+    apps: tuple[App, ...] = ()
     fonts: tuple[Font, ...] = ()
 
     @property
@@ -154,6 +166,8 @@ class _PackageReader:
         self.auto_imports: list[AutoImport] = []
         self.dependencies: list[Dependency] = []
         self.dynamic_urls: list[DynamicUrl] = []
+        self.sitemap: Sitemap | None = None
+        self.apps: list[App] = []
         self.fonts: list[Font] = []
 
     def error(self, message: str, line: int) -> PackageError:
@@ -167,6 +181,8 @@ class _PackageReader:
             "fastn.auto-import": self.read_auto_import,
             "fastn.dependency": self.read_dependency,
             "fastn.dynamic-urls": self.read_dynamic_urls,
+            "fastn.sitemap": self.read_sitemap,
+            "fastn.app": self.read_app,
             "fastn.font": self.read_font,
         }
         reader = readers.get(section.name)
@@ -277,6 +293,27 @@ class _PackageReader:
                     )
             self.dynamic_urls.append(DynamicUrl(title, pattern, document, data, line_number))
 
+    def read_sitemap(self, section) -> None:
+        if self.sitemap is not None:
+            raise self.error("more than one fastn.sitemap section", section.line_number)
+        body = section.body
+        try:
+            self.sitemap = parse_sitemap(
+                body.value if body else "", body.line_number if body else section.line_number
+            )
+        except SitemapError as error:
+            raise self.error(error.message, error.line) from None
+
+    def read_app(self, section) -> None:
+        name = _caption(section)
+        package, mount_point = _header(section, "package"), _header(section, "mount-point")
+        if not (name and package and mount_point):
+            raise self.error(
+                "fastn.app needs a name (caption), `package:` and `mount-point:`",
+                section.line_number,
+            )
+        self.apps.append(App(name, package, mount_point))
+
     def substitute_env(self, text: str, line_number: int) -> str:
         """Replace `${env.NAME or "default"}` with the variable (or the default)."""
 
@@ -312,6 +349,8 @@ class _PackageReader:
             auto_imports=tuple(self.auto_imports),
             dependencies=tuple(self.dependencies),
             dynamic_urls=tuple(self.dynamic_urls),
+            sitemap=self.sitemap,
+            apps=tuple(self.apps),
             fonts=tuple(self.fonts),
         )
 

@@ -14,7 +14,8 @@ from fastn.ftd.render.evaluate import Frame, State, evaluate
 from fastn.processors.errors import ProcessorError
 
 if TYPE_CHECKING:
-    from fastn.package.config import Package
+    from fastn.package.config import App, Package
+    from fastn.package.sitemap import Sitemap
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,10 @@ class ProcessorSettings:
     proxy_mappings: tuple[tuple[str, str], ...] = ()  # (path prefix, upstream base URL)
     # told (processor name, seconds) after each run: the server's metrics with --ops
     observe: Callable[[str, float], None] | None = None
+    # for the sitemap, toc, document and apps processors
+    package_name: str = ""
+    sitemap: Sitemap | None = None
+    apps: tuple[App, ...] = ()
 
     @classmethod
     def from_package(
@@ -38,6 +43,9 @@ class ProcessorSettings:
             endpoint=package.endpoint,
             proxy_mappings=tuple((m.prefix, m.upstream) for m in package.proxy_mappings),
             observe=observe,
+            package_name=package.name,
+            sitemap=package.sitemap,
+            apps=package.apps,
         )
 
 

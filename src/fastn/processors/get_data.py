@@ -1,7 +1,8 @@
 """`pr.get-data`: JSON data written in the document or kept in a file of the package.
 
 In order: the value under `key:` (default: the variable's name) among the extra keys of the
-matching `fastn.dynamic-urls` entry; `file: data.json` (a JSON file of the package); the
+matching `fastn.dynamic-urls` entry, then among the attributes the `fastn.sitemap` gives the
+page (its item's and its parents'); `file: data.json` (a JSON file of the package); the
 section body (JSON); the caption (a JSON scalar, or else the text). Body and caption together
 are an error.
 """
@@ -12,13 +13,20 @@ import json
 from typing import Any
 
 from fastn.processors.context import Invocation
+from fastn.processors.document import document_path
 from fastn.processors.mapping import json_or_text
+from fastn.processors.sitemap import extra_data
 
 
 async def process(invocation: Invocation) -> Any:
     key = invocation.text("key") or invocation.short_name
     if key in invocation.request.data:
         return invocation.result(invocation.request.data[key])
+    sitemap = invocation.settings.sitemap
+    if sitemap is not None:
+        attributes = extra_data(sitemap, document_path(invocation))
+        if key in attributes:
+            return invocation.result(attributes[key])
     call = invocation.call
     if call.body is not None and invocation.caption is not None:
         raise invocation.error("give the data as the caption or as the body, not both")

@@ -59,6 +59,16 @@ _PROCESSORS: dict[str, tuple[str, str, str | None]] = {
     "http": ("http", "process", None),
     "request-data": ("request_data", "process", None),
     "get-data": ("get_data", "process", None),
+    "toc": ("toc", "process", None),
+    "sitemap": ("sitemap", "process", None),
+    "full-sitemap": ("sitemap", "process_full", None),
+    "document-id": ("document", "process_id", None),
+    "document-full-id": ("document", "process_full_id", None),
+    "document-suffix": ("document", "process_suffix", None),
+    "document-name": ("document", "process_name", None),
+    "fastn-apps": ("apps", "process", None),
+    "figma-cs-token": ("figma", "process_color_scheme", None),
+    "figma-typo-token": ("figma", "process_typography", None),
 }
 
 
