@@ -53,13 +53,23 @@ def conformance_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def realworld_packages() -> Path:
-    """The real packages of the shared corpus: $FASTN_REALWORLD_DIR/packages."""
+def realworld_dir() -> Path:
+    """The shared corpus of real fastn packages and the pages fastn built from them:
+    $FASTN_REALWORLD_DIR, else ../shared/realworld next to the repository."""
     configured = os.environ.get("FASTN_REALWORLD_DIR")
-    path = (Path(configured) if configured else REPO.parent / "shared" / "realworld") / "packages"
-    if not path.is_dir():
-        missing("realworld corpus not found (set FASTN_REALWORLD_DIR)")
+    path = Path(configured) if configured else REPO.parent / "shared" / "realworld"
+    if not (path / "score.py").is_file():
+        missing(
+            f"the corpus of real fastn packages is not at {path}",
+            "set FASTN_REALWORLD_DIR to its folder, or place it at ../shared/realworld",
+        )
     return path
+
+
+@pytest.fixture(scope="session")
+def realworld_packages(realworld_dir: Path) -> Path:
+    """The real packages of the shared corpus, each with its dependencies in `.packages/`."""
+    return realworld_dir / "packages"
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,6 @@ class ProcessorSettings:
     # told (processor name, seconds) after each run: the server's metrics with --ops
     observe: Callable[[str, float], None] | None = None
     # for the sitemap, toc, document and apps processors
-    package_name: str = ""
     sitemap: Sitemap | None = None
     apps: tuple[App, ...] = ()
 
@@ -43,7 +42,6 @@ class ProcessorSettings:
             endpoint=package.endpoint,
             proxy_mappings=tuple((m.prefix, m.upstream) for m in package.proxy_mappings),
             observe=observe,
-            package_name=package.name,
             sitemap=package.sitemap,
             apps=package.apps,
         )
