@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, TextIO
 from fastn.ftd.errors import FtdError
 from fastn.ftd.page import RequestInfo
 from fastn.nginx import nginx_config
-from fastn.package.config import PACKAGE_FILE, Package, load_package
+from fastn.package.config import Package, load_package
 from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
-from fastn.package.routes import Router, static_files
+from fastn.package.routes import Router
 from fastn.progress import NORMAL, Progress
 from fastn.runtime import write_runtime
 
@@ -231,9 +231,7 @@ def _copy_package_files(package: Package, target: Path, progress: Progress) -> N
     """`/-/PACKAGE/path` of the package and of each dependency: where `assets.files` points."""
     copied = 0
     for owner in PackageModules(package).packages():
-        for relative in static_files(owner.root):
-            if relative == PACKAGE_FILE:
-                continue
+        for relative in Router(owner).static_files():  # what `fastn serve` would answer
             destination = target / FILES_FOLDER / owner.name / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(owner.root / relative, destination)

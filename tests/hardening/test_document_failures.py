@@ -4,6 +4,8 @@
   gave a generic 500 with a `RecursionError` traceback: now `file:line: nesting deeper…`.
 - A page whose import is missing once answered 500 on the first request and 200 (the import
   silently dropped) afterwards: a half-loaded module was left in the interpreter's cache.
+  Imports are read when a name of them is used (as in fastn): a page using a missing module
+  fails at that line every time, one only importing it renders every time.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ FILES = {
     "deep.ftd": nested_sections(DEPTH),
     "shallow.ftd": nested_sections(50),
     "chain.ftd": chained_components(DEPTH),
-    "missing-import.ftd": "-- import: failures/not-there\n\n-- ftd.text: shown without it\n",
-    "missing-inside.ftd": "-- import: failures/imports-missing\n\n-- ftd.text: shown anyway\n",
-    "imports-missing.ftd": "-- import: failures/not-there-either\n\n-- string x: y\n",
+    "missing-import.ftd": "-- import: failures/not-there\n\n-- ftd.text: $not-there.greeting\n",
+    "missing-inside.ftd": "-- import: failures/imports-missing\n\n-- ftd.text: $imports-missing.x\n",
+    "imports-missing.ftd": "-- import: failures/not-there-either\n\n-- string x: $not-there-either.y\n",
+    "unused-import.ftd": "-- import: failures/not-there\n\n-- ftd.text: shown without it\n",
 }
 
 
@@ -74,10 +77,10 @@ def test_deep_nesting_is_a_located_error(development, production, target, messag
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("/missing-import/", "missing-import.ftd:1: module `failures/not-there` not found"),
+        ("/missing-import/", "missing-import.ftd:3: module `failures/not-there` not found"),
         (
             "/missing-inside/",
-            "imports-missing.ftd:1: module `failures/not-there-either` not found",
+            "imports-missing.ftd:3: module `failures/not-there-either` not found",
         ),
     ],
 )
@@ -89,3 +92,9 @@ def test_a_missing_import_fails_the_same_way_every_time(development, target, mes
         assert (
             reply.status == 500 and place in text and what.replace("`", "") in text.replace("`", "")
         ), text[:1000]
+
+
+def test_an_unused_missing_import_renders_every_time(development) -> None:
+    for _ in range(3):
+        reply = exchange(development.port, request_bytes("/unused-import/"))
+        assert reply.status == 200 and "shown without it" in reply.body.decode()

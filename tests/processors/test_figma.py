@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from fastn.package.config import parse_package
 from fastn.package.documents import environment_for
 from fastn.processors import runner
 from fastn.processors.context import Resources
+from servers import run_async
 
 PAGE = """
 -- import: fastn/processors as pr
@@ -35,7 +35,7 @@ def tokens(root: Path) -> str:
     interpreter = environment.interpreter()
     doc = interpreter.document("site/index")
     plan = runner.plan(doc, interpreter, "site/index")
-    values, _ = asyncio.run(
+    values, _ = run_async(
         runner.run(plan, doc, RequestInfo(), environment.processor_settings, Resources())
     )
     return values["site/index#tokens"]

@@ -169,15 +169,9 @@ class Router:
 
     def static_files(self) -> Iterator[str]:
         """Package-relative paths of every file served as is."""
-        for relative in static_files(self.root):
+        for relative in _package_files(self.root, served_name):
             if self._served(self._root_text + relative):
                 yield relative
-
-
-def static_files(root: Path) -> Iterator[str]:
-    """Relative paths of a package folder's files whose names may be served (not documents,
-    databases, editors' leftovers nor dot files)."""
-    return _package_files(root, served_name)
 
 
 def document_url(doc_id: str) -> str:

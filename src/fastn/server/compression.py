@@ -20,6 +20,10 @@ BROTLI_QUALITY = 5  # quality 11 (the default) costs ~20× the CPU for a few % s
 _TEXT_TYPES = (b"text/", b"application/javascript", b"application/json", b"application/xml",
                b"image/svg+xml")  # fmt: skip
 
+_STREAMS = (b"text/event-stream",)  # live reload's events
+# set in a request's scope by what rewrites the page afterwards (live reload adds its script)
+UNCOMPRESSED = "fastn.uncompressed"
+
 try:
     import brotli
 except ImportError:  # optional: gzip only
@@ -50,7 +54,7 @@ def _gzip() -> _Compressor:
 def accepted_encoding(scope: Scope) -> bytes | None:
     """b"br" or b"gzip" when the request accepts it (and it is available), else None."""
     value = header(scope, b"accept-encoding")
-    if not value or header(scope, b"range") is not None:
+    if not value or header(scope, b"range") is not None or scope.get(UNCOMPRESSED):
         return None
     accepted = set()
     for item in value.lower().split(b","):
@@ -133,4 +137,6 @@ def _worth_compressing(
             kind = value
         elif name == b"content-length":
             length = int(value)
+    if kind.startswith(_STREAMS):  # each event must leave at once, not when the stream ends
+        return False
     return kind.startswith(_TEXT_TYPES) and (length is None or length >= MIN_LENGTH)

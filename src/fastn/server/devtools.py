@@ -35,6 +35,7 @@ from watchfiles import Change, DefaultFilter, watch
 
 from fastn.ftd.errors import FtdError
 from fastn.package.config import ENV_FILE, PACKAGE_FILE, Package, load_package, parse_env
+from fastn.server.compression import UNCOMPRESSED
 from fastn.server.errors import UPSTREAM_FAILURE, development_page, log_excerpt
 from fastn.server.responses import (
     HTML,
@@ -202,6 +203,7 @@ class LiveReload:
                 scope, InjectScript(send, self.version), 500, [(b"content-type", HTML)], body
             )
             return
+        scope[UNCOMPRESSED] = True  # the script goes into the page as it is made
         await self.chain(scope, receive, InjectScript(send, self.version))
         failed = scope.get(UPSTREAM_FAILURE)
         if failed is not None:
