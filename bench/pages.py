@@ -37,6 +37,8 @@ from harness import (
     uvicorn_app,
 )
 
+from fastn.ftd.render.html import base_stylesheet
+
 ROWS = 100
 JINJA2_TARGET = 1.0
 STATIC_TARGET = 0.8
@@ -133,6 +135,7 @@ ROWS_TEMPLATE = """\
 <meta charset="UTF-8">
 <meta content="fastn" name="generator">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<style>BASE_STYLESHEET</style>
 </head>
 <body><div class="ft_column __width-1 __h-3"><div class="ft_column __width-1">
 {%- for person in people -%}
@@ -146,7 +149,7 @@ ROWS_TEMPLATE = """\
 .__h-3 { height: 100%; }
 </style>
 </html>
-"""
+""".replace("BASE_STYLESHEET", base_stylesheet())  # every fastn page carries it, inline
 
 STARLETTE_APP = '''\
 """The reference: the rows page as a Starlette endpoint and a Jinja2 template."""
