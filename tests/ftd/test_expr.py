@@ -104,8 +104,13 @@ def test_literals():
 
 def test_string_escapes():
     assert run(r'"say \"hi\""') == 'say "hi"'
-    assert run(r'"back\\slash"') == "back\\slash"
     assert run(r'"\n"') == "n"
+    # fastn writes the unescaped text between quotes into the page's JavaScript, which reads
+    # it once more: `\\n` is a newline there, `\\s` an `s`, and `\\\\` one backslash.
+    assert run(r'"a\\nb"') == "a\nb"
+    assert run(r'"back\\slash"') == "backslash"
+    assert run(r'"back\\\\slash"') == "back\\slash"
+    assert run(r'"\\u00e9\\x41\\u{1F600}\\t"') == "\u00e9A\U0001f600\t"
     assert run('"a + b; (c)"') == "a + b; (c)"
 
 

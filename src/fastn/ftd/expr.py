@@ -12,7 +12,9 @@ Tokenizer rules that differ from most languages (spec §7.1):
   identifier: ``a-b`` and ``ftd.dark-mode`` are single identifiers, ``a - b`` subtracts.
   After a number (``10-2``) and in exponents (``1e-3``) ``-`` keeps its arithmetic meaning;
 * ``NULL`` is null, ``true``/``false`` booleans; strings use double quotes, and a backslash
-  makes the next character literal (``\\"``, ``\\\\``; ``\\n`` is ``n``).
+  makes the next character literal (``\\"``, ``\\\\``; ``\\n`` is ``n``). fastn then writes
+  that text unescaped between quotes into the page's JavaScript, so the browser reads it
+  once more as a JavaScript string literal: ``"\\\\n"`` is a newline (:func:`_read_as_javascript`).
 
 Precedence (high to low): ``^`` (right associative), unary ``!`` ``-``, ``* / %``,
 ``+ -``, comparisons, ``&&``, ``||``, ``,`` (tuple), then ``=`` ``+=`` … and ``;`` which
@@ -56,6 +58,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import ge, gt, le, lt
@@ -896,7 +899,8 @@ def _read_string(source: str, start: int, tokens: list[_Token]) -> int:
     while position < len(source):
         character = source[position]
         if character == '"':
-            tokens.append(_Token(_VALUE, source[start : position + 1], start, "".join(characters)))
+            value = _read_as_javascript("".join(characters))
+            tokens.append(_Token(_VALUE, source[start : position + 1], start, value))
             return position + 1
         if character == "\\":
             position += 1
@@ -906,6 +910,31 @@ def _read_string(source: str, start: int, tokens: list[_Token]) -> int:
         characters.append(character)
         position += 1
     raise _error(source, start, 'unterminated string (missing closing `"`)')
+
+
+_JAVASCRIPT_ESCAPE = re.compile(
+    r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|.)", re.DOTALL
+)
+_JAVASCRIPT_SINGLE_ESCAPES = {
+    "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "0": "\0",
+    "\n": "", "\r": "", "\r\n": "", "\u2028": "", "\u2029": "",
+}  # fmt: skip
+
+
+def _javascript_escape_value(match: re.Match[str]) -> str:
+    escape = match.group(1)
+    if escape in _JAVASCRIPT_SINGLE_ESCAPES:
+        return _JAVASCRIPT_SINGLE_ESCAPES[escape]
+    if len(escape) == 1:
+        return escape
+    code_point = int(escape[1:].strip("{}"), 16)  # \xHH, \uHHHH, \u{H…}
+    return chr(code_point) if code_point <= sys.maxunicode else escape
+
+
+def _read_as_javascript(text: str) -> str:
+    """A string literal's text as the browser reads it between the quotes fastn puts around
+    it: JavaScript's escapes apply, and a backslash before any other character is dropped."""
+    return _JAVASCRIPT_ESCAPE.sub(_javascript_escape_value, text) if "\\" in text else text
 
 
 def _continues_word(word: str, character: str, following: str) -> bool:
