@@ -107,6 +107,13 @@ def test_body_indentation_is_trimmed() -> None:
     assert section.body.value == "first\n  second\n\nthird"
 
 
+def test_a_line_of_only_tabs_counts_towards_the_body_indentation() -> None:
+    # design-system's components/input.ftd: a tab-indented blank line, then code indented by
+    # two tabs and a space; fastn keeps that space on every line but the first.
+    section = only("-- foo:\n\t\t\n\t\t \\-- bar: x\n\t\t size: small\n\t\t\n")
+    assert section.body.value == "-- bar: x\n size: small"
+
+
 def test_comments_and_escapes() -> None:
     text = (
         "-- foo: a \\;; b ;; gone\n;; whole line\n\n"

@@ -21,3 +21,20 @@ def test_a_doubled_backslash_in_a_function_string_is_a_javascript_escape(tmp_pat
     page = render(tmp_path)
     assert "<p>first</p>\nsecond" in page  # two paragraphs of markdown
     assert "first\\n" not in page
+
+
+def test_backslashes_in_text_read_as_javascript_escapes(tmp_path):
+    # design-system's pricing.ftd shows `currency: \$` in a code sample; fastn's page shows `$`.
+    write(
+        tmp_path,
+        {
+            "FASTN.ftd": "-- fastn.package: site\n",
+            "index.ftd": (
+                "-- ftd.code:\nlang: ftd\n\ncurrency: \\$ \\- item \\\\ end\n\n"
+                "-- ftd.text: price: \\$119\n"
+            ),
+        },
+    )
+    page = render(tmp_path)
+    assert "currency: $ - item \\ end" in page
+    assert "price: $119" in page

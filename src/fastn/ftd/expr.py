@@ -14,7 +14,7 @@ Tokenizer rules that differ from most languages (spec §7.1):
 * ``NULL`` is null, ``true``/``false`` booleans; strings use double quotes, and a backslash
   makes the next character literal (``\\"``, ``\\\\``; ``\\n`` is ``n``). fastn then writes
   that text unescaped between quotes into the page's JavaScript, so the browser reads it
-  once more as a JavaScript string literal: ``"\\\\n"`` is a newline (:func:`_read_as_javascript`).
+  once more as a JavaScript string literal: ``"\\\\n"`` is a newline (:func:`read_as_javascript`).
 
 Precedence (high to low): ``^`` (right associative), unary ``!`` ``-``, ``* / %``,
 ``+ -``, comparisons, ``&&``, ``||``, ``,`` (tuple), then ``=`` ``+=`` … and ``;`` which
@@ -899,7 +899,7 @@ def _read_string(source: str, start: int, tokens: list[_Token]) -> int:
     while position < len(source):
         character = source[position]
         if character == '"':
-            value = _read_as_javascript("".join(characters))
+            value = read_as_javascript("".join(characters))
             tokens.append(_Token(_VALUE, source[start : position + 1], start, value))
             return position + 1
         if character == "\\":
@@ -931,9 +931,10 @@ def _javascript_escape_value(match: re.Match[str]) -> str:
     return chr(code_point) if code_point <= sys.maxunicode else escape
 
 
-def _read_as_javascript(text: str) -> str:
-    """A string literal's text as the browser reads it between the quotes fastn puts around
-    it: JavaScript's escapes apply, and a backslash before any other character is dropped."""
+def read_as_javascript(text: str) -> str:
+    """A string as the browser reads it between the quotes fastn puts around it in the page's
+    script (fastn escapes only quotes and newlines there): JavaScript's escapes apply, and a
+    backslash before any other character is dropped (``\\$`` is ``$``)."""
     return _JAVASCRIPT_ESCAPE.sub(_javascript_escape_value, text) if "\\" in text else text
 
 

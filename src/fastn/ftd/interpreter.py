@@ -1264,7 +1264,9 @@ class Interpreter:
                             raise
                         # text of several lines in braces (JSON, Nix in a code block): fastn
                         # shows it as written
-            return Lit(text)
+            # fastn writes the text into the page's script unescaped, so the browser
+            # reads its backslashes as JavaScript escapes
+            return Lit(expr.read_as_javascript(text))
         if name == "integer":
             try:
                 return Lit(int(text))

@@ -144,8 +144,12 @@ def clean_line(line: str) -> str:
 
 
 def _trim_block(lines: list[str]) -> str:
-    """Remove the common indentation of a block of lines and trailing whitespace."""
-    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    """Remove the common indentation of a block of lines and trailing whitespace.
+
+    As in fastn, a line of only spaces or tabs counts towards the common indentation: a
+    tab-indented blank line above ``\\-- `` code keeps that code's one-space indent.
+    """
+    indents = [len(line) - len(line.lstrip()) for line in lines if line]
     if not indents:
         return ""
     common = min(indents)
@@ -401,10 +405,10 @@ class _Parser:
             return section, index
         if self.trimmed[index]:
             raise self.body_not_after_blank(index)
-        index = self.skip_blank_and_comments(index)
-        if index >= self.count or self.is_section_at(index):
-            return section, index
-        value, first, index = self.read_text(index, self.is_section_at)
+        first = self.skip_blank_and_comments(index)
+        if first >= self.count or self.is_section_at(first):
+            return section, first
+        value, index = self.read_text(index, self.is_section_at)
         if value:
             section.body = Body(value.strip(), first + 1)
         return section, index
@@ -426,19 +430,18 @@ class _Parser:
             index += 1
         return index
 
-    def read_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str, int, int]:
+    def read_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str, int]:
         """Free text from ``index`` until a line ``stops_at`` accepts.
 
-        Returns (indentation-trimmed text, index of its first line, index after it).
+        Returns (indentation-trimmed text, index after it).
         """
-        first = index
         kept: list[str] = []
         trimmed = self.trimmed
         while index < self.count and not stops_at(index):
             if not trimmed[index].startswith(";;"):
                 kept.append(clean_line(self.lines[index]))
             index += 1
-        return _trim_block(kept), first, index
+        return _trim_block(kept), index
 
     def is_unindented_section_at(self, index: int) -> bool:
         return self.lines[index].startswith(_SECTION_MARKERS)
@@ -521,7 +524,7 @@ class _Parser:
         start = self.skip_blank_and_comments(index)
         if start >= self.count or stops_at(start):
             return None, start
-        value, _, index = self.read_text(start, stops_at)
+        value, index = self.read_text(index, stops_at)
         return value.strip() or None, index
 
     def header_value(
