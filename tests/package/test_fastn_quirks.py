@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from test_packages import render, write
 
+from fastn.check import check_package
+
 
 def test_a_doubled_backslash_in_a_function_string_is_a_javascript_escape(tmp_path):
     # business-card's docs.ftd joins code samples with "\\n\\n": fastn's page shows newlines.
@@ -38,3 +40,25 @@ def test_backslashes_in_text_read_as_javascript_escapes(tmp_path):
     page = render(tmp_path)
     assert "currency: $ - item \\ end" in page
     assert "price: $119" in page
+
+
+def test_an_event_action_is_read_up_to_its_call(tmp_path):
+    # fastn.com's ftd/built-in-functions.ftd:918 marks a code sample line `;; <hl>`, which the
+    # parser keeps on that line; fastn reads the call up to its `)`.
+    write(
+        tmp_path,
+        {
+            "FASTN.ftd": "-- fastn.package: site\n",
+            "index.ftd": (
+                "-- boolean $open: false\n\n"
+                "-- ftd.text: toggle\n$on-click$: $ftd.toggle($a = $open) ;; <hl>\n\n"
+                "-- ftd.text: again\n$on-click$: $ftd.toggle($a = $open) twice\n"
+            ),
+        },
+    )
+    assert "toggle" in render(tmp_path)
+    checked, errors, warnings = check_package(tmp_path)
+    assert (checked, errors) == (1, [])
+    assert [(w.line, w.message) for w in warnings] == [
+        (7, "text after the event action's call is ignored: `twice`")
+    ]

@@ -983,11 +983,18 @@ class Interpreter:
 
     def _event(self, event: ast.Event, ctx: Ctx) -> Event:
         action = event.action.strip()
-        if "(" not in action or not action.endswith(")"):
+        opening, closing = action.find("("), action.find(")")
+        if opening < 0 or closing < opening:
             raise err(
                 f"event action `{action}` must be a function call like `$fn(a = $x)`", event.line
             )
-        call, _ = self.call(action.lstrip("$"), ctx, event.line)
+        # fastn reads the call up to its first `)` and ignores the rest: a `;; <hl>` marker
+        # that a code sample's line keeps, or a stray note, which deserves a warning
+        after = action[closing + 1 :].strip()
+        if after and not after.startswith(";;"):
+            message = f"text after the event action's call is ignored: `{after}`"
+            self.warn(message, event.line, ctx.module.doc_id)
+        call, _ = self.call(action[: closing + 1].lstrip("$"), ctx, event.line)
         return Event(event.name, call, event.line)
 
     # ------------------------------------------------------------ conditions
