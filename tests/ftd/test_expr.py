@@ -111,6 +111,7 @@ def test_string_escapes():
     assert run(r'"back\\slash"') == "backslash"
     assert run(r'"back\\\\slash"') == "back\\slash"
     assert run(r'"\\u00e9\\x41\\u{1F600}\\t"') == "\u00e9A\U0001f600\t"
+    assert run(r'"\\uD83D\\uDE00 \\uD800"') == "\U0001f600 \ufffd"  # pairs join; a lone half
     assert run('"a + b; (c)"') == "a + b; (c)"
 
 

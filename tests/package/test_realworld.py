@@ -12,7 +12,7 @@ from pathlib import Path
 
 # Pages with fastn's visible text, of all reference pages, reached now (see the FAIL lines of
 # score.py for what still differs); raise it as packages build better.
-PASSING_AT_LEAST = 0.62  # 87/138 reached
+PASSING_AT_LEAST = 0.63  # 89/138 reached
 
 SOURCE = Path(__file__).resolve().parents[2] / "src"
 

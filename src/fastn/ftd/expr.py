@@ -935,7 +935,11 @@ def read_as_javascript(text: str) -> str:
     """A string as the browser reads it between the quotes fastn puts around it in the page's
     script (fastn escapes only quotes and newlines there): JavaScript's escapes apply, and a
     backslash before any other character is dropped (``\\$`` is ``$``)."""
-    return _JAVASCRIPT_ESCAPE.sub(_javascript_escape_value, text) if "\\" in text else text
+    if "\\" not in text:
+        return text
+    read = _JAVASCRIPT_ESCAPE.sub(_javascript_escape_value, text)
+    # `\\uD83D\\uDE00` is one character, as in the browser; a lone surrogate becomes U+FFFD
+    return read.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _continues_word(word: str, character: str, following: str) -> bool:
