@@ -1,11 +1,15 @@
-"""Behaviours of fastn that real packages rely on (the shared real-world corpus), each on a
-small package written in tmp_path."""
+"""Behaviours of fastn that real packages rely on: each on a small package written in tmp_path,
+and on the shared real-world corpus where it showed."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from test_packages import render, write
 
 from fastn.check import check_package
+from fastn.package.config import load_package
+from fastn.package.documents import environment_for
 
 
 def test_a_doubled_backslash_in_a_function_string_is_a_javascript_escape(tmp_path):
@@ -62,3 +66,26 @@ def test_an_event_action_is_read_up_to_its_call(tmp_path):
     assert [(w.line, w.message) for w in warnings] == [
         (7, "text after the event action's call is ignored: `twice`")
     ]
+
+
+def _visible_text(observe, page: str, tmp_path: Path) -> str:
+    built = tmp_path / "page.html"
+    built.write_text(page, encoding="utf-8")
+    return "\n".join(observe.extract(str(built))["text"])
+
+
+def test_design_system_code_samples_read_as_fastns(realworld_packages, observe, tmp_path):
+    root = realworld_packages / "design-system"
+    environment = environment_for(load_package(root), watch_files=False)
+    pricing = environment.render_sync("components/pricing").body
+    assert "currency: $\nsubscription: mo" in _visible_text(observe, pricing, tmp_path)
+    text_input = environment.render_sync("components/input").body
+    assert "-- text-input: Label\n size: small\n hint: hint" in _visible_text(
+        observe, text_input, tmp_path
+    )
+
+
+def test_fastn_com_built_in_functions_builds(realworld_packages):
+    root = realworld_packages / "fastn.com"
+    environment = environment_for(load_package(root), watch_files=False)
+    assert "ftd.toggle" in environment.render_sync("ftd/built-in-functions").body
