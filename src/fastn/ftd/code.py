@@ -431,16 +431,22 @@ def _frame_rules(
     return [
         # `[class*=language-]` outweighs the base stylesheet's inline-code `code` rules
         f'pre[class*="language-"]{scope} {{ background: {background}; color: {color};'
-        f" padding: {padding}; overflow: auto; tab-size: 4; }}",
-        f'code[class*="language-"]{scope} {{ background: none; color: {color}; padding: 0; }}',
+        f" padding: {padding}; overflow: auto; tab-size: 4; white-space: pre; }}",
+        # long lines scroll, as in fastn, rather than wrap; the code sits 1em in from the frame
+        f'code[class*="language-"]{scope} {{ background: none; color: {color}; display: block;'
+        " padding: 0 1em; white-space: pre; }",
         f"{scope} .line.hll {{ display: inline-block; min-width: 100%;"
         f" background-image: linear-gradient({tint}, {tint});"
         + (f" box-shadow: inset 2px 0 0 {edge};" if edge else "")
         + " }",
-        f"pre.line-numbers{scope} > code {{ counter-reset: ftd-code-line; }}",
+        # numbered: the numbers sit in the frame's widened left padding, beside the code
+        f'pre[class*="language-"].line-numbers{scope} {{ position: relative;'
+        " padding-left: 3.8em; }",
+        f"pre.line-numbers{scope} > code {{ counter-reset: ftd-code-line; padding-left: 0; }}",
         f"pre.line-numbers{scope} .line::before {{ counter-increment: ftd-code-line;"
-        " content: counter(ftd-code-line); display: inline-block; min-width: 2em;"
-        " margin-right: 1em; text-align: right; opacity: 0.5; user-select: none; }",
+        " content: counter(ftd-code-line); position: absolute; left: 0; width: 3em;"
+        " padding-right: 0.8em; border-right: 1px solid #999; text-align: right;"
+        " opacity: 0.5; user-select: none; }",
     ]
 
 
