@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -255,6 +255,30 @@ def _css_class(token_type: _TokenType) -> str:
     return STANDARD_TYPES[token_type]
 
 
+def _tokens(text: str, lang: str) -> Iterator[tuple[_TokenType, str]]:
+    """Pygments' tokens, retyped where fastn's highlighter reads the code otherwise in a way
+    a reader sees: a heading's `#` marks apart from its title, a name that is called
+    (`foo(`) a function, and Python's `print` a keyword."""
+    from pygments.token import Generic, Keyword, Name, Punctuation
+
+    lexer = _lexer(lang)
+    tokens = list(lexer.get_tokens(text))
+    for index, (token_type, value) in enumerate(tokens):
+        if token_type in (Generic.Heading, Generic.Subheading):
+            marks = re.match(r"#+\s*", value)
+            if marks:
+                yield Punctuation.Marker, marks.group()
+                value = value[marks.end() :]
+        elif (
+            token_type is Name.Other and tokens[index + 1 :][:1] and tokens[index + 1][1][:1] == "("
+        ):
+            token_type = Name.Function
+        elif token_type is Name.Builtin and value == "print" and lexer.name == "Python":
+            token_type = Keyword
+        if value:
+            yield token_type, value
+
+
 def _highlighted_lines(text: str, lang: str, marked: set[int]) -> str:
     """Token spans grouped in one `<span class="line">` per line (`line hll` if marked);
     adjacent pieces of the same class share one span to keep the markup small."""
@@ -275,7 +299,7 @@ def _highlighted_lines(text: str, lang: str, marked: set[int]) -> str:
         line.clear()
         number += 1
 
-    for token_type, value in _lexer(lang).get_tokens(text):
+    for token_type, value in _tokens(text, lang):
         css_class = _css_class(token_type)
         for index, piece in enumerate(value.split("\n")):
             if index:
@@ -325,6 +349,7 @@ class _Palette:
     highlight_edge: str
     tokens: dict[str, str]
     ftd_tokens: dict[str, str]
+    language_tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # by `lang`
 
 
 FASTN_THEMES: dict[str, _Palette] = {
@@ -349,7 +374,12 @@ FASTN_THEMES: dict[str, _Palette] = {
             "String": "#d5d7e2",
             "String.Regex": "#c973d9",
             "Number": "#8799b0",
+            "Comment.Hashbang": "#2fb170",
+            "Generic.Heading": "#2fb170",
+            "Generic.Subheading": "#2fb170",
+            "Name.Function.Magic": "#ffa05c",
         },
+        language_tokens={"json": {"Name.Tag": "#ffa05c"}},
         ftd_tokens={
             "Punctuation.Marker": "#d5d7e2",
             "Punctuation": "#cecfd2",
@@ -472,6 +502,11 @@ def theme_css(theme: str) -> str:
             f'[class*="language-"]{scope}.language-ftd {{ color: {palette.ftd_text}; }}',
             *_token_colors(scope, palette.tokens),
             *_token_colors(f"{scope}.language-ftd", palette.ftd_tokens),
+            *(
+                rule
+                for lang, colors in palette.language_tokens.items()
+                for rule in _token_colors(f"{scope}.language-{lang}", colors)
+            ),
         ]
         return "\n".join(rules) + "\n"
     from pygments.formatters import HtmlFormatter
