@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 # Raise these as the implementation improves; never lower them.
 TEXT_FLOOR = 78
 TREE_FLOOR = 73
@@ -15,6 +17,10 @@ TREE_FLOOR = 73
 # that its runtime removes (ours equals fastn's page as shown with its runtime), and
 # 45-re-module.
 LAYOUT_FLOOR = 65
+# The same reading with both runtimes running (fastn.conformance.layout_live), code blocks read
+# glyph by glyph, at each viewport width. What is left: 40-code-themes (fastn's third-party
+# code themes; fastn-py colours them with the nearest Pygments style).
+LIVE_LAYOUT_FLOOR = {1280: 73, 375: 73}
 
 
 def score_corpus(conformance_dir: Path, out: Path, tool: str) -> str:
@@ -50,6 +56,34 @@ def test_render_corpus_lays_out_like_fastn(conformance_dir, chromium, tmp_path):
     the test as the suite does when Chromium is missing)."""
     summary = score_corpus(conformance_dir, tmp_path, "layout_parity.py")  # "layout N/M"
     assert int(summary.split()[1].split("/")[0]) >= LAYOUT_FLOOR, summary
+
+
+@pytest.mark.timeout(1200)  # 74 pages, each twice (fastn's and ours), at two widths
+def test_render_corpus_lays_out_like_fastn_running_its_runtime(conformance_dir, chromium, tmp_path):
+    """fastn's page as fastn serves it (its runtime, Prism, its stylesheet) vs ours with ours:
+    what the two show once both runtimes have drawn and highlighted."""
+    cases = conformance_dir / "render" / "cases"
+    subprocess.run(
+        [sys.executable, "-m", "fastn.conformance", str(cases), str(tmp_path)],
+        check=True,
+        timeout=120,
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "fastn.conformance.layout_live", str(cases), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=1100,
+    )
+    lines = result.stdout.strip().splitlines()
+    scores = {
+        int(line.split()[0].split("@")[1]): int(line.split()[1].split("/")[0])
+        for line in lines
+        if line.startswith("layout-live@")
+    }
+    failures = "\n".join(line for line in lines if line.startswith("FAIL layout-live@"))
+    for width, floor in LIVE_LAYOUT_FLOOR.items():
+        assert scores.get(width, 0) >= floor, failures
 
 
 def test_error_case_is_located_like_fastn(conformance_dir, tmp_path):
