@@ -53,6 +53,301 @@ THEME_STYLES: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """How fastn sets out a block in one of the other themes (read off fastn's pages): the
+    block's font (size, line height, family), spacing and colours, and the colours of the
+    four parts fastn's ftd highlighting groups a section into (`FTD_ROLES`). Tokens of
+    other languages take the theme's Pygments style (`THEME_STYLES`)."""
+
+    font: tuple[str, str, str]
+    padding: str
+    margin: str
+    radius: str
+    background: str
+    color: str
+    code_color: str
+    ftd_roles: tuple[str, str, str, str]
+    pre_more: str = ""  # a few themes draw a border or set the code in (CSS declarations)
+    code_more: str = ""
+
+
+# The four parts of ftd source the other themes colour, in `_Frame.ftd_roles` order: the
+# section (its `--`, caption and body), its name and colons, a header's name, its value.
+FTD_ROLES: tuple[tuple[str, ...], ...] = (
+    ("Punctuation.Marker", "String"),
+    ("Name.Builtin", "Name.Function", "Punctuation"),
+    ("Name.Attribute",),
+    ("Operator", "String.Other"),
+)
+
+THEME_FRAMES: dict[str, _Frame] = {
+    "fire.light": _Frame(
+        font=("13px", "normal", "monospace"),
+        padding="13px",
+        margin="0px",
+        radius="0px",
+        background="#f5f2f0",
+        color="#000000",
+        code_color="#000000",
+        ftd_roles=("#669900", "#999999", "#990055", "#ee9900"),
+    ),
+    "material-theme.dark": _Frame(
+        font=("16px", "24px", '"Roboto Mono", monospace'),
+        padding="20px 16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#2f2f2f",
+        color="#eeeeee",
+        code_color="#eeeeee",
+        ftd_roles=("#a5e844", "#89ddff", "#ff6666", "#f2ff00"),
+    ),
+    "material-theme.light": _Frame(
+        font=("16px", "24px", '"Roboto Mono", monospace'),
+        padding="20px 16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#fafafa",
+        color="#90a4ae",
+        code_color="#90a4ae",
+        ftd_roles=("#f6a434", "#39adb5", "#e53935", "#6182b8"),
+    ),
+    "one-theme.dark": _Frame(
+        font=(
+            "16px",
+            "24px",
+            '"Fira Code", "Fira Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace',
+        ),
+        padding="16px",
+        margin="8px 0px",
+        radius="4.8px",
+        background="#282c34",
+        color="#abb2bf",
+        code_color="#abb2bf",
+        ftd_roles=("#98c379", "#abb2bf", "#e06c75", "#98c379"),
+    ),
+    "one-theme.light": _Frame(
+        font=(
+            "16px",
+            "24px",
+            '"Fira Code", "Fira Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace',
+        ),
+        padding="16px",
+        margin="8px 0px",
+        radius="4.8px",
+        background="#fafafa",
+        color="#383a42",
+        code_color="#383a42",
+        ftd_roles=("#50a14f", "#383a42", "#e45649", "#50a14f"),
+    ),
+    "gruvbox-theme.dark": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", monospace'),
+        padding="16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#1d2021",
+        color="#ebdbb2",
+        code_color="#ebdbb2",
+        ftd_roles=("#b8bb26", "#a89984", "#fabd2f", "#b8bb26"),
+    ),
+    "gruvbox-theme.light": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", monospace'),
+        padding="16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#f9f5d7",
+        color="#3c3836",
+        code_color="#3c3836",
+        ftd_roles=("#797403", "#7c6f64", "#b57614", "#797403"),
+    ),
+    "coldark-theme.light": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
+        padding="16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#e3eaf2",
+        color="#111b27",
+        code_color="#111b27",
+        ftd_roles=("#116b00", "#111b27", "#006d6d", "#af00af"),
+    ),
+    "coldark-theme.dark": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
+        padding="16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#111b27",
+        color="#e3eaf2",
+        code_color="#e3eaf2",
+        ftd_roles=("#91d076", "#e3eaf2", "#66cccc", "#f4adf4"),
+    ),
+    "duotone-theme.light": _Frame(
+        font=(
+            "14px",
+            "19.25px",
+            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+        ),
+        padding="14px",
+        margin="7px 0px",
+        radius="0px",
+        background="#faf8f5",
+        color="#728fcb",
+        code_color="#728fcb",
+        ftd_roles=("#728fcb", "#b6ad9a", "#063289", "#728fcb"),
+    ),
+    "duotone-theme.dark": _Frame(
+        font=(
+            "14px",
+            "19.25px",
+            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+        ),
+        padding="14px",
+        margin="7px 0px",
+        radius="0px",
+        background="#2a2734",
+        color="#9a86fd",
+        code_color="#9a86fd",
+        ftd_roles=("#ffcc99", "#6c6783", "#e09142", "#ffcc99"),
+    ),
+    "duotone-theme.earth": _Frame(
+        font=(
+            "14px",
+            "19.25px",
+            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+        ),
+        padding="14px",
+        margin="7px 0px",
+        radius="0px",
+        background="#322d29",
+        color="#88786d",
+        code_color="#88786d",
+        ftd_roles=("#fcc440", "#6a5f58", "#bfa05a", "#fcc440"),
+    ),
+    "duotone-theme.forest": _Frame(
+        font=(
+            "14px",
+            "19.25px",
+            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+        ),
+        padding="14px",
+        margin="7px 0px",
+        radius="0px",
+        background="#2a2d2a",
+        color="#687d68",
+        code_color="#687d68",
+        ftd_roles=("#e5fb79", "#535f53", "#a2b34d", "#e5fb79"),
+    ),
+    "duotone-theme.sea": _Frame(
+        font=(
+            "14px",
+            "19.25px",
+            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+        ),
+        padding="14px",
+        margin="7px 0px",
+        radius="0px",
+        background="#1d262f",
+        color="#57718e",
+        code_color="#57718e",
+        ftd_roles=("#47ebb4", "#4a5f78", "#0aa370", "#47ebb4"),
+    ),
+    "duotone-theme.space": _Frame(
+        font=(
+            "14px",
+            "19.25px",
+            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+        ),
+        padding="14px",
+        margin="7px 0px",
+        radius="0px",
+        background="#24242e",
+        color="#767693",
+        code_color="#767693",
+        ftd_roles=("#fe8c52", "#5b5b76", "#dd672c", "#fe8c52"),
+    ),
+    "vs-theme.light": _Frame(
+        font=(
+            "14.4px",
+            "17.28px",
+            'Consolas, "Bitstream Vera Sans Mono", "Courier New", Courier, monospace',
+        ),
+        padding="14.4px",
+        margin="7.2px 0px",
+        radius="0px",
+        background="#ffffff",
+        color="#393a34",
+        code_color="#393a34",
+        ftd_roles=("#a31515", "#393a34", "#800000", "#ff0000"),
+        pre_more="border: 1px solid #dddddd;",
+    ),
+    "vs-theme.dark": _Frame(
+        font=(
+            "13px",
+            "19.5px",
+            'Menlo, Monaco, Consolas, "Andale Mono", "Ubuntu Mono", "Courier New", monospace',
+        ),
+        padding="13px",
+        margin="6.5px 0px",
+        radius="0px",
+        background="#1e1e1e",
+        color="#d4d4d4",
+        code_color="#d4d4d4",
+        ftd_roles=("#ce9178", "#d4d4d4", "#569cd6", "#d16969"),
+    ),
+    "dracula-theme": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
+        padding="16px",
+        margin="8px 0px",
+        radius="4.8px",
+        background="#282a36",
+        color="#f8f8f2",
+        code_color="#f8f8f2",
+        ftd_roles=("#50fa7b", "#f8f8f2", "#ff79c6", "#ffb86c"),
+    ),
+    "coy-theme": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
+        padding="0px 16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#fdfdfd",
+        color="#000000",
+        code_color="#000000",
+        ftd_roles=("#2f9c0a", "#5f6364", "#c92c2c", "#ee9900"),
+        pre_more="border-left: 10px solid #358ccb;",
+    ),
+    "laserwave-theme": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
+        padding="16px",
+        margin="8px 0px",
+        radius="8px",
+        background="#27212e",
+        color="#ffffff",
+        code_color="#ffffff",
+        ftd_roles=("#b4dce7", "#7b6995", "#74dfc4", "#b4dce7"),
+    ),
+    "nightowl-theme": _Frame(
+        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
+        padding="16px",
+        margin="8px 0px",
+        radius="0px",
+        background="#011627",
+        color="#ffffff",
+        code_color="#d6deeb",
+        ftd_roles=("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
+    ),
+    "ztouch-theme": _Frame(
+        font=("18px", "25px", "monospace"),
+        padding="18px",
+        margin="9px 0px",
+        radius="0px",
+        background="#0a143c",
+        color="#ffffff",
+        code_color="#22da17",
+        ftd_roles=("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
+        code_more="margin: 5px 0;",
+    ),
+}
+
+
 # Words that open a section (`-- component x:`) or a header (`caption title:`), and how
 # fastn's code themes colour them; the rest of a section or header name is its name.
 _SECTION_KEYWORDS = ("component", "record", "end", "or-type")
@@ -111,7 +406,16 @@ def _ftd_lexer_class() -> type[Lexer]:
     types, kernel names, section and header names, captions, header values, conditions,
     events, comments), so a theme can give each the colour fastn gives it."""
     from pygments.lexer import RegexLexer, bygroups
-    from pygments.token import Comment, Keyword, Name, Punctuation, String, Text, Whitespace
+    from pygments.token import (
+        Comment,
+        Keyword,
+        Name,
+        Operator,
+        Punctuation,
+        String,
+        Text,
+        Whitespace,
+    )
 
     section_words = re.compile(f"({'|'.join((*_SECTION_KEYWORDS, *_VALUE_TYPES))})(?=\\s|$)")
 
@@ -132,7 +436,7 @@ def _ftd_lexer_class() -> type[Lexer]:
             if separator:
                 yield start + len(name), Name.Decorator, separator + condition
         yield match.start(3), Whitespace, match.group(3)
-        yield match.start(4), Punctuation, match.group(4)
+        yield match.start(4), Operator, match.group(4)  # some themes colour it apart
 
     end = (
         r"^(--)([ \t]+)(end)([ \t]*)(:)",
@@ -383,6 +687,7 @@ FASTN_THEMES: dict[str, _Palette] = {
         ftd_tokens={
             "Punctuation.Marker": "#d5d7e2",
             "Punctuation": "#cecfd2",
+            "Operator": "#cecfd2",
             "Keyword": "#ffa05c",
             "Keyword.Type": "#54b59e",
             "Keyword.Declaration": "#54b59e",
@@ -422,6 +727,7 @@ FASTN_THEMES: dict[str, _Palette] = {
         ftd_tokens={
             "Punctuation.Marker": "#36464e",
             "Punctuation": "#696b70",
+            "Operator": "#696b70",
             "Keyword": "#07a",
             "Keyword.Type": "#5c43bd",
             "Keyword.Declaration": "#5c43bd",
@@ -437,9 +743,9 @@ FASTN_THEMES: dict[str, _Palette] = {
 }
 
 
-def _token_colors(selector: str, colors: dict[str, str]) -> list[str]:
-    """`selector .class { color }` for every Pygments token class that has a colour here:
-    its own, or its nearest ancestor's."""
+def _token_colors(selector: str, colors: dict[str, str], more: str = "") -> list[str]:
+    """`selector .class { color }` (and `more` declarations) for every Pygments token class
+    that has a colour here: its own, or its nearest ancestor's."""
     from pygments.token import STANDARD_TYPES, string_to_tokentype
 
     by_type = {string_to_tokentype(name): color for name, color in colors.items()}
@@ -449,7 +755,7 @@ def _token_colors(selector: str, colors: dict[str, str]) -> list[str]:
         while ancestor not in by_type and ancestor.parent is not None:
             ancestor = ancestor.parent
         if css_class and ancestor in by_type:
-            rules.append(f"{selector} .{css_class} {{ color: {by_type[ancestor]}; }}")
+            rules.append(f"{selector} .{css_class} {{ color: {by_type[ancestor]};{more} }}")
     return rules
 
 
@@ -516,14 +822,40 @@ def theme_css(theme: str) -> str:
     style_name = THEME_STYLES.get(theme)
     if style_name is None:
         return ""
+    frame = THEME_FRAMES.get(theme)
     style = get_style_by_name(style_name)
-    background = style.background_color
+    background = frame.background if frame else style.background_color
     dark = _is_dark(background)
     foreground = style.style_for_token(Text)["color"]
     color = f"#{foreground}" if foreground else ("#f8f8f2" if dark else "#1f1f1f")
     tint = "rgba(255, 255, 255, 0.12)" if dark else "rgba(0, 0, 0, 0.07)"
     rules = [
-        *_frame_rules(scope, background, color, "1em", tint, None),
+        *_frame_rules(scope, background, color, frame.padding if frame else "1em", tint, None),
         *HtmlFormatter(style=style_name).get_token_style_defs(scope),
     ]
+    if frame:
+        rules += _theme_frame_rules(scope, frame)
     return "\n".join(rules) + "\n"
+
+
+def _theme_frame_rules(scope: str, frame: _Frame) -> list[str]:
+    """The block as fastn sets it out in this theme, and its ftd parts' colours (after the
+    Pygments rules, which they override for ftd)."""
+    size, line_height, family = frame.font
+    rules = [
+        f'pre[class*="language-"]{scope} {{ color: {frame.color}; font-size: {size};'
+        f" line-height: {line_height}; font-family: {family}; margin: {frame.margin};"
+        f" border-radius: {frame.radius};{' ' + frame.pre_more if frame.pre_more else ''} }}",
+        f'code[class*="language-"]{scope} {{ color: {frame.code_color}; font-family: {family};'
+        f"{' ' + frame.code_more if frame.code_more else ''} }}",
+        f'[class*="language-"]{scope}.language-ftd {{ color: {frame.ftd_roles[0]}; }}',
+    ]
+    colors = {
+        token_type: color
+        for color, token_types in zip(frame.ftd_roles, FTD_ROLES, strict=True)
+        for token_type in token_types
+    }
+    # the style's bold or italic would not be fastn's either
+    return rules + _token_colors(
+        f"{scope}.language-ftd", colors, " font-weight: normal; font-style: normal;"
+    )
