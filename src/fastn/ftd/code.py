@@ -61,13 +61,13 @@ class _Frame:
     other languages take the theme's Pygments style (`THEME_STYLES`)."""
 
     font: tuple[str, str, str]
-    padding: str
-    margin: str
-    radius: str
     background: str
     color: str
-    code_color: str
     ftd_roles: tuple[str, str, str, str]
+    padding: str = "16px"
+    margin: str = "8px 0px"
+    radius: str = "0px"
+    code_color: str | None = None  # the block's colour, unless set
     pre_more: str = ""  # a few themes draw a border or set the code in (CSS declarations)
     code_more: str = ""
 
@@ -81,268 +81,171 @@ FTD_ROLES: tuple[tuple[str, ...], ...] = (
     ("Operator", "String.Other"),
 )
 
+# Fonts of the themes: (size, line height, family).
+_SMALL = ("13px", "normal", "monospace")
+_ROBOTO = ("16px", "24px", '"Roboto Mono", monospace')
+_FIRA = ("16px", "24px", '"Fira Code", "Fira Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace')
+_CONSOLAS = ("16px", "24px", 'Consolas, Monaco, "Andale Mono", monospace')
+_CONSOLAS_UBUNTU = ("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace')
+_DUOTONE = (
+    "14px",
+    "19.25px",
+    'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console",'
+    ' "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono",'
+    ' "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+)
+
 THEME_FRAMES: dict[str, _Frame] = {
     "fire.light": _Frame(
-        font=("13px", "normal", "monospace"),
+        _SMALL,
+        "#f5f2f0",
+        "#000000",
+        ("#669900", "#999999", "#990055", "#ee9900"),
         padding="13px",
         margin="0px",
-        radius="0px",
-        background="#f5f2f0",
-        color="#000000",
-        code_color="#000000",
-        ftd_roles=("#669900", "#999999", "#990055", "#ee9900"),
     ),
     "material-theme.dark": _Frame(
-        font=("16px", "24px", '"Roboto Mono", monospace'),
+        _ROBOTO,
+        "#2f2f2f",
+        "#eeeeee",
+        ("#a5e844", "#89ddff", "#ff6666", "#f2ff00"),
         padding="20px 16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#2f2f2f",
-        color="#eeeeee",
-        code_color="#eeeeee",
-        ftd_roles=("#a5e844", "#89ddff", "#ff6666", "#f2ff00"),
     ),
     "material-theme.light": _Frame(
-        font=("16px", "24px", '"Roboto Mono", monospace'),
+        _ROBOTO,
+        "#fafafa",
+        "#90a4ae",
+        ("#f6a434", "#39adb5", "#e53935", "#6182b8"),
         padding="20px 16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#fafafa",
-        color="#90a4ae",
-        code_color="#90a4ae",
-        ftd_roles=("#f6a434", "#39adb5", "#e53935", "#6182b8"),
     ),
     "one-theme.dark": _Frame(
-        font=(
-            "16px",
-            "24px",
-            '"Fira Code", "Fira Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace',
-        ),
-        padding="16px",
-        margin="8px 0px",
-        radius="4.8px",
-        background="#282c34",
-        color="#abb2bf",
-        code_color="#abb2bf",
-        ftd_roles=("#98c379", "#abb2bf", "#e06c75", "#98c379"),
+        _FIRA, "#282c34", "#abb2bf", ("#98c379", "#abb2bf", "#e06c75", "#98c379"), radius="4.8px"
     ),
     "one-theme.light": _Frame(
-        font=(
-            "16px",
-            "24px",
-            '"Fira Code", "Fira Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace',
-        ),
-        padding="16px",
-        margin="8px 0px",
-        radius="4.8px",
-        background="#fafafa",
-        color="#383a42",
-        code_color="#383a42",
-        ftd_roles=("#50a14f", "#383a42", "#e45649", "#50a14f"),
+        _FIRA, "#fafafa", "#383a42", ("#50a14f", "#383a42", "#e45649", "#50a14f"), radius="4.8px"
     ),
     "gruvbox-theme.dark": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", monospace'),
-        padding="16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#1d2021",
-        color="#ebdbb2",
-        code_color="#ebdbb2",
-        ftd_roles=("#b8bb26", "#a89984", "#fabd2f", "#b8bb26"),
+        _CONSOLAS, "#1d2021", "#ebdbb2", ("#b8bb26", "#a89984", "#fabd2f", "#b8bb26")
     ),
     "gruvbox-theme.light": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", monospace'),
-        padding="16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#f9f5d7",
-        color="#3c3836",
-        code_color="#3c3836",
-        ftd_roles=("#797403", "#7c6f64", "#b57614", "#797403"),
+        _CONSOLAS, "#f9f5d7", "#3c3836", ("#797403", "#7c6f64", "#b57614", "#797403")
     ),
     "coldark-theme.light": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
-        padding="16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#e3eaf2",
-        color="#111b27",
-        code_color="#111b27",
-        ftd_roles=("#116b00", "#111b27", "#006d6d", "#af00af"),
+        _CONSOLAS_UBUNTU, "#e3eaf2", "#111b27", ("#116b00", "#111b27", "#006d6d", "#af00af")
     ),
     "coldark-theme.dark": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
-        padding="16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#111b27",
-        color="#e3eaf2",
-        code_color="#e3eaf2",
-        ftd_roles=("#91d076", "#e3eaf2", "#66cccc", "#f4adf4"),
+        _CONSOLAS_UBUNTU, "#111b27", "#e3eaf2", ("#91d076", "#e3eaf2", "#66cccc", "#f4adf4")
     ),
     "duotone-theme.light": _Frame(
-        font=(
-            "14px",
-            "19.25px",
-            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
-        ),
+        _DUOTONE,
+        "#faf8f5",
+        "#728fcb",
+        ("#728fcb", "#b6ad9a", "#063289", "#728fcb"),
         padding="14px",
         margin="7px 0px",
-        radius="0px",
-        background="#faf8f5",
-        color="#728fcb",
-        code_color="#728fcb",
-        ftd_roles=("#728fcb", "#b6ad9a", "#063289", "#728fcb"),
     ),
     "duotone-theme.dark": _Frame(
-        font=(
-            "14px",
-            "19.25px",
-            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
-        ),
+        _DUOTONE,
+        "#2a2734",
+        "#9a86fd",
+        ("#ffcc99", "#6c6783", "#e09142", "#ffcc99"),
         padding="14px",
         margin="7px 0px",
-        radius="0px",
-        background="#2a2734",
-        color="#9a86fd",
-        code_color="#9a86fd",
-        ftd_roles=("#ffcc99", "#6c6783", "#e09142", "#ffcc99"),
     ),
     "duotone-theme.earth": _Frame(
-        font=(
-            "14px",
-            "19.25px",
-            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
-        ),
+        _DUOTONE,
+        "#322d29",
+        "#88786d",
+        ("#fcc440", "#6a5f58", "#bfa05a", "#fcc440"),
         padding="14px",
         margin="7px 0px",
-        radius="0px",
-        background="#322d29",
-        color="#88786d",
-        code_color="#88786d",
-        ftd_roles=("#fcc440", "#6a5f58", "#bfa05a", "#fcc440"),
     ),
     "duotone-theme.forest": _Frame(
-        font=(
-            "14px",
-            "19.25px",
-            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
-        ),
+        _DUOTONE,
+        "#2a2d2a",
+        "#687d68",
+        ("#e5fb79", "#535f53", "#a2b34d", "#e5fb79"),
         padding="14px",
         margin="7px 0px",
-        radius="0px",
-        background="#2a2d2a",
-        color="#687d68",
-        code_color="#687d68",
-        ftd_roles=("#e5fb79", "#535f53", "#a2b34d", "#e5fb79"),
     ),
     "duotone-theme.sea": _Frame(
-        font=(
-            "14px",
-            "19.25px",
-            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
-        ),
+        _DUOTONE,
+        "#1d262f",
+        "#57718e",
+        ("#47ebb4", "#4a5f78", "#0aa370", "#47ebb4"),
         padding="14px",
         margin="7px 0px",
-        radius="0px",
-        background="#1d262f",
-        color="#57718e",
-        code_color="#57718e",
-        ftd_roles=("#47ebb4", "#4a5f78", "#0aa370", "#47ebb4"),
     ),
     "duotone-theme.space": _Frame(
-        font=(
-            "14px",
-            "19.25px",
-            'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console", "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono", "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
-        ),
+        _DUOTONE,
+        "#24242e",
+        "#767693",
+        ("#fe8c52", "#5b5b76", "#dd672c", "#fe8c52"),
         padding="14px",
         margin="7px 0px",
-        radius="0px",
-        background="#24242e",
-        color="#767693",
-        code_color="#767693",
-        ftd_roles=("#fe8c52", "#5b5b76", "#dd672c", "#fe8c52"),
     ),
     "vs-theme.light": _Frame(
-        font=(
+        (
             "14.4px",
             "17.28px",
             'Consolas, "Bitstream Vera Sans Mono", "Courier New", Courier, monospace',
         ),
+        "#ffffff",
+        "#393a34",
+        ("#a31515", "#393a34", "#800000", "#ff0000"),
         padding="14.4px",
         margin="7.2px 0px",
-        radius="0px",
-        background="#ffffff",
-        color="#393a34",
-        code_color="#393a34",
-        ftd_roles=("#a31515", "#393a34", "#800000", "#ff0000"),
         pre_more="border: 1px solid #dddddd;",
     ),
     "vs-theme.dark": _Frame(
-        font=(
+        (
             "13px",
             "19.5px",
             'Menlo, Monaco, Consolas, "Andale Mono", "Ubuntu Mono", "Courier New", monospace',
         ),
+        "#1e1e1e",
+        "#d4d4d4",
+        ("#ce9178", "#d4d4d4", "#569cd6", "#d16969"),
         padding="13px",
         margin="6.5px 0px",
-        radius="0px",
-        background="#1e1e1e",
-        color="#d4d4d4",
-        code_color="#d4d4d4",
-        ftd_roles=("#ce9178", "#d4d4d4", "#569cd6", "#d16969"),
     ),
     "dracula-theme": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
-        padding="16px",
-        margin="8px 0px",
+        _CONSOLAS_UBUNTU,
+        "#282a36",
+        "#f8f8f2",
+        ("#50fa7b", "#f8f8f2", "#ff79c6", "#ffb86c"),
         radius="4.8px",
-        background="#282a36",
-        color="#f8f8f2",
-        code_color="#f8f8f2",
-        ftd_roles=("#50fa7b", "#f8f8f2", "#ff79c6", "#ffb86c"),
     ),
     "coy-theme": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
+        _CONSOLAS_UBUNTU,
+        "#fdfdfd",
+        "#000000",
+        ("#2f9c0a", "#5f6364", "#c92c2c", "#ee9900"),
         padding="0px 16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#fdfdfd",
-        color="#000000",
-        code_color="#000000",
-        ftd_roles=("#2f9c0a", "#5f6364", "#c92c2c", "#ee9900"),
         pre_more="border-left: 10px solid #358ccb;",
     ),
     "laserwave-theme": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
-        padding="16px",
-        margin="8px 0px",
+        _CONSOLAS_UBUNTU,
+        "#27212e",
+        "#ffffff",
+        ("#b4dce7", "#7b6995", "#74dfc4", "#b4dce7"),
         radius="8px",
-        background="#27212e",
-        color="#ffffff",
-        code_color="#ffffff",
-        ftd_roles=("#b4dce7", "#7b6995", "#74dfc4", "#b4dce7"),
     ),
     "nightowl-theme": _Frame(
-        font=("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace'),
-        padding="16px",
-        margin="8px 0px",
-        radius="0px",
-        background="#011627",
-        color="#ffffff",
+        _CONSOLAS_UBUNTU,
+        "#011627",
+        "#ffffff",
+        ("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
         code_color="#d6deeb",
-        ftd_roles=("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
     ),
     "ztouch-theme": _Frame(
-        font=("18px", "25px", "monospace"),
+        ("18px", "25px", "monospace"),
+        "#0a143c",
+        "#ffffff",
+        ("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
         padding="18px",
         margin="9px 0px",
-        radius="0px",
-        background="#0a143c",
-        color="#ffffff",
         code_color="#22da17",
-        ftd_roles=("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
         code_more="margin: 5px 0;",
     ),
 }
@@ -846,7 +749,8 @@ def _theme_frame_rules(scope: str, frame: _Frame) -> list[str]:
         f'pre[class*="language-"]{scope} {{ color: {frame.color}; font-size: {size};'
         f" line-height: {line_height}; font-family: {family}; margin: {frame.margin};"
         f" border-radius: {frame.radius};{' ' + frame.pre_more if frame.pre_more else ''} }}",
-        f'code[class*="language-"]{scope} {{ color: {frame.code_color}; font-family: {family};'
+        f'code[class*="language-"]{scope} {{ color: {frame.code_color or frame.color};'
+        f" font-family: {family};"
         f"{' ' + frame.code_more if frame.code_more else ''} }}",
         f'[class*="language-"]{scope}.language-ftd {{ color: {frame.ftd_roles[0]}; }}',
     ]
