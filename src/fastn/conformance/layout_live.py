@@ -1,7 +1,7 @@
 """Layout parity with both runtimes running: fastn's page as fastn serves it vs ours, in Chromium.
 
     python -m fastn.conformance.layout_live CASES_DIR OUT_DIR [--reference DIR]
-        [--width 1280 --width 375] [--tol 2] [--only NAME ...] [-v]
+        [--width 1280 --width 375] [--tol 2] [--only NAME ...]
 
 It measures what the corpus tool ``layout_parity.py`` measures (every visible text run in
 document order, its box within ``--tol`` px, its colour, font size and weight), but fastn's
