@@ -477,7 +477,9 @@ def _tokens(text: str, lang: str) -> Iterator[tuple[_TokenType, str]]:
                 yield Punctuation.Marker, marks.group()
                 value = value[marks.end() :]
         elif (
-            token_type is Name.Other and tokens[index + 1 :][:1] and tokens[index + 1][1][:1] == "("
+            token_type is Name.Other
+            and index + 1 < len(tokens)
+            and tokens[index + 1][1].startswith("(")
         ):
             token_type = Name.Function
         elif token_type is Name.Builtin and value == "print" and lexer.name == "Python":
