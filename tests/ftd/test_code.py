@@ -247,3 +247,25 @@ def test_fastn_themes_colour_ftd_like_fastn(theme: str) -> None:
 
 def test_unknown_theme_has_no_css() -> None:
     assert theme_css("no-such-theme") == ""
+
+
+def test_other_themes_set_out_the_block_and_colour_ftd_as_fastn() -> None:
+    css = theme_css("vs-theme.dark")
+    assert "font-size: 13px; line-height: 19.5px;" in css
+    assert ".vs-theme-dark.language-ftd .na { color: #569cd6;" in css  # a header's name
+    assert ".vs-theme-dark.language-ftd .o { color: #d16969;" in css  # its colon
+    assert ".vs-theme-dark.language-ftd .p { color: #d4d4d4;" in css  # a section's colon
+    header = highlight("-- ftd.text: hi\npadding.px: 10\n", "ftd", "vs-theme.dark").inner_html
+    assert '<span class="na">padding.px</span><span class="o">:</span>' in header
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "expected"),
+    [
+        ('print("hi")', "py", '<span class="k">print</span>'),  # a keyword, as in fastn
+        ("foo(1)", "js", '<span class="nf">foo</span>'),  # a called name is a function
+        ("# Title", "md", '<span class="pm"># </span><span class="gh">Title</span>'),
+    ],
+)
+def test_tokens_are_read_as_fastn_colours_them(code: str, lang: str, expected: str) -> None:
+    assert expected in highlight(code, lang, None).inner_html

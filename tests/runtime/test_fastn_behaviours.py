@@ -230,6 +230,56 @@ status $s:
 s.is-logged-in = true
 """
 
+# Placed against an element (anchor) and linked images, drawn by the server and the runtime
+PLACED = """
+-- boolean $shown: false
+
+-- ftd.text: show
+id: show
+$on-click$: $ftd.toggle($a = $shown)
+
+-- ftd.column:
+id: frame
+margin.px: 40
+padding.px: 20
+border-width.px: 2
+border-style: solid
+width.fixed.px: 300
+
+-- ftd.column:
+padding.px: 10
+
+-- ftd.text: by id
+id: by-id
+anchor.id: frame
+top.px: 0
+left.px: 0
+
+-- ftd.text: later by id
+id: later
+if: { shown }
+anchor.id: frame
+top.px: 30
+left.px: 0
+
+-- end: ftd.column
+
+-- end: ftd.column
+
+-- ftd.image:
+src: /picture.svg
+link: /somewhere/
+id: image
+
+-- ftd.image:
+if: { shown }
+src: /picture.svg
+link: /elsewhere/
+id: later-image
+"""
+
+PICTURE = b'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"></svg>'
+
 
 @pytest.fixture(scope="module")
 def server(package_folder: Callable[..., Path], start_fastn: Callable) -> str:
@@ -240,6 +290,8 @@ def server(package_folder: Callable[..., Path], start_fastn: Callable) -> str:
         "rive.ftd": RIVE,
         "lists.ftd": LIST_AND_MODULE,
         "account.ftd": ACCOUNT,
+        "placed.ftd": PLACED,
+        "picture.svg": PICTURE,
     }
     return start_fastn(package_folder(FASTN_FTD, files)).url
 
@@ -317,3 +369,21 @@ def test_list_functions_and_module_argument_fields(tab: Tab, server: str) -> Non
     page.click("#log-in")  # a record field of a module's variable, through `header.m`
     assert tab.text("#logged-in") == "true"
     assert page.locator("#log-in").count() == 0
+
+
+def test_anchored_elements_and_linked_images_are_placed_as_in_fastn(tab: Tab, server: str) -> None:
+    page = tab.open(f"{server}/placed/").page
+
+    def box(selector: str) -> tuple[float, float]:
+        found = page.locator(selector).bounding_box()
+        assert found is not None, selector
+        return found["x"], found["y"]
+
+    frame_x, frame_y = box("#frame")
+    # top/left count from the inside of the element it is anchored to (its border is 2 px)
+    assert box("#by-id") == (frame_x + 2, frame_y + 2)
+    page.click("#show")  # drawn by the runtime
+    assert box("#later") == (frame_x + 2, frame_y + 32)
+    # a linked image is an image inside a link, both on the server's page and the runtime's
+    for image, href in (("#image", "/somewhere/"), ("#later-image", "/elsewhere/")):
+        assert page.eval_on_selector(image, "i => i.parentElement.getAttribute('href')") == href

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -50,6 +50,204 @@ THEME_STYLES: dict[str, str] = {
     "vs-theme.dark": "vim",
     "vs-theme.light": "vs",
     "ztouch-theme": "fruity",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """How fastn sets out a block in one of the other themes (read off fastn's pages): the
+    block's font (size, line height, family), spacing and colours, and the colours of the
+    four parts fastn's ftd highlighting groups a section into (`FTD_ROLES`). Tokens of
+    other languages take the theme's Pygments style (`THEME_STYLES`)."""
+
+    font: tuple[str, str, str]
+    background: str
+    color: str
+    ftd_roles: tuple[str, str, str, str]
+    padding: str = "16px"
+    margin: str = "8px 0px"
+    radius: str = "0px"
+    code_color: str | None = None  # the block's colour, unless set
+    pre_more: str = ""  # a few themes draw a border or set the code in (CSS declarations)
+    code_more: str = ""
+
+
+# The four parts of ftd source the other themes colour, in `_Frame.ftd_roles` order: the
+# section (its `--`, caption and body), its name and colons, a header's name, its value.
+FTD_ROLES: tuple[tuple[str, ...], ...] = (
+    ("Punctuation.Marker", "String"),
+    ("Name.Builtin", "Name.Function", "Punctuation"),
+    ("Name.Attribute",),
+    ("Operator", "String.Other"),
+)
+
+# Fonts of the themes: (size, line height, family).
+_SMALL = ("13px", "normal", "monospace")
+_ROBOTO = ("16px", "24px", '"Roboto Mono", monospace')
+_FIRA = ("16px", "24px", '"Fira Code", "Fira Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace')
+_CONSOLAS = ("16px", "24px", 'Consolas, Monaco, "Andale Mono", monospace')
+_CONSOLAS_UBUNTU = ("16px", "24px", 'Consolas, Monaco, "Andale Mono", "Ubuntu Mono", monospace')
+_DUOTONE = (
+    "14px",
+    "19.25px",
+    'Consolas, Menlo, Monaco, "Andale Mono WT", "Andale Mono", "Lucida Console",'
+    ' "Lucida Sans Typewriter", "DejaVu Sans Mono", "Bitstream Vera Sans Mono",'
+    ' "Liberation Mono", "Nimbus Mono L", "Courier New", Courier, monospace',
+)
+
+THEME_FRAMES: dict[str, _Frame] = {
+    "fire.light": _Frame(
+        _SMALL,
+        "#f5f2f0",
+        "#000000",
+        ("#669900", "#999999", "#990055", "#ee9900"),
+        padding="13px",
+        margin="0px",
+    ),
+    "material-theme.dark": _Frame(
+        _ROBOTO,
+        "#2f2f2f",
+        "#eeeeee",
+        ("#a5e844", "#89ddff", "#ff6666", "#f2ff00"),
+        padding="20px 16px",
+    ),
+    "material-theme.light": _Frame(
+        _ROBOTO,
+        "#fafafa",
+        "#90a4ae",
+        ("#f6a434", "#39adb5", "#e53935", "#6182b8"),
+        padding="20px 16px",
+    ),
+    "one-theme.dark": _Frame(
+        _FIRA, "#282c34", "#abb2bf", ("#98c379", "#abb2bf", "#e06c75", "#98c379"), radius="4.8px"
+    ),
+    "one-theme.light": _Frame(
+        _FIRA, "#fafafa", "#383a42", ("#50a14f", "#383a42", "#e45649", "#50a14f"), radius="4.8px"
+    ),
+    "gruvbox-theme.dark": _Frame(
+        _CONSOLAS, "#1d2021", "#ebdbb2", ("#b8bb26", "#a89984", "#fabd2f", "#b8bb26")
+    ),
+    "gruvbox-theme.light": _Frame(
+        _CONSOLAS, "#f9f5d7", "#3c3836", ("#797403", "#7c6f64", "#b57614", "#797403")
+    ),
+    "coldark-theme.light": _Frame(
+        _CONSOLAS_UBUNTU, "#e3eaf2", "#111b27", ("#116b00", "#111b27", "#006d6d", "#af00af")
+    ),
+    "coldark-theme.dark": _Frame(
+        _CONSOLAS_UBUNTU, "#111b27", "#e3eaf2", ("#91d076", "#e3eaf2", "#66cccc", "#f4adf4")
+    ),
+    "duotone-theme.light": _Frame(
+        _DUOTONE,
+        "#faf8f5",
+        "#728fcb",
+        ("#728fcb", "#b6ad9a", "#063289", "#728fcb"),
+        padding="14px",
+        margin="7px 0px",
+    ),
+    "duotone-theme.dark": _Frame(
+        _DUOTONE,
+        "#2a2734",
+        "#9a86fd",
+        ("#ffcc99", "#6c6783", "#e09142", "#ffcc99"),
+        padding="14px",
+        margin="7px 0px",
+    ),
+    "duotone-theme.earth": _Frame(
+        _DUOTONE,
+        "#322d29",
+        "#88786d",
+        ("#fcc440", "#6a5f58", "#bfa05a", "#fcc440"),
+        padding="14px",
+        margin="7px 0px",
+    ),
+    "duotone-theme.forest": _Frame(
+        _DUOTONE,
+        "#2a2d2a",
+        "#687d68",
+        ("#e5fb79", "#535f53", "#a2b34d", "#e5fb79"),
+        padding="14px",
+        margin="7px 0px",
+    ),
+    "duotone-theme.sea": _Frame(
+        _DUOTONE,
+        "#1d262f",
+        "#57718e",
+        ("#47ebb4", "#4a5f78", "#0aa370", "#47ebb4"),
+        padding="14px",
+        margin="7px 0px",
+    ),
+    "duotone-theme.space": _Frame(
+        _DUOTONE,
+        "#24242e",
+        "#767693",
+        ("#fe8c52", "#5b5b76", "#dd672c", "#fe8c52"),
+        padding="14px",
+        margin="7px 0px",
+    ),
+    "vs-theme.light": _Frame(
+        (
+            "14.4px",
+            "17.28px",
+            'Consolas, "Bitstream Vera Sans Mono", "Courier New", Courier, monospace',
+        ),
+        "#ffffff",
+        "#393a34",
+        ("#a31515", "#393a34", "#800000", "#ff0000"),
+        padding="14.4px",
+        margin="7.2px 0px",
+        pre_more="border: 1px solid #dddddd;",
+    ),
+    "vs-theme.dark": _Frame(
+        (
+            "13px",
+            "19.5px",
+            'Menlo, Monaco, Consolas, "Andale Mono", "Ubuntu Mono", "Courier New", monospace',
+        ),
+        "#1e1e1e",
+        "#d4d4d4",
+        ("#ce9178", "#d4d4d4", "#569cd6", "#d16969"),
+        padding="13px",
+        margin="6.5px 0px",
+    ),
+    "dracula-theme": _Frame(
+        _CONSOLAS_UBUNTU,
+        "#282a36",
+        "#f8f8f2",
+        ("#50fa7b", "#f8f8f2", "#ff79c6", "#ffb86c"),
+        radius="4.8px",
+    ),
+    "coy-theme": _Frame(
+        _CONSOLAS_UBUNTU,
+        "#fdfdfd",
+        "#000000",
+        ("#2f9c0a", "#5f6364", "#c92c2c", "#ee9900"),
+        padding="0px 16px",
+        pre_more="border-left: 10px solid #358ccb;",
+    ),
+    "laserwave-theme": _Frame(
+        _CONSOLAS_UBUNTU,
+        "#27212e",
+        "#ffffff",
+        ("#b4dce7", "#7b6995", "#74dfc4", "#b4dce7"),
+        radius="8px",
+    ),
+    "nightowl-theme": _Frame(
+        _CONSOLAS_UBUNTU,
+        "#011627",
+        "#ffffff",
+        ("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
+        code_color="#d6deeb",
+    ),
+    "ztouch-theme": _Frame(
+        ("18px", "25px", "monospace"),
+        "#0a143c",
+        "#ffffff",
+        ("#addb67", "#c792ea", "#7fdbca", "#d6deeb"),
+        padding="18px",
+        margin="9px 0px",
+        code_color="#22da17",
+        code_more="margin: 5px 0;",
+    ),
 }
 
 
@@ -111,7 +309,16 @@ def _ftd_lexer_class() -> type[Lexer]:
     types, kernel names, section and header names, captions, header values, conditions,
     events, comments), so a theme can give each the colour fastn gives it."""
     from pygments.lexer import RegexLexer, bygroups
-    from pygments.token import Comment, Keyword, Name, Punctuation, String, Text, Whitespace
+    from pygments.token import (
+        Comment,
+        Keyword,
+        Name,
+        Operator,
+        Punctuation,
+        String,
+        Text,
+        Whitespace,
+    )
 
     section_words = re.compile(f"({'|'.join((*_SECTION_KEYWORDS, *_VALUE_TYPES))})(?=\\s|$)")
 
@@ -132,7 +339,7 @@ def _ftd_lexer_class() -> type[Lexer]:
             if separator:
                 yield start + len(name), Name.Decorator, separator + condition
         yield match.start(3), Whitespace, match.group(3)
-        yield match.start(4), Punctuation, match.group(4)
+        yield match.start(4), Operator, match.group(4)  # some themes colour it apart
 
     end = (
         r"^(--)([ \t]+)(end)([ \t]*)(:)",
@@ -255,6 +462,32 @@ def _css_class(token_type: _TokenType) -> str:
     return STANDARD_TYPES[token_type]
 
 
+def _tokens(text: str, lang: str) -> Iterator[tuple[_TokenType, str]]:
+    """Pygments' tokens, retyped where fastn's highlighter reads the code otherwise in a way
+    a reader sees: a heading's `#` marks apart from its title, a name that is called
+    (`foo(`) a function, and Python's `print` a keyword."""
+    from pygments.token import Generic, Keyword, Name, Punctuation
+
+    lexer = _lexer(lang)
+    tokens = list(lexer.get_tokens(text))
+    for index, (token_type, value) in enumerate(tokens):
+        if token_type in (Generic.Heading, Generic.Subheading):
+            marks = re.match(r"#+\s*", value)
+            if marks:
+                yield Punctuation.Marker, marks.group()
+                value = value[marks.end() :]
+        elif (
+            token_type is Name.Other
+            and index + 1 < len(tokens)
+            and tokens[index + 1][1].startswith("(")
+        ):
+            token_type = Name.Function
+        elif token_type is Name.Builtin and value == "print" and lexer.name == "Python":
+            token_type = Keyword
+        if value:
+            yield token_type, value
+
+
 def _highlighted_lines(text: str, lang: str, marked: set[int]) -> str:
     """Token spans grouped in one `<span class="line">` per line (`line hll` if marked);
     adjacent pieces of the same class share one span to keep the markup small."""
@@ -275,7 +508,7 @@ def _highlighted_lines(text: str, lang: str, marked: set[int]) -> str:
         line.clear()
         number += 1
 
-    for token_type, value in _lexer(lang).get_tokens(text):
+    for token_type, value in _tokens(text, lang):
         css_class = _css_class(token_type)
         for index, piece in enumerate(value.split("\n")):
             if index:
@@ -325,6 +558,7 @@ class _Palette:
     highlight_edge: str
     tokens: dict[str, str]
     ftd_tokens: dict[str, str]
+    language_tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # by `lang`
 
 
 FASTN_THEMES: dict[str, _Palette] = {
@@ -349,10 +583,16 @@ FASTN_THEMES: dict[str, _Palette] = {
             "String": "#d5d7e2",
             "String.Regex": "#c973d9",
             "Number": "#8799b0",
+            "Comment.Hashbang": "#2fb170",
+            "Generic.Heading": "#2fb170",
+            "Generic.Subheading": "#2fb170",
+            "Name.Function.Magic": "#ffa05c",
         },
+        language_tokens={"json": {"Name.Tag": "#ffa05c"}},
         ftd_tokens={
             "Punctuation.Marker": "#d5d7e2",
             "Punctuation": "#cecfd2",
+            "Operator": "#cecfd2",
             "Keyword": "#ffa05c",
             "Keyword.Type": "#54b59e",
             "Keyword.Declaration": "#54b59e",
@@ -392,6 +632,7 @@ FASTN_THEMES: dict[str, _Palette] = {
         ftd_tokens={
             "Punctuation.Marker": "#36464e",
             "Punctuation": "#696b70",
+            "Operator": "#696b70",
             "Keyword": "#07a",
             "Keyword.Type": "#5c43bd",
             "Keyword.Declaration": "#5c43bd",
@@ -407,9 +648,9 @@ FASTN_THEMES: dict[str, _Palette] = {
 }
 
 
-def _token_colors(selector: str, colors: dict[str, str]) -> list[str]:
-    """`selector .class { color }` for every Pygments token class that has a colour here:
-    its own, or its nearest ancestor's."""
+def _token_colors(selector: str, colors: dict[str, str], more: str = "") -> list[str]:
+    """`selector .class { color }` (and `more` declarations) for every Pygments token class
+    that has a colour here: its own, or its nearest ancestor's."""
     from pygments.token import STANDARD_TYPES, string_to_tokentype
 
     by_type = {string_to_tokentype(name): color for name, color in colors.items()}
@@ -419,7 +660,7 @@ def _token_colors(selector: str, colors: dict[str, str]) -> list[str]:
         while ancestor not in by_type and ancestor.parent is not None:
             ancestor = ancestor.parent
         if css_class and ancestor in by_type:
-            rules.append(f"{selector} .{css_class} {{ color: {by_type[ancestor]}; }}")
+            rules.append(f"{selector} .{css_class} {{ color: {by_type[ancestor]};{more} }}")
     return rules
 
 
@@ -431,16 +672,22 @@ def _frame_rules(
     return [
         # `[class*=language-]` outweighs the base stylesheet's inline-code `code` rules
         f'pre[class*="language-"]{scope} {{ background: {background}; color: {color};'
-        f" padding: {padding}; overflow: auto; tab-size: 4; }}",
-        f'code[class*="language-"]{scope} {{ background: none; color: {color}; padding: 0; }}',
+        f" padding: {padding}; overflow: auto; tab-size: 4; white-space: pre; }}",
+        # long lines scroll, as in fastn, rather than wrap; the code sits 1em in from the frame
+        f'code[class*="language-"]{scope} {{ background: none; color: {color}; display: block;'
+        " padding: 0 1em; white-space: pre; }",
         f"{scope} .line.hll {{ display: inline-block; min-width: 100%;"
         f" background-image: linear-gradient({tint}, {tint});"
         + (f" box-shadow: inset 2px 0 0 {edge};" if edge else "")
         + " }",
-        f"pre.line-numbers{scope} > code {{ counter-reset: ftd-code-line; }}",
+        # numbered: the numbers sit in the frame's widened left padding, beside the code
+        f'pre[class*="language-"].line-numbers{scope} {{ position: relative;'
+        " padding-left: 3.8em; }",
+        f"pre.line-numbers{scope} > code {{ counter-reset: ftd-code-line; padding-left: 0; }}",
         f"pre.line-numbers{scope} .line::before {{ counter-increment: ftd-code-line;"
-        " content: counter(ftd-code-line); display: inline-block; min-width: 2em;"
-        " margin-right: 1em; text-align: right; opacity: 0.5; user-select: none; }",
+        " content: counter(ftd-code-line); position: absolute; left: 0; width: 3em;"
+        " padding-right: 0.8em; border-right: 1px solid #999; text-align: right;"
+        " opacity: 0.5; user-select: none; }",
     ]
 
 
@@ -466,6 +713,11 @@ def theme_css(theme: str) -> str:
             f'[class*="language-"]{scope}.language-ftd {{ color: {palette.ftd_text}; }}',
             *_token_colors(scope, palette.tokens),
             *_token_colors(f"{scope}.language-ftd", palette.ftd_tokens),
+            *(
+                rule
+                for lang, colors in palette.language_tokens.items()
+                for rule in _token_colors(f"{scope}.language-{lang}", colors)
+            ),
         ]
         return "\n".join(rules) + "\n"
     from pygments.formatters import HtmlFormatter
@@ -475,14 +727,41 @@ def theme_css(theme: str) -> str:
     style_name = THEME_STYLES.get(theme)
     if style_name is None:
         return ""
+    frame = THEME_FRAMES.get(theme)
     style = get_style_by_name(style_name)
-    background = style.background_color
+    background = frame.background if frame else style.background_color
     dark = _is_dark(background)
     foreground = style.style_for_token(Text)["color"]
     color = f"#{foreground}" if foreground else ("#f8f8f2" if dark else "#1f1f1f")
     tint = "rgba(255, 255, 255, 0.12)" if dark else "rgba(0, 0, 0, 0.07)"
     rules = [
-        *_frame_rules(scope, background, color, "1em", tint, None),
+        *_frame_rules(scope, background, color, frame.padding if frame else "1em", tint, None),
         *HtmlFormatter(style=style_name).get_token_style_defs(scope),
     ]
+    if frame:
+        rules += _theme_frame_rules(scope, frame)
     return "\n".join(rules) + "\n"
+
+
+def _theme_frame_rules(scope: str, frame: _Frame) -> list[str]:
+    """The block as fastn sets it out in this theme, and its ftd parts' colours (after the
+    Pygments rules, which they override for ftd)."""
+    size, line_height, family = frame.font
+    rules = [
+        f'pre[class*="language-"]{scope} {{ color: {frame.color}; font-size: {size};'
+        f" line-height: {line_height}; font-family: {family}; margin: {frame.margin};"
+        f" border-radius: {frame.radius};{' ' + frame.pre_more if frame.pre_more else ''} }}",
+        f'code[class*="language-"]{scope} {{ color: {frame.code_color or frame.color};'
+        f" font-family: {family};"
+        f"{' ' + frame.code_more if frame.code_more else ''} }}",
+        f'[class*="language-"]{scope}.language-ftd {{ color: {frame.ftd_roles[0]}; }}',
+    ]
+    colors = {
+        token_type: color
+        for color, token_types in zip(frame.ftd_roles, FTD_ROLES, strict=True)
+        for token_type in token_types
+    }
+    # the style's bold or italic would not be fastn's either
+    return rules + _token_colors(
+        f"{scope}.language-ftd", colors, " font-weight: normal; font-style: normal;"
+    )

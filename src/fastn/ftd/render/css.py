@@ -2,7 +2,8 @@
 
 Each attribute has a small converter returning the declarations it produces, grouped by
 context: ``""`` (plain), ``"dark"`` (``body.dark .cls``), ``"mobile"`` (``body.mobile .cls``),
-``":visited"`` and ``"dark:visited"``.
+``":visited"``, ``"dark:visited"``, and for ``anchor`` the element it is placed against:
+``"parent"`` (the parent of a ``.cls`` element) or ``"#ID"`` (the element with that id).
 """
 
 from __future__ import annotations
@@ -262,9 +263,15 @@ def _shadow(prop: str, with_spread: bool) -> Callable[[Any], Declarations]:
 
 
 def _anchor(value: Any) -> Declarations:
+    """Placed against its parent or an element by id: as in fastn, that element becomes
+    the positioned one (``position: relative``), so ``top``/``left`` count from it."""
     if not isinstance(value, OrValue):
         return {}
-    return {"": {"position": "absolute" if value.variant == "id" else str(value.value)}}
+    if value.variant == "id":
+        return {"": {"position": "absolute"}, f"#{value.value}": {"position": "relative"}}
+    if value.variant == "parent":
+        return {"": {"position": str(value.value)}, "parent": {"position": "relative"}}
+    return {"": {"position": str(value.value)}}
 
 
 def _spacing(value: Any) -> Declarations:
@@ -428,6 +435,21 @@ def css_value(value: str) -> str:
     return value.translate(_CSS_VALUE_ESCAPES)
 
 
+def context_selector(context: str, name: str) -> str:
+    """The selector of class `name`'s declarations in `context` (see the module's doc)."""
+    if context.startswith("#"):  # an id from the document, as a quoted attribute value
+        quoted = context[1:].replace("\\", "\\5c ").replace('"', "\\22 ")
+        return f'[id="{css_value(quoted)}"]'
+    return {
+        "": f".{name}",
+        "dark": f"body.dark .{name}",
+        "mobile": f"body.mobile .{name}",
+        ":visited": f".{name}:visited",
+        "dark:visited": f"body.dark .{name}:visited",
+        "parent": f":has(> .{name})",
+    }[context]
+
+
 def declarations_key(declarations: Declarations) -> tuple:
     """Equal declarations, equal keys: the stylesheet's identity of a class."""
     return tuple(sorted((ctx, tuple(sorted(d.items()))) for ctx, d in declarations.items()))
@@ -451,14 +473,7 @@ class StyleSheet:
             self._classes[key] = name
             for ctx, decls in declarations.items():
                 body = " ".join(f"{p}: {css_value(v)};" for p, v in decls.items())
-                selector = {
-                    "": f".{name}",
-                    "dark": f"body.dark .{name}",
-                    "mobile": f"body.mobile .{name}",
-                    ":visited": f".{name}:visited",
-                    "dark:visited": f"body.dark .{name}:visited",
-                }[ctx]
-                self._rules.append(f"{selector} {{ {body} }}")
+                self._rules.append(f"{context_selector(ctx, name)} {{ {body} }}")
         return name
 
     def css(self) -> str:

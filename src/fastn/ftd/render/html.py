@@ -638,10 +638,9 @@ class Renderer:
                 attrs.append(("download", str(props["download"])))
         if classes:
             attrs.append(("class", " ".join(classes)))
-        attr_text = "".join(
-            f' {k}="{escape(safe_url(v) if k in _URL_ATTRIBUTES else v)}"' if v != "" else f" {k}"
-            for k, v in attrs
-        )
+        attr_text = _attributes(attrs)
+        if tag == "img" and link is not None:
+            tag, attr_text, inner = _linked_image(attr_text, props)
         out.append(f"<{tag}")
         if element.live:
             self.element_ids += 1
@@ -833,6 +832,22 @@ _URL_ATTRIBUTES = frozenset({"href", "src", "poster"})
 _IGNORED_IN_URLS = str.maketrans("", "", "\t\n\r")  # browsers drop these anywhere in a URL
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))  # and these at either end
 BLOCKED_URL = "about:blank#blocked"
+
+
+def _attributes(attrs: list[tuple[str, str]]) -> str:
+    return "".join(
+        f' {k}="{escape(safe_url(v) if k in _URL_ATTRIBUTES else v)}"' if v != "" else f" {k}"
+        for k, v in attrs
+    )
+
+
+def _linked_image(image_attributes: str, props: dict[str, Any]) -> tuple[str, str, str]:
+    """(tag, attributes, content) of a linked image: as in fastn, the image (its classes
+    too) goes inside a link, which a click follows."""
+    attrs = [("href", str(props["link"]))]
+    if props.get("open-in-new-tab"):
+        attrs.append(("target", "_blank"))
+    return "a", _attributes(attrs), f"<img{image_attributes}>"
 
 
 def safe_url(url: str) -> str:

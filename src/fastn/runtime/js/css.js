@@ -1,6 +1,7 @@
 // Kernel attributes -> CSS declarations, as ftd/render/css.py computes them, and the page's
 // stylesheet. Declarations are grouped by context: "" (plain), "dark" (body.dark .cls),
-// "mobile" (body.mobile .cls), ":visited", "dark:visited". The value tables (weights,
+// "mobile" (body.mobile .cls), ":visited", "dark:visited", and an anchor's element: "parent"
+// or "#ID" (contextSelector). The value tables (weights,
 // gradient directions, alignments) come from the Python module itself (TABLES).
 //
 // The stylesheet starts from the server's classes (declarations -> class name, in the
@@ -206,7 +207,9 @@ function shadow(prop, withSpread) {
 
 function anchor(v) {
   if (!(v instanceof Or)) return {};
-  return { "": { position: v.v === "id" ? "absolute" : pyStr(v.p) } };
+  if (v.v === "id") return { "": { position: "absolute" }, [`#${pyStr(v.p)}`]: { position: "relative" } };
+  if (v.v === "parent") return { "": { position: pyStr(v.p) }, parent: { position: "relative" } };
+  return { "": { position: pyStr(v.p) } };
 }
 
 function spacing(v) {
@@ -322,7 +325,15 @@ const SELECTORS = {
   mobile: (name) => `body.mobile .${name}`,
   ":visited": (name) => `.${name}:visited`,
   "dark:visited": (name) => `body.dark .${name}:visited`,
+  parent: (name) => `:has(> .${name})`,
 };
+
+/** Like css.py's context_selector: "#ID" is the element with that id. */
+function contextSelector(context, name) {
+  if (!context.startsWith("#")) return SELECTORS[context](name);
+  const quoted = context.slice(1).replace(/\\/g, "\\5c ").replace(/"/g, "\\22 ");
+  return `[id="${cssValue(quoted)}"]`;
+}
 
 class StyleSheet {
   constructor(known, next) {
@@ -340,7 +351,7 @@ class StyleSheet {
       const body = Object.entries(decls)
         .map(([p, v]) => `${p}: ${cssWithBase(cssValue(v))};`)
         .join(" ");
-      return `${SELECTORS[context](name)} { ${body} }`;
+      return `${contextSelector(context, name)} { ${body} }`;
     });
     let style = document.getElementById("styles");
     if (!style) {

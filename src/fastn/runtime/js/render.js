@@ -896,8 +896,19 @@ class Renderer {
     }
     if (classes.length) attrs.push(["class", classes.join(" ")]);
     for (const attr of attrs) if (URL_ATTRIBUTES.has(attr[0])) attr[1] = safeUrl(withBase(attr[1]));
+    if (tag === "img" && present(props.link)) return linkedImage(attrs, props);
     return { tag, attrs, inner: VOID_TAGS.has(tag) ? null : inner, value };
   }
+}
+
+/** A linked image is an image inside a link, as in fastn (html.py's `_linked_image`). */
+function linkedImage(imageAttrs, props) {
+  const image = imageAttrs
+    .map(([key, value]) => (value === "" ? ` ${key}` : ` ${key}="${plainTextHtml(value)}"`))
+    .join("");
+  const attrs = [["href", safeUrl(withBase(pyStr(props.link)))]];
+  if (isTruthy(props["open-in-new-tab"])) attrs.push(["target", "_blank"]);
+  return { tag: "a", attrs, inner: `<img${image}>`, value: null };
 }
 
 function textContent(name, props) {

@@ -65,7 +65,3 @@ def main(argv: list[str] | None = None) -> int:
         kind, text = render_case(cases, name)
         (out / f"{name}.{kind}").write_text(text, encoding="utf-8")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
