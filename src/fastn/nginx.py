@@ -98,6 +98,9 @@ class _Writer:
             *self.keepalive_lines(),
             f"proxy_set_header Host {'$http_host' if settings.preserve_host else authority};",
             *(f'proxy_set_header {name} "";' for name in _HOP_BY_HOP),
+            # the front's own headers, from a client: not for the backend
+            f'proxy_set_header {CLIENT_HEADER} "";',
+            f'proxy_set_header {SCHEME_HEADER} "";',
             f"proxy_set_header X-Forwarded-For ${variable}_for;",
             f"proxy_set_header X-Forwarded-Proto ${variable}_proto;",
             f"proxy_set_header X-Forwarded-Host ${variable}_host;",
