@@ -91,6 +91,19 @@ def test_spoofed_forwarding_headers_from_an_untrusted_client_are_replaced(fastn,
     assert reply.upstream_header("X-Forwarded-Host") == [f"127.0.0.1:{fastn.port}"]
 
 
+def test_a_clients_own_front_headers_are_dropped(fastn, fetch) -> None:
+    """X-Fastn-Client/X-Fastn-Scheme name the client only when fastn's own front sets them:
+    a client's are dropped, not believed (pages, access log) nor passed to the backend."""
+    reply = fetch(
+        f"{fastn.url}/echo",
+        headers=[("X-Fastn-Client", "6.6.6.6"), ("X-Fastn-Scheme", "https")],
+    )
+    assert reply.upstream_header("X-Fastn-Client") == []
+    assert reply.upstream_header("X-Fastn-Scheme") == []
+    assert reply.upstream_header("X-Forwarded-For") == ["127.0.0.1"]
+    assert reply.upstream_header("X-Forwarded-Proto") == ["http"]
+
+
 def test_a_trusted_proxy_chain_is_extended(upstream, package_folder, start_fastn, fetch) -> None:
     fastn = start_fastn(
         package_folder(ENDPOINT_PACKAGE.format(port=upstream.port)),

@@ -19,7 +19,9 @@ _SECURE = {"http": "https", "websocket": "wss"}
 
 
 class FrontClient:
-    """Restores the client and scheme nginx passes, when the request came from the front."""
+    """Restores the client and scheme nginx passes, when the request came from the front;
+    from any other peer, these headers are a client's own and are dropped unread, so that
+    neither the pages nor a backend take them for the front's."""
 
     def __init__(self, app: ASGIApp, settings: ProxySettings) -> None:
         self.app = app
@@ -28,18 +30,16 @@ class FrontClient:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in _SECURE:
             peer = scope.get("client")
-            if peer is None or self.settings.trusts(peer[0]):
-                self.restore(scope)
+            from_front = peer is None or self.settings.trusts(peer[0])
+            headers = []
+            for name, value in scope["headers"]:
+                if name == _CLIENT:
+                    if from_front:
+                        scope["client"] = (value.decode("latin-1"), 0)
+                elif name == _SCHEME:
+                    if from_front and value == b"https":
+                        scope["scheme"] = _SECURE[scope["type"]]
+                else:
+                    headers.append((name, value))
+            scope["headers"] = headers
         await self.app(scope, receive, send)
-
-    def restore(self, scope: Scope) -> None:
-        headers = []
-        for name, value in scope["headers"]:
-            if name == _CLIENT:
-                scope["client"] = (value.decode("latin-1"), 0)
-            elif name == _SCHEME:
-                if value == b"https":
-                    scope["scheme"] = _SECURE[scope["type"]]
-            else:
-                headers.append((name, value))
-        scope["headers"] = headers
