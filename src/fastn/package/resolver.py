@@ -22,6 +22,7 @@ from fastn.ftd import ast
 from fastn.ftd.interpreter import FTD, PROCESSORS
 from fastn.package.builtin import PROCESSORS_MODULE, assets_module, fastn_module
 from fastn.package.config import PACKAGE_FILE, PACKAGES_FOLDER, Package, PackageError, parse_package
+from fastn.package.routes import document_url
 
 FASTN_MODULE = "fastn"
 ASSETS = "assets"
@@ -148,12 +149,18 @@ class PackageModules:
     # ------------------------------------------------------------ files
 
     def module_path(self, module_id: str) -> Path | None:
-        """The `.ftd` file of a module, or None."""
+        """The `.ftd` file of a module, or None. As in fastn, a module named like a URL of
+        its package's sitemap is that item's `document:` when it has one."""
         package = self.owner(module_id)
         if _starts(module_id, package.name):
             rest = module_id[len(package.name) + 1 :] or "index"
         else:
             rest = module_id  # a document of the root named without the package name
+        if package.sitemap is not None:
+            document = package.sitemap.document_for(document_url(rest))
+            found = document and find_module_file(package.root, _document_module(document))
+            if found:
+                return found
         return find_module_file(package.root, rest)
 
     def _assets_package(self, module_id: str) -> Package | None:
@@ -172,6 +179,11 @@ def find_module_file(root: Path, rest: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _document_module(document: str) -> str:
+    """A sitemap's `document:` (`a/b.ftd`, `/a/b/`) as a module path (`a/b`)."""
+    return document.strip().removesuffix(".ftd").strip("/")
 
 
 def file_url_variable(package: Package, reference: tuple[str, ...]) -> str:
