@@ -862,11 +862,13 @@ def render_page(
     processors: dict[str, Any] | None = None,
     runtime: bool | None = None,
     favicon: str | None = None,
+    font_faces: str = "",
 ) -> str:
     """A whole HTML page for ``doc``.
 
     ``runtime``: load the browser runtime (None: only when the page is interactive);
-    ``favicon``: the package's, for a page whose ``ftd.document`` names none.
+    ``favicon``: the package's, for a page whose ``ftd.document`` names none;
+    ``font_faces``: the ``@font-face`` rules of the package's fonts.
     """
     renderer, body = _body(doc, processors, runtime)
     runtime = renderer.interactive
@@ -885,6 +887,8 @@ def render_page(
     if favicon:
         parts.append(f'<link rel="icon" href="{escape(favicon)}">\n')
     parts.append(f"<style>{base_stylesheet()}</style>\n")  # before the package's own CSS
+    if font_faces:
+        parts.append(f"<style>\n{font_faces}\n</style>\n")
     for url in head.stylesheets:
         parts.append(f'<link rel="stylesheet" href="{escape(url)}">\n')
     scripts = head.scripts + (_function_scripts(renderer) if runtime else [])
