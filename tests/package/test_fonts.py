@@ -10,14 +10,15 @@ import pytest
 
 from fastn.package.config import load_package
 from fastn.package.documents import environment_for
+from servers import write_package
 
 FONT_PACKAGE = ".packages/font.example.com/"
 
+FASTN_FTD = (
+    "-- fastn.package: site\n\n-- fastn.dependency: font.example.com\n\n"
+    "-- fastn.font: Local\nstyle: normal\nweight: 400\nwoff2: static/local.woff2\n"
+)
 FILES = {
-    "FASTN.ftd": (
-        "-- fastn.package: site\n\n-- fastn.dependency: font.example.com\n\n"
-        "-- fastn.font: Local\nstyle: normal\nweight: 400\nwoff2: static/local.woff2\n"
-    ),
     "index.ftd": (
         "-- import: font.example.com/assets as fonts\n\n"
         "-- ftd.type body-type:\nsize.px: 20\nfont-family: $fonts.fonts.Sample\n\n"
@@ -35,16 +36,8 @@ FILES = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def test_pages_carry_the_font_face_rules_of_the_package_and_its_dependencies(tmp_path):
-    write(tmp_path, FILES)
+    write_package(tmp_path, FASTN_FTD, FILES)
     page = environment_for(load_package(tmp_path), watch_files=False).render_sync("index").body
     head = page.split("</head>")[0]
     assert (
@@ -63,7 +56,7 @@ def test_pages_carry_the_font_face_rules_of_the_package_and_its_dependencies(tmp
 
 
 def test_chromium_loads_the_dependencys_font_file(tmp_path, start_fastn, page):
-    write(tmp_path, FILES)
+    write_package(tmp_path, FASTN_FTD, FILES)
     # a real font file (the corpus' are empty); Chromium reads its format from its bytes
     (tmp_path / FONT_PACKAGE / "static").mkdir()
     shutil.copyfile(_a_system_font(), tmp_path / FONT_PACKAGE / "static/sample.woff2")
