@@ -18,12 +18,14 @@ FASTN_FTD = (
     "-- fastn.package: site\n\n-- fastn.dependency: font.example.com\n\n"
     "-- fastn.font: Local\nstyle: normal\nweight: 400\nwoff2: static/local.woff2\n"
 )
+PAGE = (
+    "-- import: font.example.com/assets as fonts\n\n"
+    "-- ftd.type body-type:\nsize.px: 20\nfont-family: $fonts.fonts.Sample\n\n"
+    "-- ftd.text: Hello in the dependency's font\nrole: $body-type\n"
+)
 FILES = {
-    "index.ftd": (
-        "-- import: font.example.com/assets as fonts\n\n"
-        "-- ftd.type body-type:\nsize.px: 20\nfont-family: $fonts.fonts.Sample\n\n"
-        "-- ftd.text: Hello in the dependency's font\nrole: $body-type\n"
-    ),
+    "index.ftd": PAGE,
+    "docs/inner.ftd": PAGE,
     FONT_PACKAGE + "FASTN.ftd": (
         "-- fastn.package: font.example.com\n\n"
         "-- fastn.font: Sample\n"
@@ -42,7 +44,7 @@ def test_pages_carry_the_font_face_rules_of_the_package_and_its_dependencies(tmp
     head = page.split("</head>")[0]
     assert (
         "@font-face { unicode-range: U+0000-00FF;\nfont-style: normal;\nfont-weight: 400;\n"
-        "src: url(-/font.example.com/static/sample.woff2) format('woff2');\n"
+        "src: url(/-/font.example.com/static/sample.woff2) format('woff2');\n"
         "font-family: font-example-com-Sample }"
     ) in head
     assert (
@@ -51,7 +53,9 @@ def test_pages_carry_the_font_face_rules_of_the_package_and_its_dependencies(tmp
         "font-family: font-example-com-Remote }"
     ) in head
     # a path of the package's own: under its `-/NAME/`
-    assert "src: url(-/site/static/local.woff2) format('woff2');\nfont-family: site-Local }" in head
+    assert (
+        "src: url(/-/site/static/local.woff2) format('woff2');\nfont-family: site-Local }" in head
+    )
     assert "font-example-com-Sample" in page.split("</head>")[1]  # the text's class uses it
 
 
@@ -61,7 +65,7 @@ def test_chromium_loads_the_dependencys_font_file(tmp_path, start_fastn, page):
     (tmp_path / FONT_PACKAGE / "static").mkdir()
     shutil.copyfile(_a_system_font(), tmp_path / FONT_PACKAGE / "static/sample.woff2")
     server = start_fastn(tmp_path)
-    page.goto(server.url + "/")
+    page.goto(server.url + "/docs/inner/")  # the font's URL does not depend on the page's
     loaded = page.evaluate(
         "async () => { await document.fonts.ready;"
         " return [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family); }"

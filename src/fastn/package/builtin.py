@@ -214,12 +214,13 @@ def font_face(package: Package, font: Font) -> str:
 
 
 def _font_url(package: Package, url: str) -> str:
-    """A font file's URL: as written when absolute or already `-/…`, else under `-/PACKAGE/`
-    (relative: the page's `<base>` resolves it)."""
+    """A font file's URL: as written when absolute, `/-/…` for one written `-/…` (fastn's
+    pages resolve that against their `<base>`; fastn-py's URLs start at the root, which
+    `fastn build --base-url` moves), else under `/-/PACKAGE/`."""
     if url.startswith(("http://", "https://", "//")):
         return url
     url = url.lstrip("/")
-    return url if url.startswith("-/") else f"-/{package.name}/{url}"
+    return "/" + (url if url.startswith("-/") else f"-/{package.name}/{url}")
 
 
 def _value(text: str) -> str:
