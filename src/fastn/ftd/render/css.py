@@ -2,11 +2,13 @@
 
 Each attribute has a small converter returning the declarations it produces, grouped by
 context: ``""`` (plain), ``"dark"`` (``body.dark .cls``), ``"mobile"`` (``body.mobile .cls``),
-``":visited"`` and ``"dark:visited"``.
+``":visited"``, ``"dark:visited"``, ``"parent"`` (the element's parent: ``:has(> .cls)``) and
+``"#ID"`` (the element with that id).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -262,9 +264,22 @@ def _shadow(prop: str, with_spread: bool) -> Callable[[Any], Declarations]:
 
 
 def _anchor(value: Any) -> Declarations:
+    """`parent` and `id: X` place the element against its parent or element #X, which the
+    `"parent"` and `"#X"` contexts make `position: relative`."""
     if not isinstance(value, OrValue):
         return {}
-    return {"": {"position": "absolute" if value.variant == "id" else str(value.value)}}
+    if value.variant == "id":
+        out: Declarations = {"": {"position": "absolute"}}
+        if _CSS_ID.fullmatch(str(value.value)):
+            out[f"#{value.value}"] = {"position": "relative"}
+        return out
+    out = {"": {"position": str(value.value)}}
+    if value.variant == "parent":
+        out["parent"] = {"position": "relative"}
+    return out
+
+
+_CSS_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _spacing(value: Any) -> Declarations:
@@ -451,13 +466,18 @@ class StyleSheet:
             self._classes[key] = name
             for ctx, decls in declarations.items():
                 body = " ".join(f"{p}: {css_value(v)};" for p, v in decls.items())
-                selector = {
-                    "": f".{name}",
-                    "dark": f"body.dark .{name}",
-                    "mobile": f"body.mobile .{name}",
-                    ":visited": f".{name}:visited",
-                    "dark:visited": f"body.dark .{name}:visited",
-                }[ctx]
+                selector = (
+                    ctx
+                    if ctx.startswith("#")
+                    else {
+                        "": f".{name}",
+                        "dark": f"body.dark .{name}",
+                        "mobile": f"body.mobile .{name}",
+                        ":visited": f".{name}:visited",
+                        "dark:visited": f"body.dark .{name}:visited",
+                        "parent": f":has(> .{name})",
+                    }[ctx]
+                )
                 self._rules.append(f"{selector} {{ {body} }}")
         return name
 

@@ -1,7 +1,8 @@
 // Kernel attributes -> CSS declarations, as ftd/render/css.py computes them, and the page's
 // stylesheet. Declarations are grouped by context: "" (plain), "dark" (body.dark .cls),
-// "mobile" (body.mobile .cls), ":visited", "dark:visited". The value tables (weights,
-// gradient directions, alignments) come from the Python module itself (TABLES).
+// "mobile" (body.mobile .cls), ":visited", "dark:visited", "parent" (:has(> .cls)) and
+// "#ID" (the element with that id). The value tables (weights, gradient directions,
+// alignments) come from the Python module itself (TABLES).
 //
 // The stylesheet starts from the server's classes (declarations -> class name, in the
 // model), so the same declarations get the same class as in the server's HTML; new ones get
@@ -206,7 +207,15 @@ function shadow(prop, withSpread) {
 
 function anchor(v) {
   if (!(v instanceof Or)) return {};
-  return { "": { position: v.v === "id" ? "absolute" : pyStr(v.p) } };
+  if (v.v === "id") {
+    const out = { "": { position: "absolute" } };
+    const id = pyStr(v.p);
+    if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id)) out[`#${id}`] = { position: "relative" };
+    return out;
+  }
+  const out = { "": { position: pyStr(v.p) } };
+  if (v.v === "parent") out.parent = { position: "relative" };
+  return out;
 }
 
 function spacing(v) {
@@ -322,6 +331,7 @@ const SELECTORS = {
   mobile: (name) => `body.mobile .${name}`,
   ":visited": (name) => `.${name}:visited`,
   "dark:visited": (name) => `body.dark .${name}:visited`,
+  parent: (name) => `:has(> .${name})`,
 };
 
 class StyleSheet {
@@ -340,7 +350,8 @@ class StyleSheet {
       const body = Object.entries(decls)
         .map(([p, v]) => `${p}: ${cssWithBase(cssValue(v))};`)
         .join(" ");
-      return `${SELECTORS[context](name)} { ${body} }`;
+      const selector = context.startsWith("#") ? context : SELECTORS[context](name);
+      return `${selector} { ${body} }`;
     });
     let style = document.getElementById("styles");
     if (!style) {
