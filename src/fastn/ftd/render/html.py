@@ -907,9 +907,18 @@ def render_page(
     parts.append(body)
     if runtime:
         parts.append(runtime_model.model_script(runtime_model.page_model(renderer)))
+    parts.append(_FULL_HEIGHT_SCRIPT)
     parts.append(f'</body>\n<style id="styles">\n{stylesheet}\n</style>\n</html>\n')
     return "".join(parts)
 
+
+# As on fastn's pages, the body is as tall as the page's content when that is taller than the
+# window, so that `height: fill-container` columns (a page's background) cover all of it.
+_FULL_HEIGHT_SCRIPT = (
+    "<script>(function(){function f(){var b=document.body;b.style.height='100%';"
+    "b.style.height='max('+document.documentElement.scrollHeight+'px, 100%)'}"
+    'addEventListener("load",f);addEventListener("resize",f)})()</script>'
+)
 
 # A document rendered this many times gets a compiled program (a build renders each once).
 COMPILE_AFTER = 1
