@@ -76,3 +76,23 @@ def test_a_fill_container_column_covers_content_taller_than_the_window(page) -> 
     column = page.locator("div.ft_column").filter(has_text="tall content").first
     box = column.bounding_box()
     assert box is not None and box["height"] >= 2000
+
+
+CODE = """\
+-- ftd.code:
+lang: ftd
+
+\\-- ftd.text: hello
+"""
+
+
+def test_code_of_a_code_block_is_set_in_by_one_em(page) -> None:
+    doc = Interpreter(lambda module: CODE if module == "page" else None).document("page")
+    page.set_content(render_page(doc))
+    block, code = page.locator("pre").bounding_box(), page.locator("pre > code").bounding_box()
+    size = page.locator("pre > code").evaluate("c => parseFloat(getComputedStyle(c).fontSize)")
+    assert block is not None and code is not None
+    padding = page.locator("pre").evaluate("p => parseFloat(getComputedStyle(p).paddingLeft)")
+    assert round(code["x"] - block["x"] - padding) == 0
+    text = page.get_by_text("hello").bounding_box()
+    assert text is not None and round(text["x"] - code["x"]) >= round(size) - 1
