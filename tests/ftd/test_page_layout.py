@@ -96,3 +96,28 @@ def test_code_of_a_code_block_is_set_in_by_one_em(page) -> None:
     assert round(code["x"] - block["x"] - padding) == 0
     text = page.get_by_text("hello").bounding_box()
     assert text is not None and round(text["x"] - code["x"]) >= round(size) - 1
+
+
+TEXT_WITH_CODE = """\
+-- ftd.type sans:
+font-family: serif
+size.px: 18
+
+-- ftd.text: Run `fastn serve` here
+role: $sans
+
+-- ftd.code:
+lang: ftd
+role: $sans
+
+\\-- ftd.text: hello
+"""
+
+
+def test_code_in_a_text_takes_the_font_of_the_texts_role(page) -> None:
+    doc = Interpreter(lambda m: TEXT_WITH_CODE if m == "page" else None).document("page")
+    page.set_content(render_page(doc))
+    families = page.evaluate(
+        "[...document.querySelectorAll('code')].map(c => getComputedStyle(c).fontFamily)"
+    )
+    assert families == ["serif", "monospace"]  # a code block keeps its monospace font

@@ -2,8 +2,9 @@
 
 Each attribute has a small converter returning the declarations it produces, grouped by
 context: ``""`` (plain), ``"dark"`` (``body.dark .cls``), ``"mobile"`` (``body.mobile .cls``),
-``":visited"``, ``"dark:visited"``, ``"parent"`` (the element's parent: ``:has(> .cls)``) and
-``"#ID"`` (the element with that id).
+``":visited"``, ``"dark:visited"``, ``"parent"`` (the element's parent: ``:has(> .cls)``),
+``"code"`` (the `code` inside a text: ``:not(pre).cls code``) and ``"#ID"`` (the element
+with that id).
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ def _role(value: Any) -> Declarations:
     plain = _font(desktop)
     if plain:
         out[""] = plain
+    if isinstance(desktop, RecordValue) and desktop.get("font-family"):
+        out["code"] = {"font-family": plain["font-family"]}  # fastn: a text's `code` too
     on_mobile = _font(mobile)
     if on_mobile:
         out["mobile"] = on_mobile
@@ -476,6 +479,7 @@ class StyleSheet:
                         ":visited": f".{name}:visited",
                         "dark:visited": f"body.dark .{name}:visited",
                         "parent": f":has(> .{name})",
+                        "code": f":not(pre).{name} code",
                     }[ctx]
                 )
                 self._rules.append(f"{selector} {{ {body} }}")

@@ -1,8 +1,8 @@
 // Kernel attributes -> CSS declarations, as ftd/render/css.py computes them, and the page's
 // stylesheet. Declarations are grouped by context: "" (plain), "dark" (body.dark .cls),
-// "mobile" (body.mobile .cls), ":visited", "dark:visited", "parent" (:has(> .cls)) and
-// "#ID" (the element with that id). The value tables (weights, gradient directions,
-// alignments) come from the Python module itself (TABLES).
+// "mobile" (body.mobile .cls), ":visited", "dark:visited", "parent" (:has(> .cls)), "code"
+// (:not(pre).cls code) and "#ID" (the element with that id). The value tables (weights,
+// gradient directions, alignments) come from the Python module itself (TABLES).
 //
 // The stylesheet starts from the server's classes (declarations -> class name, in the
 // model), so the same declarations get the same class as in the server's HTML; new ones get
@@ -113,6 +113,10 @@ function role(v) {
   const out = {};
   const onDesktop = font(desktop);
   if (Object.keys(onDesktop).length) out[""] = onDesktop;
+  const family = desktop instanceof Rec ? desktop.f["font-family"] : null;
+  if (isTruthy(family) && family.length !== 0) {
+    out.code = { "font-family": onDesktop["font-family"] }; // fastn: a text's `code` too
+  }
   const onMobile = font(mobile);
   if (Object.keys(onMobile).length) out.mobile = onMobile;
   return out;
@@ -332,6 +336,7 @@ const SELECTORS = {
   ":visited": (name) => `.${name}:visited`,
   "dark:visited": (name) => `body.dark .${name}:visited`,
   parent: (name) => `:has(> .${name})`,
+  code: (name) => `:not(pre).${name} code`,
 };
 
 class StyleSheet {
