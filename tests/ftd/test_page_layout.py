@@ -121,3 +121,27 @@ def test_code_in_a_text_takes_the_font_of_the_texts_role(page) -> None:
         "[...document.querySelectorAll('code')].map(c => getComputedStyle(c).fontFamily)"
     )
     assert families == ["serif", "monospace"]  # a code block keeps its monospace font
+
+
+LONG_CODE = """\
+-- ftd.column:
+width.fixed.px: 300
+
+-- ftd.code:
+lang: ftd
+white-space: break-spaces
+
+\\-- ftd.text: a line much longer than the three hundred pixels of the column around it
+
+-- end: ftd.column
+"""
+
+
+def test_lines_of_a_code_block_do_not_wrap(page) -> None:
+    """fastn's code themes keep each line on one line, whatever the block's `white-space`;
+    a long line scrolls."""
+    doc = Interpreter(lambda m: LONG_CODE if m == "page" else None).document("page")
+    page.set_content(render_page(doc))
+    size = page.locator("pre").evaluate("p => parseFloat(getComputedStyle(p).fontSize)")
+    code = page.locator("pre > code").bounding_box()
+    assert code is not None and code["height"] < 2 * size  # one line

@@ -430,9 +430,11 @@ def _frame_rules(
     lines (a tint over the background, which stays the block's), line numbers."""
     return [
         # `[class*=language-]` outweighs the base stylesheet's inline-code `code` rules
+        # lines do not wrap (fastn's themes say so, over the block's own `white-space`)
         f'pre[class*="language-"]{scope} {{ background: {background}; color: {color};'
-        f" padding: {padding}; overflow: auto; tab-size: 4; }}",
-        f'code[class*="language-"]{scope} {{ background: none; color: {color}; padding: 0; }}',
+        f" padding: {padding}; overflow: auto; tab-size: 4; white-space: pre; }}",
+        f'code[class*="language-"]{scope} {{ background: none; color: {color}; padding: 0;'
+        " white-space: pre; }",
         f"{scope} .line.hll {{ display: inline-block; min-width: 100%;"
         f" background-image: linear-gradient({tint}, {tint});"
         + (f" box-shadow: inset 2px 0 0 {edge};" if edge else "")
