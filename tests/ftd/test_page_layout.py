@@ -111,6 +111,16 @@ lang: ftd
 role: $sans
 
 \\-- ftd.text: hello
+
+-- ftd.row:
+role: $sans
+
+-- ftd.code:
+lang: ftd
+
+\\-- ftd.text: in a row
+
+-- end: ftd.row
 """
 
 
@@ -120,7 +130,7 @@ def test_code_in_a_text_takes_the_font_of_the_texts_role(page) -> None:
     families = page.evaluate(
         "[...document.querySelectorAll('code')].map(c => getComputedStyle(c).fontFamily)"
     )
-    assert families == ["serif", "monospace"]  # a code block keeps its monospace font
+    assert families == ["serif", "monospace", "monospace"]  # code blocks keep theirs
 
 
 LONG_CODE = """\

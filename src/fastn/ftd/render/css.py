@@ -3,8 +3,8 @@
 Each attribute has a small converter returning the declarations it produces, grouped by
 context: ``""`` (plain), ``"dark"`` (``body.dark .cls``), ``"mobile"`` (``body.mobile .cls``),
 ``":visited"``, ``"dark:visited"``, ``"parent"`` (the element's parent: ``:has(> .cls)``),
-``"code"`` (the `code` inside a text: ``:not(pre).cls code``) and ``"#ID"`` (the element
-with that id).
+``"code"`` (the `code` inside a text, not in a code block nor a container) and ``"#ID"``
+(the element with that id).
 """
 
 from __future__ import annotations
@@ -479,7 +479,7 @@ class StyleSheet:
                         ":visited": f".{name}:visited",
                         "dark:visited": f"body.dark .{name}:visited",
                         "parent": f":has(> .{name})",
-                        "code": f":not(pre).{name} code",
+                        "code": f":not(pre, .ft_row, .ft_column).{name} code",
                     }[ctx]
                 )
                 self._rules.append(f"{selector} {{ {body} }}")

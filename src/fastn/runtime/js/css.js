@@ -1,7 +1,7 @@
 // Kernel attributes -> CSS declarations, as ftd/render/css.py computes them, and the page's
 // stylesheet. Declarations are grouped by context: "" (plain), "dark" (body.dark .cls),
 // "mobile" (body.mobile .cls), ":visited", "dark:visited", "parent" (:has(> .cls)), "code"
-// (:not(pre).cls code) and "#ID" (the element with that id). The value tables (weights,
+// (code in a text) and "#ID" (the element with that id). The value tables (weights,
 // gradient directions, alignments) come from the Python module itself (TABLES).
 //
 // The stylesheet starts from the server's classes (declarations -> class name, in the
@@ -336,7 +336,7 @@ const SELECTORS = {
   ":visited": (name) => `.${name}:visited`,
   "dark:visited": (name) => `body.dark .${name}:visited`,
   parent: (name) => `:has(> .${name})`,
-  code: (name) => `:not(pre).${name} code`,
+  code: (name) => `:not(pre, .ft_row, .ft_column).${name} code`,
 };
 
 class StyleSheet {
