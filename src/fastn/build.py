@@ -33,7 +33,7 @@ from fastn.nginx import nginx_config
 from fastn.package.config import Package, load_package
 from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
-from fastn.package.routes import Router
+from fastn.package.routes import DocumentRoute, Router
 from fastn.progress import NORMAL, Progress
 from fastn.runtime import write_runtime
 
@@ -167,14 +167,15 @@ def _start_worker(package: Package, target: Path, base: str) -> None:
     _worker = (environment_for(package, watch_files=False), target, base)
 
 
-def _build_document(document: tuple[str, str]) -> _Built:
+def _build_document(document: tuple[str, DocumentRoute]) -> _Built:
     """Render one document and write its page(s); runs in a worker process or in this one."""
     assert _worker is not None
     environment, target, base = _worker
-    doc_id, url = document
+    url, route = document
+    doc_id = route.doc_id
     started = perf_counter()
     try:
-        page = environment.render_sync(doc_id, RequestInfo(path=url))
+        page = environment.render_sync(doc_id, RequestInfo(path=url, page_id=route.page_id))
     except FtdError as error:
         return _Built(url, [], 0, str(error))
     except Exception as error:  # a bug, but the other pages can still be built
@@ -189,7 +190,7 @@ def _build_document(document: tuple[str, str]) -> _Built:
     else:
         body = page.body
     written = [_write(target / url.strip("/") / "index.html", body)]
-    if doc_id == NOT_FOUND_DOCUMENT:
+    if doc_id == NOT_FOUND_DOCUMENT and route.page_id is None:
         written.append(_write(target / "404.html", body))
     return _Built(url, written, (perf_counter() - started) * 1000)
 

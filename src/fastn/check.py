@@ -13,9 +13,9 @@ from pathlib import Path
 
 from fastn.ftd.errors import FtdError
 from fastn.ftd.interpreter import Ctx, Interpreter
-from fastn.package.config import PACKAGE_FILE, load_package
+from fastn.package.config import PACKAGE_FILE, Package, load_package
 from fastn.package.documents import environment_for
-from fastn.package.routes import DOCUMENT_SUFFIX
+from fastn.package.routes import DOCUMENT_SUFFIX, Router
 
 
 def check_package(root: Path) -> tuple[int, list[FtdError], list[FtdError]]:
@@ -27,7 +27,7 @@ def check_package(root: Path) -> tuple[int, list[FtdError], list[FtdError]]:
         return 0, [error], []
     environment = environment_for(package)
     errors: list[FtdError] = []
-    warnings: list[FtdError] = []
+    warnings: list[FtdError] = list(_sitemap_documents_missing(package))
     seen: set[str] = set()
     documents = list(_documents(package.root))
     for doc_id in documents:
@@ -90,6 +90,22 @@ def document_errors(
             if all(str(error) != str(known) for known in errors):
                 errors.append(error)
     return sorted(errors, key=lambda error: (error.doc_id != module_id, error.doc_id, error.line))
+
+
+def _sitemap_documents_missing(package: Package) -> Iterator[FtdError]:
+    """Sitemap items whose `document:` names no file: their URL is served as if it had none."""
+    if package.sitemap is None:
+        return
+    router = Router(package)
+    for item in package.sitemap.document_items():
+        if item.document and router.document_of_file(item.document) is None:
+            yield FtdError(
+                f"sitemap item {item.id}: `document: {item.document}` is not a document of "
+                "the package",
+                "FASTN",
+                item.line,
+                os.path.relpath(package.root / PACKAGE_FILE),
+            )
 
 
 def _documents(root: Path) -> Iterator[str]:

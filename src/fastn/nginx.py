@@ -213,7 +213,7 @@ class _Writer:
         router = Router(self.package)
         locations: list[tuple[str, list[str]]] = []
         claimed = {f"= {source}" for source in self.redirect_sources("/")}
-        for _, url in router.documents():
+        for url, _ in router.documents():
             for path in (url, url.rstrip("/") or "/"):
                 if f"= {path}" not in claimed:
                     claimed.add(f"= {path}")

@@ -262,3 +262,65 @@ def test_ftd_redirect_answers_with_its_code_and_builds_a_forwarding_page(tmp_pat
     subprocess.run([sys.executable, "-m", "fastn.cli", "build"], cwd=tmp_path, check=True)
     forward = (tmp_path / ".build/moved/index.html").read_text()
     assert 'http-equiv="refresh" content="0; url=/"' in forward
+
+
+PROVIDING_ROOT = (
+    "-- fastn.package: site\n\n-- fastn.dependency: app.example.com\n\n"
+    "-- fastn.dependency: theme.example.com\nprovided-via: site/my-theme\n\n"
+    "-- fastn.auto-import: theme.example.com\n"
+)
+REQUIRING_APP = {
+    "index.ftd": "-- import: app.example.com\n\n-- app.show:\n\n-- ftd.text: $theme.color\n",
+    "my-theme.ftd": "-- string color: the site's own theme\n",
+    ".packages/app.example.com/FASTN.ftd": (
+        "-- fastn.package: app.example.com\n\n"
+        "-- fastn.dependency: theme.example.com\nrequired-as: th\n"
+    ),
+    ".packages/app.example.com/index.ftd": (
+        "-- component show:\n\n-- ftd.text: $th.color\n\n-- end: show\n"
+    ),
+}
+
+
+def test_provided_via_stands_for_a_dependency_the_root_and_a_requiring_package_import(tmp_path):
+    write(tmp_path, {"FASTN.ftd": PROVIDING_ROOT, **REQUIRING_APP})
+    page = render(tmp_path)
+    # the app's `th` (required-as) and the root's auto-import are both the root's module;
+    # theme.example.com itself is nowhere on disk
+    assert page.count("the site&#x27;s own theme") + page.count("the site's own theme") == 2
+    assert load_package(tmp_path).missing_dependencies() == []
+
+
+def test_a_required_dependency_the_root_does_not_provide_is_a_located_error(tmp_path):
+    root = PROVIDING_ROOT.replace("provided-via: site/my-theme\n", "")
+    root = root.replace("-- fastn.auto-import: theme.example.com\n", "")
+    files = {
+        **REQUIRING_APP,
+        "index.ftd": "-- import: app.example.com\n\n-- app.show:\n",
+    }
+    write(tmp_path, {"FASTN.ftd": root, **files})
+    with pytest.raises(FtdError) as raised:
+        render(tmp_path)
+    message = str(raised.value)
+    assert ".packages/app.example.com/FASTN.ftd:3: Dependency theme.example.com needs" in message
+
+
+def test_a_system_name_of_a_package_the_root_provides_is_the_roots_module(tmp_path):
+    write(
+        tmp_path,
+        {
+            "FASTN.ftd": (
+                "-- fastn.package: site\n\n-- fastn.dependency: page.example.com\n"
+                "provided-via: site/my-ds\n"
+            ),
+            "index.ftd": "-- import: page.example.com\n\n-- page.show:\n",
+            "my-ds.ftd": "-- string title: the root's design system\n",
+            ".packages/page.example.com/FASTN.ftd": (
+                "-- fastn.package: page.example.com\nsystem: ds\nsystem-is-confidential: false\n"
+            ),
+            ".packages/page.example.com/index.ftd": (
+                "-- component show:\n\n-- ftd.text: $ds.title\n\n-- end: show\n"
+            ),
+        },
+    )
+    assert "design system" in render(tmp_path)

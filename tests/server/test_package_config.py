@@ -77,8 +77,9 @@ def test_the_package_file_is_read_whole(tmp_path: Path) -> None:
     doc_site, interface = package.dependencies
     assert (doc_site.name, doc_site.alias) == ("fastn-community.github.io/doc-site", "ds")
     assert doc_site.folder == tmp_path / ".packages" / "fastn-community.github.io/doc-site"
-    assert interface.folder == tmp_path / ".packages" / "lib.example.com/implementation"
-    assert package.missing_dependencies() == [doc_site, interface]
+    assert interface.folder == tmp_path / ".packages" / "lib.example.com/interface"
+    assert interface.provided_via == "lib.example.com/implementation"
+    assert package.missing_dependencies() == [doc_site]  # the root provides the interface
     interface.folder.mkdir(parents=True)
     assert package.missing_dependencies() == [doc_site]
     (entry,) = package.dynamic_urls

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fastn.package.routes import DocumentRoute
+
 PACKAGE = """\
 -- import: fastn
 
@@ -143,13 +145,13 @@ def test_a_large_package_builds_the_same_with_one_process_or_several(package_fol
     assert b"Page 42" in outputs[1]["pages/p42/index.html"]
 
 
-def _dies_on_page_13(document: tuple[str, str]):
+def _dies_on_page_13(document: tuple[str, DocumentRoute]):
     """A build worker that is killed while rendering one page (out of memory, a signal)."""
     import os
 
     from fastn import build as build_module
 
-    if document[0] == "pages/p13":
+    if document[1].doc_id == "pages/p13":
         os._exit(3)
     return build_module._original_build_document(document)
 

@@ -671,6 +671,7 @@ def _frame_rules(
     lines (a tint over the background, which stays the block's), line numbers."""
     return [
         # `[class*=language-]` outweighs the base stylesheet's inline-code `code` rules
+        # lines do not wrap (fastn's themes say so, over the block's own `white-space`)
         f'pre[class*="language-"]{scope} {{ background: {background}; color: {color};'
         f" padding: {padding}; overflow: auto; tab-size: 4; white-space: pre; }}",
         # long lines scroll, as in fastn, rather than wrap; the code sits 1em in from the frame

@@ -16,6 +16,9 @@ class RequestInfo:
     body: bytes = b""
     path_params: dict[str, object] = field(default_factory=dict)  # dynamic-URL captures
     data: dict[str, str] = field(default_factory=dict)  # extra keys of the dynamic-URL entry
+    # the page's URL (`/design/`) when it is not its document's own: a sitemap `document:`
+    # item or a `/doc/-/suffix/` URL (what the sitemap and document processors see)
+    page_id: str | None = None
 
     def header(self, name: str) -> str | None:
         name = name.lower()

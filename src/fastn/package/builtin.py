@@ -3,8 +3,10 @@ types of fastn's processors) and a package's `assets` (its fonts)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastn import __version__
-from fastn.package.config import Package
+from fastn.package.config import Font, Package
 
 # The record types packages use from `fastn` (the sitemap's and fastn-apps' values).
 _FASTN_TYPES = """\
@@ -172,6 +174,53 @@ def assets_module(package: Package) -> str:
 def font_family(package: Package, font: str) -> str:
     """The CSS family fastn gives a package's font: `PACKAGE-NAME`, `.`/`/`/`?`/`_` as `-`."""
     return "".join("-" if char in "./?_" else char for char in f"{package.name}-{font}")
+
+
+# `fastn.font` headers → @font-face descriptors, in the order fastn writes them
+_FONT_DESCRIPTORS = (
+    ("unicode-range", "unicode-range"),
+    ("display", "font-display"),
+    ("style", "font-style"),
+    ("weight", "font-weight"),
+    ("stretch", "font-stretch"),
+)
+# `fastn.font` headers naming a font file, each with its CSS format
+_FONT_FILES = ("woff", "woff2", "truetype", "opentype", "embedded-opentype", "svg")
+_NOT_IN_CSS = frozenset("<>{};")  # a value with one of these would end the rule or the style
+
+
+def font_faces(packages: Iterable[Package]) -> str:
+    """The `@font-face` rules of every `fastn.font` of `packages` (fastn puts those of the
+    package and of all its dependencies on every page), one per line group."""
+    rules = (font_face(package, font) for package in packages for font in package.fonts)
+    return "\n".join(rule for rule in rules if rule)
+
+
+def font_face(package: Package, font: Font) -> str:
+    """One `@font-face` rule: its file URLs under `-/PACKAGE/`, its family `font_family`."""
+    headers = {key: value for key, value in font.headers if value and not _NOT_IN_CSS & set(value)}
+    lines = [f"{css}: {headers[key]}" for key, css in _FONT_DESCRIPTORS if key in headers]
+    sources = [
+        f"url({_font_url(package, headers[key])}) format('{key}')"
+        for key in _FONT_FILES
+        if key in headers
+    ]
+    if sources:
+        lines.append("src: " + ", ".join(sources))
+    if not lines:
+        return ""
+    lines.append(f"font-family: {font_family(package, font.name)}")
+    return "@font-face { " + ";\n".join(lines) + " }"
+
+
+def _font_url(package: Package, url: str) -> str:
+    """A font file's URL: as written when absolute, `/-/…` for one written `-/…` (fastn's
+    pages resolve that against their `<base>`; fastn-py's URLs start at the root, which
+    `fastn build --base-url` moves), else under `/-/PACKAGE/`."""
+    if url.startswith(("http://", "https://", "//")):
+        return url
+    url = url.lstrip("/")
+    return "/" + (url if url.startswith("-/") else f"-/{package.name}/{url}")
 
 
 def _value(text: str) -> str:

@@ -67,12 +67,20 @@ class Font:
 
 @dataclass(frozen=True, slots=True)
 class Dependency:
-    """`-- fastn.dependency: name [as alias]`, resolved from a local folder (never downloaded)."""
+    """`-- fastn.dependency: name [as alias]`, resolved from a local folder (never downloaded).
+
+    `provided-via: MODULE` (on the root's dependencies): where any package auto-imports this
+    one, it gets the root's MODULE instead. `required-as: ALIAS`: the root must provide this
+    dependency (`provided-via`), and the declaring package's modules import what the root
+    provides as ALIAS.
+    """
 
     name: str
     alias: str | None
     provided_via: str | None
     folder: Path
+    required_as: str | None = None
+    line: int = 0  # in FASTN.ftd
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +129,13 @@ class Package:
         return self.headers.get("system") or None
 
     def missing_dependencies(self) -> list[Dependency]:
-        """Declared dependencies with no local folder: documents importing them will fail."""
-        return [dependency for dependency in self.dependencies if not dependency.folder.is_dir()]
+        """Declared dependencies with no local folder: documents importing them will fail
+        (one the package provides itself, `provided-via`, needs none)."""
+        return [
+            dependency
+            for dependency in self.dependencies
+            if not dependency.folder.is_dir() and not dependency.provided_via
+        ]
 
 
 def load_package(root: Path) -> Package:
@@ -265,9 +278,16 @@ class _PackageReader:
             )
         name, _, alias = (part.strip() for part in caption.partition(" as "))
         alias = alias or _header(section, "as")
-        provided_via = _header(section, "provided-via")
-        folder = self.root / PACKAGES_FOLDER / (provided_via or name)
-        self.dependencies.append(Dependency(name, alias or None, provided_via, folder))
+        self.dependencies.append(
+            Dependency(
+                name,
+                alias or None,
+                _header(section, "provided-via") or None,
+                self.root / PACKAGES_FOLDER / name,
+                _header(section, "required-as") or None,
+                section.line_number,
+            )
+        )
 
     def read_dynamic_urls(self, section) -> None:
         """`# Title` lines, each followed by indented `key: value` lines (url, document, data)."""

@@ -36,6 +36,7 @@ from fastn.ftd.interpreter import Interpreter
 from fastn.ftd.model import Document
 from fastn.ftd.page import RenderedPage, RequestInfo
 from fastn.ftd.render.html import render_page, render_payload, render_redirect
+from fastn.package.builtin import font_faces
 from fastn.package.config import Package
 from fastn.package.resolver import PackageModules
 from fastn.processors import runner
@@ -81,6 +82,7 @@ class Environment:
         self._pages: dict[str, tuple[Document, RenderedPage]] = {}
         self._resources: tuple[asyncio.AbstractEventLoop, Resources] | None = None
         self._interpreter_lock = threading.Lock()  # the interpreter and what is kept with it
+        self._font_faces: str | None = None
 
     # ------------------------------------------------------------ modules
 
@@ -258,7 +260,14 @@ class Environment:
         if payload is not None:
             body, content_type, status = payload
             return RenderedPage(body, content_type, status, headers)
-        return RenderedPage(render_page(doc, values, favicon=self.favicon), headers=headers)
+        page = render_page(doc, values, favicon=self.favicon, font_faces=self.font_faces())
+        return RenderedPage(page, headers=headers)
+
+    def font_faces(self) -> str:
+        """The `@font-face` rules of the package's and its dependencies' `fastn.font`s."""
+        if self._font_faces is None:
+            self._font_faces = font_faces(self.modules.packages())
+        return self._font_faces
 
     @contextmanager
     def _located(self, doc_id: str) -> Iterator[None]:

@@ -6,6 +6,10 @@ are resolved with that package's dependencies and aliases; it gets that package'
 auto-imports (and `system`), never the root's. Dependencies, and their own dependencies, are
 read from the root's flat `.packages/NAME/` folder when first named.
 
+The root can stand in for a package (`provided-via: MODULE` on its dependency): wherever a
+package auto-imports that one, or requires it (`required-as: ALIAS` on its own dependency),
+or is that system package, the import is the root's MODULE.
+
 Two kinds of module have no file: `fastn` (the root package described in ftd, see
 :mod:`fastn.package.builtin`) and `PACKAGE/assets` (the package's fonts, and `files.PATH`,
 the URL of each of its files, made when used).
@@ -19,9 +23,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from fastn.ftd import ast
-from fastn.ftd.interpreter import FTD, PROCESSORS
+from fastn.ftd.interpreter import FTD, PROCESSORS, ModuleNotFound
 from fastn.package.builtin import PROCESSORS_MODULE, assets_module, fastn_module
 from fastn.package.config import PACKAGE_FILE, PACKAGES_FOLDER, Package, PackageError, parse_package
+from fastn.package.routes import document_url
 
 FASTN_MODULE = "fastn"
 ASSETS = "assets"
@@ -36,6 +41,8 @@ class PackageModules:
         self.root = root
         self._packages: dict[str, Package | None] = {root.name: root}
         self._owners: dict[str, Package] = {}
+        # package name -> the root's module standing for it (`provided-via`)
+        self._provided = {d.name: d.provided_via for d in root.dependencies if d.provided_via}
 
     # ------------------------------------------------------------ packages
 
@@ -96,7 +103,7 @@ class PackageModules:
             return written
         if package.name.endswith("/" + written):  # a package naming itself by its last part
             return package.name
-        for alias, full_name in sorted(_aliases(package).items()):
+        for alias, full_name in sorted(self._aliases(package).items()):
             if _starts(written, alias):
                 self.package(full_name)
                 return full_name + written[len(alias) :]
@@ -129,11 +136,27 @@ class PackageModules:
             path, sep, alias = auto.text.partition(" as ")
             path = path.strip()
             alias = alias.strip() if sep else ast.import_alias(path)
+            path = self._provided.get(path, path)  # what the root provides in its place
             imports.append(
                 ast.Import(path, alias, list(auto.exposing), [], 0, f"{origin}:{auto.line}")
             )
+        for dependency in package.dependencies:
+            if not dependency.required_as:
+                continue
+            provided = self._provided.get(dependency.name)
+            if provided is None:  # the package's modules cannot be loaded
+                raise ModuleNotFound(
+                    f"Dependency {dependency.name} needs to be provided: the root package "
+                    "names the module standing for it with `provided-via: MODULE`",
+                    doc_id="FASTN",
+                    line=dependency.line,
+                    path=origin,
+                )
+            line = f"{origin}:{dependency.line}"
+            imports.append(ast.Import(provided, dependency.required_as, [], [], 0, line))
         if package.system:
-            imports.append(ast.Import(package.name, package.system, [], [], 0, origin))
+            path = self._provided.get(package.name, package.name)
+            imports.append(ast.Import(path, package.system, [], [], 0, origin))
         return [i for i in imports if self.resolve(module_id, i.module) != module_id]
 
     def foreign(self, module_id: str, path: tuple[str, ...]) -> str | None:
@@ -148,19 +171,41 @@ class PackageModules:
     # ------------------------------------------------------------ files
 
     def module_path(self, module_id: str) -> Path | None:
-        """The `.ftd` file of a module, or None."""
+        """The `.ftd` file of a module, or None. As in fastn, a module named like a URL of
+        its package's sitemap is that item's `document:` when it has one."""
         package = self.owner(module_id)
         if _starts(module_id, package.name):
             rest = module_id[len(package.name) + 1 :] or "index"
         else:
             rest = module_id  # a document of the root named without the package name
+        if package.sitemap is not None:
+            document = package.sitemap.document_for(document_url(rest))
+            found = document and find_module_file(package.root, _document_module(document))
+            if found:
+                return found
         return find_module_file(package.root, rest)
+
+    def _aliases(self, package: Package) -> dict[str, str]:
+        """Alias and full name of each dependency → the dependency's full name. A dependency
+        `required-as` is the package owning the root's module that provides it (fastn's
+        renaming)."""
+        aliases: dict[str, str] = {}
+        for dependency in package.dependencies:
+            name = dependency.name
+            if dependency.required_as and name in self._provided:
+                name = self.owner(self._provided[name]).name
+                aliases[name] = name
+            else:
+                aliases[dependency.name] = name
+            if dependency.alias:
+                aliases[dependency.alias] = name
+        return aliases
 
     def _assets_package(self, module_id: str) -> Package | None:
         name = module_id[: -len("/" + ASSETS)]
         package = self.package(name)
         if package is None:
-            for alias, full_name in _aliases(self.owner(module_id)).items():
+            for alias, full_name in self._aliases(self.owner(module_id)).items():
                 if alias == name:
                     return self.package(full_name)
         return package
@@ -172,6 +217,11 @@ def find_module_file(root: Path, rest: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _document_module(document: str) -> str:
+    """A sitemap's `document:` (`a/b.ftd`, `/a/b/`) as a module path (`a/b`)."""
+    return document.strip().removesuffix(".ftd").strip("/")
 
 
 def file_url_variable(package: Package, reference: tuple[str, ...]) -> str:
@@ -202,13 +252,3 @@ def file_url_variable(package: Package, reference: tuple[str, ...]) -> str:
 
 def _starts(module_id: str, name: str) -> bool:
     return module_id == name or module_id.startswith(name + "/")
-
-
-def _aliases(package: Package) -> dict[str, str]:
-    """Alias and full name of each dependency → the dependency's full name."""
-    aliases: dict[str, str] = {}
-    for dependency in package.dependencies:
-        aliases[dependency.name] = dependency.name
-        if dependency.alias:
-            aliases[dependency.alias] = dependency.name
-    return aliases

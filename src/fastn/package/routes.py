@@ -8,6 +8,15 @@ wins over a `fastn.dynamic-urls` pattern (fastn#2048 does the opposite).
 `/-/PACKAGE/path` is a file of the package or of a dependency (`.packages/PACKAGE/path`):
 fastn's URL for the files of each package, which `assets.files` names.
 
+A `fastn.sitemap` item with `document: FILE` serves its URL from that file, before any
+document of the same name (`/design/` from `features/design.ftd`; one file can serve several
+URLs); a `document:` naming no file is ignored (`fastn check` reports it). A URL
+`/doc/-/more/` is served by the document of `/doc/`, which reads `more` as its
+`pr.document-suffix`. Such pages carry their URL as `page_id`: the sitemap and document
+processors see the page at that URL, not at its file's. `fastn build` writes every such URL
+too, so a static host answers them like `fastn serve` (fastn's own build writes only the
+`/-/` ones).
+
 A document whose file or folder name starts with `_` (`_layout.ftd`, `_parts/card.ftd`) is a
 module only: other documents import it, but it is no page (fastn would serve a blank one).
 
@@ -25,13 +34,14 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastn.package.config import PACKAGE_FILE, PACKAGES_FOLDER, DynamicUrl, Package
 from fastn.processors.database_files import configured_sqlite_files
 
 DOCUMENT_SUFFIX = ".ftd"
+SUFFIX_PART = "-"  # `/doc/-/suffix/`: what follows is the page's suffix, not a document
 MODULE_ONLY_PREFIX = "_"  # documents that are imported, never pages of their own
 # names of files that are never static files, whatever their folder (matched lower-cased)
 _NEVER_SERVED = re.compile(
@@ -47,6 +57,7 @@ class DocumentRoute:
     doc_id: str
     path_params: dict[str, object] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    page_id: str | None = None  # `/url/` when it is not the document's own URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,7 @@ class Router:
         self._databases = {os.path.realpath(path) for path in configured_sqlite_files(self.root)}
         self._redirects = {redirect.source: redirect.target for redirect in package.redirects}
         self._patterns = [_DynamicPattern.compile(entry) for entry in package.dynamic_urls]
+        self._sitemap = package.sitemap
 
     def redirect_target(self, path: str) -> str | None:
         """Where `fastn.redirects`/url-mappings send `path` (`/a` also matches `/a/`)."""
@@ -88,6 +100,14 @@ class Router:
             return None
         if parts and parts[0] == "-":
             return self._file_of_package(parts[1:])
+        found = self._sitemap_document(path)
+        if found is not None:
+            return found
+        if SUFFIX_PART in parts:  # `/doc/-/more/`: the document of `/doc/`
+            found = self._lookup(parts[: parts.index(SUFFIX_PART)], file_wanted=False)
+            if found is None:
+                return None
+            return replace(found, page_id=page_id(path))
         found = self._lookup(parts, file_wanted=bool(parts) and not path.endswith("/"))
         if found is not None:
             return found
@@ -112,6 +132,24 @@ class Router:
             return FileRoute(Path(target))
         candidates = [parts, [*parts, "index"]] if kind == "dir" else [parts]
         return self._document(*candidates)
+
+    def _sitemap_document(self, path: str) -> DocumentRoute | None:
+        """The route of a sitemap item's `document:` for `path`, when its file exists."""
+        if self._sitemap is None:
+            return None
+        document = self._sitemap.document_for(path)
+        if document is None:
+            return None
+        found = self.document_of_file(document)
+        return None if found is None else replace(found, page_id=page_id(path))
+
+    def document_of_file(self, name: str) -> DocumentRoute | None:
+        """The document a sitemap's `document:` names: `a/b.ftd`, `/a/b/`, `a/b` (its
+        `a/b.ftd` or `a/b/index.ftd`, as fastn looks it up), or None."""
+        parts = safe_parts(name.strip().removesuffix(DOCUMENT_SUFFIX))
+        if not parts:
+            return None
+        return self._document(parts, [*parts, "index"])
 
     def _document(self, *candidates: list[str]) -> DocumentRoute | None:
         for parts in candidates:
@@ -155,8 +193,9 @@ class Router:
         """The `fastn.dynamic-urls` entries as regular expressions of whole paths."""
         return [pattern.regex.pattern for pattern in self._patterns]
 
-    def documents(self) -> Iterator[tuple[str, str]]:
-        """(doc_id, url) of every document reachable by a plain URL (what `fastn build` writes)."""
+    def documents(self) -> Iterator[tuple[str, DocumentRoute]]:
+        """(url, route) of every page reachable by a plain URL (what `fastn build` writes):
+        each document at its own URL, then the URLs the sitemap's `document:` items serve."""
         skipped = {pattern.doc_id for pattern in self._patterns}
         for relative in _package_files(self.root, lambda name: name.endswith(DOCUMENT_SUFFIX)):
             doc_id = relative.removesuffix(DOCUMENT_SUFFIX)
@@ -164,8 +203,13 @@ class Router:
                 continue
             url = document_url(doc_id)
             route = self.resolve(url)
-            if isinstance(route, DocumentRoute) and route.doc_id == doc_id:
-                yield doc_id, url
+            if isinstance(route, DocumentRoute) and route.doc_id == doc_id and not route.page_id:
+                yield url, route
+        items = self._sitemap.document_items() if self._sitemap else []
+        for url in dict.fromkeys(page_id(item.id or "") for item in items):
+            route = self.resolve(url)
+            if isinstance(route, DocumentRoute) and route.page_id:
+                yield url, route
 
     def static_files(self) -> Iterator[str]:
         """Package-relative paths of every file served as is."""
@@ -181,6 +225,12 @@ def document_url(doc_id: str) -> str:
     if doc_id.endswith("/index"):
         doc_id = doc_id[: -len("/index")]
     return f"/{doc_id}/"
+
+
+def page_id(path: str) -> str:
+    """A request path as a page's URL: `/a/b/` (`/` for the home page)."""
+    trimmed = path.strip().strip("/")
+    return f"/{trimmed}/" if trimmed else "/"
 
 
 def served_name(name: str) -> bool:

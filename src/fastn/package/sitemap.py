@@ -58,6 +58,43 @@ class SitemapItem:
 @dataclass(slots=True)
 class Sitemap:
     sections: list[SitemapItem]
+    # URL (as `_bare_id` gives it) -> its `document:`, filled as URLs are asked for
+    _documents: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+
+    def document_for(self, url: str) -> str | None:
+        """The `document:` of the first item whose URL is `url` (fastn's rule: an item with
+        that URL and no `document:` hides its own children, the search goes on after it)."""
+        key = _bare_id(url)
+        if key in self._documents:
+            return self._documents[key]
+        found = None
+        pending = list(reversed(self.sections))
+        while pending:
+            item = pending.pop()
+            if item.id is not None and _bare_id(item.id) == key:
+                if item.document:
+                    found = item.document
+                    break
+                continue
+            pending.extend(reversed(item.children))
+        self._documents[key] = found
+        return found
+
+    def document_items(self) -> list[SitemapItem]:
+        """The items with a `document:` and a URL of this site, in order."""
+        found = []
+        pending = list(reversed(self.sections))
+        while pending:
+            item = pending.pop()
+            if item.document and item.id and _is_local_url(item.id):
+                found.append(item)
+            pending.extend(reversed(item.children))
+        return found
+
+
+def _is_local_url(url: str) -> bool:
+    """A path of this site: not `https://…`, no `#fragment` nor `?query`."""
+    return not any(mark in url for mark in ("://", "#", "?"))
 
 
 def ids_match(first: str, second: str) -> bool:

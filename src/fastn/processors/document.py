@@ -4,8 +4,8 @@ document is being rendered.
 The document is the page requested (or built), not the module declaring the variable: a
 `pr.document-id` in a design system's module gives the id of each page that uses it. Its
 path is fastn's: `/` for `index.ftd`, `docs/` for `docs/index.ftd`, `docs/intro/` for
-`docs/intro.ftd`. A part after `/-/` is the document's suffix (fastn-py's URLs never have one,
-so `pr.document-suffix` gives null).
+`docs/intro.ftd`. A page served at another URL (a sitemap item's `document:`, or
+`/doc/-/suffix/`) has that URL as its id. A part after `/-/` is the page's suffix.
 
 * `document-id`: `/` or `/docs/intro/`, without the suffix;
 * `document-full-id`: the same with the suffix kept;
@@ -32,7 +32,7 @@ def document_id(invocation: Invocation) -> str:
 
 def document_path(invocation: Invocation) -> str:
     """The page as fastn names it in a sitemap: `/`, `docs/`, `docs/intro/`."""
-    url = document_url(document_id(invocation))
+    url = invocation.request.page_id or document_url(document_id(invocation))
     return url if url == "/" else url.lstrip("/")
 
 

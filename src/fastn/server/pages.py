@@ -63,6 +63,7 @@ async def request_info(
     path_params: dict[str, object] | None = None,
     data: dict[str, str] | None = None,
     max_body: int = DEFAULT_MAX_BODY,
+    page_id: str | None = None,
 ) -> RequestInfo:
     """What a document may read of the request; the body is read only when `receive` is given.
 
@@ -98,4 +99,5 @@ async def request_info(
         body=body,
         path_params=dict(path_params or {}),
         data=dict(data or {}),
+        page_id=page_id,
     )

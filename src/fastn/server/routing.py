@@ -101,7 +101,7 @@ class PackageContent:
             return
         try:
             request = await request_info(
-                scope, receive, route.path_params, route.data, self.pages.max_body
+                scope, receive, route.path_params, route.data, self.pages.max_body, route.page_id
             )
         except BodyTooLarge as error:
             # the rest of the body is not read: the connection ends with the answer

@@ -2,8 +2,9 @@
 
 Each attribute has a small converter returning the declarations it produces, grouped by
 context: ``""`` (plain), ``"dark"`` (``body.dark .cls``), ``"mobile"`` (``body.mobile .cls``),
-``":visited"``, ``"dark:visited"``, and for ``anchor`` the element it is placed against:
-``"parent"`` (the parent of a ``.cls`` element) or ``"#ID"`` (the element with that id).
+``":visited"``, ``"dark:visited"``, ``"code"`` (the `code` inside a text, not in a code
+block nor a container), and for ``anchor`` the element it is placed against: ``"parent"``
+(the parent of a ``.cls`` element) or ``"#ID"`` (the element with that id).
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def _role(value: Any) -> Declarations:
     plain = _font(desktop)
     if plain:
         out[""] = plain
+    if isinstance(desktop, RecordValue) and desktop.get("font-family"):
+        out["code"] = {"font-family": plain["font-family"]}  # fastn: a text's `code` too
     on_mobile = _font(mobile)
     if on_mobile:
         out["mobile"] = on_mobile
@@ -447,6 +450,7 @@ def context_selector(context: str, name: str) -> str:
         ":visited": f".{name}:visited",
         "dark:visited": f"body.dark .{name}:visited",
         "parent": f":has(> .{name})",
+        "code": f":not(pre, .ft_row, .ft_column).{name} code",
     }[context]
 
 

@@ -877,11 +877,13 @@ def render_page(
     processors: dict[str, Any] | None = None,
     runtime: bool | None = None,
     favicon: str | None = None,
+    font_faces: str = "",
 ) -> str:
     """A whole HTML page for ``doc``.
 
     ``runtime``: load the browser runtime (None: only when the page is interactive);
-    ``favicon``: the package's, for a page whose ``ftd.document`` names none.
+    ``favicon``: the package's, for a page whose ``ftd.document`` names none;
+    ``font_faces``: the ``@font-face`` rules of the package's fonts.
     """
     renderer, body = _body(doc, processors, runtime)
     runtime = renderer.interactive
@@ -900,6 +902,8 @@ def render_page(
     if favicon:
         parts.append(f'<link rel="icon" href="{escape(favicon)}">\n')
     parts.append(f"<style>{base_stylesheet()}</style>\n")  # before the package's own CSS
+    if font_faces:
+        parts.append(f"<style>\n{font_faces}\n</style>\n")
     for url in head.stylesheets:
         parts.append(f'<link rel="stylesheet" href="{escape(url)}">\n')
     scripts = head.scripts + (_function_scripts(renderer) if runtime else [])
@@ -918,9 +922,18 @@ def render_page(
     parts.append(body)
     if runtime:
         parts.append(runtime_model.model_script(runtime_model.page_model(renderer)))
+    parts.append(_FULL_HEIGHT_SCRIPT)
     parts.append(f'</body>\n<style id="styles">\n{stylesheet}\n</style>\n</html>\n')
     return "".join(parts)
 
+
+# As on fastn's pages, the body is as tall as the page's content when that is taller than the
+# window, so that `height: fill-container` columns (a page's background) cover all of it.
+_FULL_HEIGHT_SCRIPT = (
+    "<script>(function(){function f(){var b=document.body;b.style.height='100%';"
+    "b.style.height='max('+document.documentElement.scrollHeight+'px, 100%)'}"
+    'addEventListener("load",f);addEventListener("resize",f)})()</script>'
+)
 
 # A document rendered this many times gets a compiled program (a build renders each once).
 COMPILE_AFTER = 1

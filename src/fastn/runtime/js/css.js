@@ -1,7 +1,7 @@
 // Kernel attributes -> CSS declarations, as ftd/render/css.py computes them, and the page's
 // stylesheet. Declarations are grouped by context: "" (plain), "dark" (body.dark .cls),
-// "mobile" (body.mobile .cls), ":visited", "dark:visited", and an anchor's element: "parent"
-// or "#ID" (contextSelector). The value tables (weights,
+// "mobile" (body.mobile .cls), ":visited", "dark:visited", "code" (code in a text), and an
+// anchor's element: "parent" or "#ID" (contextSelector). The value tables (weights,
 // gradient directions, alignments) come from the Python module itself (TABLES).
 //
 // The stylesheet starts from the server's classes (declarations -> class name, in the
@@ -113,6 +113,10 @@ function role(v) {
   const out = {};
   const onDesktop = font(desktop);
   if (Object.keys(onDesktop).length) out[""] = onDesktop;
+  const family = desktop instanceof Rec ? desktop.f["font-family"] : null;
+  if (isTruthy(family) && family.length !== 0) {
+    out.code = { "font-family": onDesktop["font-family"] }; // fastn: a text's `code` too
+  }
   const onMobile = font(mobile);
   if (Object.keys(onMobile).length) out.mobile = onMobile;
   return out;
@@ -326,6 +330,7 @@ const SELECTORS = {
   ":visited": (name) => `.${name}:visited`,
   "dark:visited": (name) => `body.dark .${name}:visited`,
   parent: (name) => `:has(> .${name})`,
+  code: (name) => `:not(pre, .ft_row, .ft_column).${name} code`,
 };
 
 /** Like css.py's context_selector: "#ID" is the element with that id. */
