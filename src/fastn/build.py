@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, TextIO
 
 from fastn.ftd.errors import FtdError
 from fastn.ftd.page import RequestInfo
-from fastn.nginx import nginx_config
 from fastn.package.config import Package, load_package
 from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
@@ -86,6 +85,8 @@ def build(
     _write_redirect_pages(package, target, base, progress)
     _list_server_only(package, router, progress)
     if nginx_conf is not None:
+        from fastn.nginx import nginx_config  # its server modules: not for every build
+
         nginx_conf.write_text(nginx_config(package, target, base, nginx_listen), encoding="utf-8")
         progress.note(f"Wrote the nginx configuration {nginx_conf}")
     progress.note(f"Built {package.name} into {target} ({failures} failed)")
