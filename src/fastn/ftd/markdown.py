@@ -139,18 +139,27 @@ def _markdown() -> MarkdownIt:
 # a task item, or text where linkify-it could find a link (a superset of its own tests: a
 # scheme, `//`, an e-mail `@`, `localhost`, `www.`, an IP address or a dot before a TLD).
 # Also where markdown-it-pyrs 0.4 differs: a code fence (an unclosed one keeps no final
-# newline in markdown-it-py), whitespace beyond ASCII's and NUL (markdown-it-py strips a
-# no-break space), an image's alt text (it drops entities and escapes there), emphasis
-# next to a non-ASCII character (CommonMark counts symbols such as emoji as punctuation
-# now, it does not), a code span of spaces alone (it trims those), an empty list item (it continues a quoted paragraph with it) and a
-# block quote (it trims the lazy lines of a code span in one; fastn's pre-escape leaves `>`
-# only after an unbalanced backtick anyway).
-_NEEDS_FULL_PARSER = re.compile(
-    r"[|~@\x00]|\[[ xX]\]|//|```|`[ \r\n]+`|!\[|[^\S \t\r\n]|[*_][^\x00-\x7f]|[^\x00-\x7f][*_]"
-    r"|^[ \t]*(?:[-*+]|\d+[.)])[ \t]*\r?$|^[ \t*+\-.)0-9]*>"
-    r"|(?:https?|ftp|mailto):|localhost|www\.|\.\d{1,3}\.|\.(?:[a-z]{2}|рф)",
-    re.IGNORECASE | re.MULTILINE,
+# newline in markdown-it-py), NUL, whitespace beyond space, tab and line ends (markdown-it-py
+# strips it, like a no-break space), an image's alt text (it drops entities and escapes
+# there), a code span of spaces alone (it trims those), an empty list item (it continues a
+# quoted paragraph with it), a block quote (it trims the lazy lines of a code span in one;
+# fastn's pre-escape leaves `>` only after an unbalanced backtick anyway) and emphasis next
+# to a non-ASCII character (CommonMark counts symbols such as emoji as punctuation now, it
+# does not).  Literal pieces are looked for with `in`: one regex of alternatives that share
+# no first character would try each of them at every position.
+_FULL_PARSER_CHARACTERS = re.compile(r"[|~@\x00\x0b\x0c\x1c-\x1f]")  # NUL, other whitespace
+_FULL_PARSER_PIECES = ("//", "```", "![", "[ ]", "[x]", "[X]")
+_LINK_PIECES = ("http", "ftp:", "mailto:", "localhost", "www.")  # in lower-cased ASCII
+_DOT_LINK = re.compile(r"\.(?:[a-z]{2}|\d{1,3}\.)")  # a TLD or an IP address, ditto
+# The same for any text: linkify-it ignores case the way `re` does (`ſ` is an `s`).
+_LINK_ANY_CASE = re.compile(
+    r"(?:https?|ftp|mailto):|localhost|www\.|\.\d{1,3}\.|\.(?:[a-z]{2}|рф)", re.IGNORECASE
 )
+_BLANK_CODE_SPAN = re.compile(r"`[ \r\n]+`")
+_EMPTY_ITEM_OR_QUOTE = re.compile(
+    r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*\r?$|^[ \t*+\-.)0-9]*>", re.MULTILINE
+)
+_NON_ASCII_TROUBLE = re.compile(r"[^\S \t\r\n]|[*_][^\x00-\x7f]|[^\x00-\x7f][*_]")
 # Start of a line: what can open nested blocks (quotes, list items, indentation).
 _LINE_PREFIX = re.compile(r"^[ \t>*+\-.)0-9]*", re.MULTILINE)
 # markdown-it-py stops nesting blocks at 20 levels (`maxNesting`), markdown-it-pyrs does not:
@@ -161,7 +170,15 @@ _NARROW_PREFIX = 16
 
 def _fast_enough(text: str) -> bool:
     """Whether markdown-it-pyrs renders `text` as the full parser would (see the module doc)."""
-    if _NEEDS_FULL_PARSER.search(text):
+    if _FULL_PARSER_CHARACTERS.search(text) or any(p in text for p in _FULL_PARSER_PIECES):
+        return False
+    if text.isascii():
+        lowered = text.lower()
+        if any(piece in lowered for piece in _LINK_PIECES) or _DOT_LINK.search(lowered):
+            return False
+    elif _LINK_ANY_CASE.search(text) or _NON_ASCII_TROUBLE.search(text):
+        return False
+    if _BLANK_CODE_SPAN.search(text) or _EMPTY_ITEM_OR_QUOTE.search(text):
         return False
     # markdown-it-pyrs 0.4 panics on a backtick it cannot close inside a link's `[…`
     bracket = text.find("[")
