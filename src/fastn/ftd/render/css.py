@@ -433,6 +433,16 @@ def declarations_key(declarations: Declarations) -> tuple:
     return tuple(sorted((ctx, tuple(sorted(d.items()))) for ctx, d in declarations.items()))
 
 
+# The rule's selector around its class name, per context of the declarations.
+_SELECTORS = {
+    "": (".", ""),
+    "dark": ("body.dark .", ""),
+    "mobile": ("body.mobile .", ""),
+    ":visited": (".", ":visited"),
+    "dark:visited": ("body.dark .", ":visited"),
+}
+
+
 class StyleSheet:
     """Generated classes of one page: identical declarations share one class."""
 
@@ -451,14 +461,8 @@ class StyleSheet:
             self._classes[key] = name
             for ctx, decls in declarations.items():
                 body = " ".join(f"{p}: {css_value(v)};" for p, v in decls.items())
-                selector = {
-                    "": f".{name}",
-                    "dark": f"body.dark .{name}",
-                    "mobile": f"body.mobile .{name}",
-                    ":visited": f".{name}:visited",
-                    "dark:visited": f"body.dark .{name}:visited",
-                }[ctx]
-                self._rules.append(f"{selector} {{ {body} }}")
+                before, after = _SELECTORS[ctx]
+                self._rules.append(f"{before}{name}{after} {{ {body} }}")
         return name
 
     def css(self) -> str:
