@@ -28,7 +28,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, TextIO
 
 from fastn.ftd.errors import FtdError
-from fastn.ftd.page import RequestInfo
+from fastn.ftd.page import RequestInfo, plain_page
 from fastn.package.config import Package, load_package
 from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
@@ -197,8 +197,6 @@ def _build_document(document: tuple[str, str]) -> _Built:
 
 def _write_plain_not_found(target: Path) -> None:
     """A plain `404.html` for static hosts when the package has no `404.ftd` to build one."""
-    from fastn.server.errors import plain_page  # the server's own plain error page
-
     page = target / "404.html"
     if not page.exists():
         page.write_bytes(plain_page(404))
