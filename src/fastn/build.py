@@ -28,8 +28,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, TextIO
 
 from fastn.ftd.errors import FtdError
-from fastn.ftd.page import RequestInfo
-from fastn.nginx import nginx_config
+from fastn.ftd.page import RequestInfo, plain_page
 from fastn.package.config import Package, load_package
 from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
@@ -86,6 +85,8 @@ def build(
     _write_redirect_pages(package, target, base, progress)
     _list_server_only(package, router, progress)
     if nginx_conf is not None:
+        from fastn.nginx import nginx_config  # its server modules: not for every build
+
         nginx_conf.write_text(nginx_config(package, target, base, nginx_listen), encoding="utf-8")
         progress.note(f"Wrote the nginx configuration {nginx_conf}")
     progress.note(f"Built {package.name} into {target} ({failures} failed)")
@@ -197,8 +198,6 @@ def _build_document(document: tuple[str, DocumentRoute]) -> _Built:
 
 def _write_plain_not_found(target: Path) -> None:
     """A plain `404.html` for static hosts when the package has no `404.ftd` to build one."""
-    from fastn.server.errors import plain_page  # the server's own plain error page
-
     page = target / "404.html"
     if not page.exists():
         page.write_bytes(plain_page(404))

@@ -13,7 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastn.ftd.markdown import markdown_to_html, render_markdown, slugify
+from fastn.ftd.markdown import (
+    _fast_enough,
+    _fast_render,
+    _markdown,
+    _pre_escape,
+    markdown_to_html,
+    render_markdown,
+    slugify,
+)
 
 SAMPLE_TEXT = """\
 Far far away, behind the word mountains, far from the countries
@@ -252,3 +260,75 @@ def test_the_plain_text_shortcut_renders_what_markdown_it_renders(text: str) -> 
 @pytest.mark.parametrize("text", ["Person 37", "Lisbon", "1 + 2 = 3", "a - b", "50% off, now?"])
 def test_plain_words_come_back_as_they_are(text: str) -> None:
     assert markdown_to_html(text) == text == render_markdown(text)
+
+
+# Pieces of markdown that the fast parser (markdown-it-pyrs) and markdown-it-py must agree
+# on whenever the text passes `_fast_enough`: inline and block markup, entities, escapes,
+# references, non-ASCII text, and what the fast path leaves to markdown-it-py.
+MARKDOWN_PIECES = [
+    *"ab c\n\n  \t*_`[]()!<>&#\\-+.=1)'\":/;xX",
+    *("**", "```", "> ", "- ", "1. ", "    ", "&amp;", "&#39;", "&copy;", "![", "](", "a_b"),
+    *("\n---\n", "\n===\n", "# ", "[a]: /u\n", "[A]", "](/ä b)", "](<a b>)", '](x:y "t")'),
+    *(
+        "é",
+        "ß",
+        "ẞ",
+        "日本",
+        "😀",
+        "e\u0301",
+        "“",
+        "—",
+        "\u00a0",
+        "\u3000",
+        "\x00",
+        "\x0b",
+        "\x1f",
+        "\r\n",
+    ),
+    *("%20", "\\`", "` `", "http", "www.", "a.com", "a.aſ", "a@b", "|", "~~", "[ ] ", "[x] "),
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=30).map("".join))
+def test_the_fast_parser_renders_what_markdown_it_py_renders(text: str) -> None:
+    escaped = _pre_escape(text)
+    if _fast_enough(escaped):
+        assert _fast_render(escaped) == _markdown().render(escaped)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tip\n\n [GitHub`",  # markdown-it-pyrs 0.4 panics on it
+        "a **b**\u00a0",  # no-break space
+        "```py\nx = 1",  # unclosed fence
+        "![a &amp; b](/i.png)",  # alt text with an entity
+        "x 😀**b**",  # emphasis next to an emoji
+        "`    ` a",  # a code span of spaces
+        "`x\n> quote",  # a block quote (after a backtick: `>` is not escaped)
+        "a\n1. ",  # an empty list item
+        "- " * 20 + "deep",  # deeper than markdown-it-py nests
+        "see www.example.com and https://fastn.com",  # links found in text
+    ],
+)
+def test_what_the_fast_parser_would_get_wrong_goes_to_markdown_it_py(text: str) -> None:
+    assert not _fast_enough(_pre_escape(text))
+
+
+def test_prose_with_inline_markup_and_lists_takes_the_fast_path() -> None:
+    text = "Section 1: **bold**, *emphasis*, `code` and a [link](/pages/2/).\n\n- one\n- two\n"
+    assert _fast_enough(_pre_escape(text))
+    assert render_markdown(text) == (
+        "Section 1: <strong>bold</strong>, <em>emphasis</em>, <code>code</code> and a "
+        '<a href="/pages/2/">link</a>.\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>'
+    )
+
+
+def test_a_panic_of_the_compiled_parser_falls_back_to_markdown_it_py() -> None:
+    """markdown-it-pyrs 0.4 panics on `[a\\``; were such an input to reach it, the page
+    still renders (the full parser takes over) instead of failing."""
+    from fastn.ftd.markdown import _fast_render, render_markdown
+
+    assert _fast_render("[a`") is None
+    assert render_markdown("[a`") == "[a`"

@@ -7,6 +7,11 @@ libraries disagree on output (`<del>`, `align=` on table cells, task-list checkb
 which bare URLs become links).  Where marked would emit something unsafe (raw HTML
 after an unbalanced backtick, `javascript:` links) markdown-it's safer behaviour is kept
 on purpose.
+
+Most texts use none of that: no table, strikethrough, task item or anything a link could
+be found in, and no deep nesting.  Those go to markdown-it-pyrs (the same parser compiled,
+≈ 30× faster, which is most of what a build spends on a page of prose); it gives the same
+HTML for them, except that it closes void tags XHTML-style (`<br />`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # markdown-it-py is imported by the first text that needs it
+    import markdown_it_pyrs
     from markdown_it import MarkdownIt
     from markdown_it.renderer import RendererHTML
     from markdown_it.rules_core import StateCore
@@ -129,6 +135,87 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+# What only markdown-it-py with the rules above handles: a table (`|`), strikethrough (`~`),
+# a task item, or text where linkify-it could find a link (a superset of its own tests: a
+# scheme, `//`, an e-mail `@`, `localhost`, `www.`, an IP address or a dot before a TLD).
+# Also where markdown-it-pyrs 0.4 differs: a code fence (an unclosed one keeps no final
+# newline in markdown-it-py), NUL, whitespace beyond space, tab and line ends (markdown-it-py
+# strips it, like a no-break space), an image's alt text (it drops entities and escapes
+# there), a code span of spaces alone (it trims those), an empty list item (it continues a
+# quoted paragraph with it), a block quote (it trims the lazy lines of a code span in one;
+# fastn's pre-escape leaves `>` only after an unbalanced backtick anyway) and emphasis next
+# to a non-ASCII character (CommonMark counts symbols such as emoji as punctuation now, it
+# does not).  Literal pieces are looked for with `in`: one regex of alternatives that share
+# no first character would try each of them at every position.
+_FULL_PARSER_CHARACTERS = re.compile(r"[|~@\x00\x0b\x0c\x1c-\x1f]")  # NUL, other whitespace
+_FULL_PARSER_PIECES = ("//", "```", "![", "[ ]", "[x]", "[X]")
+_LINK_PIECES = ("http", "ftp:", "mailto:", "localhost", "www.")  # in lower-cased ASCII
+_DOT_LINK = re.compile(r"\.(?:[a-z]{2}|\d{1,3}\.)")  # a TLD or an IP address, ditto
+# The same for any text: linkify-it ignores case the way `re` does (`ſ` is an `s`).
+_LINK_ANY_CASE = re.compile(
+    r"(?:https?|ftp|mailto):|localhost|www\.|\.\d{1,3}\.|\.(?:[a-z]{2}|рф)", re.IGNORECASE
+)
+_BLANK_CODE_SPAN = re.compile(r"`[ \r\n]+`")
+_EMPTY_ITEM_OR_QUOTE = re.compile(
+    r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*\r?$|^[ \t*+\-.)0-9]*>", re.MULTILINE
+)
+_NON_ASCII_TROUBLE = re.compile(r"[^\S \t\r\n]|[*_][^\x00-\x7f]|[^\x00-\x7f][*_]")
+# Start of a line: what can open nested blocks (quotes, list items, indentation).
+_LINE_PREFIX = re.compile(r"^[ \t>*+\-.)0-9]*", re.MULTILINE)
+# markdown-it-py stops nesting blocks at 20 levels (`maxNesting`), markdown-it-pyrs does not:
+# a block level needs at least one column of line prefix, so a text whose prefixes are all
+# narrower than this cannot get there.
+_NARROW_PREFIX = 16
+
+
+def _fast_enough(text: str) -> bool:
+    """Whether markdown-it-pyrs renders `text` as the full parser would (see the module doc)."""
+    if _FULL_PARSER_CHARACTERS.search(text) or any(p in text for p in _FULL_PARSER_PIECES):
+        return False
+    if text.isascii():
+        lowered = text.lower()
+        if any(piece in lowered for piece in _LINK_PIECES) or _DOT_LINK.search(lowered):
+            return False
+    elif _LINK_ANY_CASE.search(text) or _NON_ASCII_TROUBLE.search(text):
+        return False
+    if _BLANK_CODE_SPAN.search(text) or _EMPTY_ITEM_OR_QUOTE.search(text):
+        return False
+    # markdown-it-pyrs 0.4 panics on a backtick it cannot close inside a link's `[…`
+    bracket = text.find("[")
+    if bracket >= 0 and "`" in text[bracket:]:
+        return False
+    return all(len(prefix.expandtabs(4)) < _NARROW_PREFIX for prefix in _LINE_PREFIX.findall(text))
+
+
+@cache
+def _fast_markdown() -> markdown_it_pyrs.MarkdownIt:
+    """markdown-it-pyrs with the CommonMark rules, no raw HTML (like `_markdown` without GFM)."""
+    import markdown_it_pyrs
+
+    return markdown_it_pyrs.MarkdownIt("zero").enable_many(
+        [
+            *("blockquote", "code", "fence", "heading", "hr", "lheading", "list"),
+            *("paragraph", "reference", "autolink", "backticks", "emphasis", "entity"),
+            *("escape", "image", "link", "newline"),
+        ]
+    )
+
+
+def _fast_render(escaped: str) -> str | None:
+    """markdown-it-pyrs's HTML for a pre-escaped text that is `_fast_enough`, written as
+    markdown-it-py writes it (text and attributes escape `<` and `>`: these are tags); None
+    when the Rust code panics on an input nobody has found yet (the full parser takes it)."""
+    try:
+        html = _fast_markdown().render(escaped)
+    except BaseException as error:  # pyo3's PanicException derives from BaseException
+        if type(error).__name__ != "PanicException":
+            raise
+        return None
+    return html.replace(" />", ">").replace(
+        "<blockquote>\n</blockquote>", "<blockquote></blockquote>"
+    )
+
+
 def _replace_last(text: str, old: str) -> str:
     """Remove the last occurrence of `old` (fastn's paragraph-wrapper stripping)."""
     head, found, tail = text.rpartition(old)
@@ -162,10 +249,13 @@ def markdown_to_html(text: str) -> str:
 
 
 def render_markdown(text: str) -> str:
-    """`markdown_to_html` without its shortcut and cache: markdown-it every time."""
+    """`markdown_to_html` without its shortcut and cache: a markdown parser every time."""
     leading = _count_leading_spaces(text)
     trailing = 0 if leading == len(text) else len(text) - len(text.rstrip(" "))
-    rendered = _markdown().render(_pre_escape(text))
+    escaped = _pre_escape(text)
+    rendered = _fast_render(escaped) if _fast_enough(escaped) else None
+    if rendered is None:
+        rendered = _markdown().render(escaped)
     rendered = _replace_last(_replace_last(rendered, "<p>"), "</p>")
     return (" " * leading + rendered + " " * trailing).rstrip("\n")
 

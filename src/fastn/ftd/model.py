@@ -167,6 +167,8 @@ class ComponentDef:
     body: Node | None  # None for kernels
     css: list[str] = field(default_factory=list)
     web_js: list[str] | None = None  # web components: their JS files
+    # what its defaults and body refer to, in order (processors.runner._Reach, made once)
+    references: tuple[tuple[bool, str], ...] | None = field(default=None, compare=False, repr=False)
 
     def arg(self, name: str) -> Field | None:
         for a in self.args:

@@ -656,6 +656,8 @@ def _uncommented_value(value: str | None) -> tuple[bool, str | None]:
         return True, None
     if value.startswith("/"):
         return False, None
+    if "\\/" not in value:
+        return True, value
     # `\/` also escapes a later line of a body that would read as a commented-out section
     return True, _ESCAPED_SLASH.sub(r"\1/", value)
 
@@ -678,21 +680,38 @@ def _uncommented_header(header: Header) -> Header | None:
 
 
 def _uncommented_section(section: Section) -> Section:
+    # constructors, not dataclasses.replace: this runs for every section of every document
     caption = section.caption
     if caption is not None:
         keep, value = _uncommented_value(caption.value)
-        caption = dataclasses.replace(caption, value=value) if keep else None
+        caption = (
+            KV(
+                caption.key,
+                caption.kind,
+                value,
+                caption.condition,
+                caption.access_modifier,
+                caption.source,
+                caption.line_number,
+            )
+            if keep
+            else None
+        )
     body = section.body
     if body is not None:
         keep, value = _uncommented_value(body.value)
         body = Body(value, body.line_number) if keep else None
     headers = [kept for h in section.headers if (kept := _uncommented_header(h)) is not None]
-    return dataclasses.replace(
-        section,
-        caption=caption,
-        body=body,
-        headers=headers,
-        sub_sections=remove_comments(section.sub_sections),
+    return Section(
+        section.name,
+        section.kind,
+        caption,
+        headers,
+        body,
+        remove_comments(section.sub_sections),
+        section.is_commented,
+        section.line_number,
+        section.block_body,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 
 @dataclass(slots=True)
@@ -36,3 +38,14 @@ class RenderedPage:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)  # e.g. Set-Cookie from pr.http
+
+
+def plain_page(status: int, detail: str = "") -> bytes:
+    """A small HTML page for when the package has no page of its own (or it failed): the
+    server's, and a build's `404.html` (here, so that a build loads no server module)."""
+    title = f"{status} {HTTPStatus(status).phrase}"
+    paragraph = f"<p>{html.escape(detail)}</p>" if detail else ""
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><h1>{title}</h1>{paragraph}</body></html>"
+    ).encode()

@@ -20,7 +20,6 @@ comes straight from the cache, on the event loop.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
 import threading
@@ -28,7 +27,7 @@ from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastn.ftd import ast
 from fastn.ftd.errors import FtdError
@@ -41,6 +40,9 @@ from fastn.package.config import Package
 from fastn.package.resolver import PackageModules
 from fastn.processors import runner
 from fastn.processors.context import ProcessorSettings, Resources
+
+if TYPE_CHECKING:  # asyncio is imported where processors run: a build may need none
+    import asyncio
 
 Result = TypeVar("Result")
 
@@ -93,7 +95,7 @@ class Environment:
     def source(self, module_id: str) -> str | None:
         """The module's text, noting the file it came from (to see when it changes)."""
         text = self.modules.source(module_id)
-        path = self.module_path(module_id)
+        path = self.module_path(module_id) if self.watch_files else None
         if path is not None:
             self._files[module_id] = (path, path.stat().st_mtime)
         return text
@@ -228,6 +230,8 @@ class Environment:
 
     def _loop_resources(self) -> Resources:
         """The connections of the running event loop (one per server worker)."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
         if self._resources is None or self._resources[0] is not loop:
             self._resources = (loop, Resources())
@@ -295,12 +299,16 @@ class Environment:
 
 
 async def _in_render_thread(function: Callable[..., Result], *args: Any) -> Result:
+    import asyncio
+
     return await asyncio.get_running_loop().run_in_executor(_render_threads, function, *args)
 
 
 def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:
     """Run `coroutine` on a fresh event loop: here, or in a helper thread when this thread
     already runs one (code inside an event loop, Playwright's sync API…)."""
+    import asyncio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

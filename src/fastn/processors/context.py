@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +57,8 @@ class Resources:
     """Connections kept between renderings on one event loop (an HTTP session, SQL pools)."""
 
     def __init__(self) -> None:
+        import asyncio  # made on an event loop; not imported at start-up, for builds
+
         self._objects: dict[str, Any] = {}
         self._lock = asyncio.Lock()
 

@@ -8,7 +8,6 @@ run at the same time, so two backend calls on one page cost one round trip, not 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -189,6 +188,8 @@ async def run(
     resources: Resources,
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Run the plan: (variable -> value, response headers for the page such as Set-Cookie)."""
+    import asyncio  # loaded already (this runs on its loop); not at start-up, for builds
+
     values: dict[str, Any] = {}
     cookies: dict[str, list[str]] = {}
     tasks: dict[str, asyncio.Task[None]] = {}
@@ -319,11 +320,39 @@ class _Reach:
         for event in node.events:
             self.value(event.action)
         self.value(node.ui)
-        name = node.component
-        if name is not None and name not in self.components:
-            self.components.add(name)
-            component = self.doc.components.get(name)
-            if component is not None:
-                self.values(arg.default for arg in component.args)
-                if component.body is not None:
-                    self.node(component.body)
+        if node.component is not None:
+            self.invoked(node.component)
+
+    def invoked(self, name: str) -> None:
+        """A component used: what it refers to, the first time (a document's walk asks for
+        the same library components as every other's, so each remembers its references)."""
+        if name in self.components:
+            return
+        self.components.add(name)
+        component = self.doc.components.get(name)
+        if component is None:
+            return
+        if component.references is None:
+            recorder = _References()
+            recorder.values(arg.default for arg in component.args)
+            if component.body is not None:
+                recorder.node(component.body)
+            component.references = tuple(recorder.references)
+        for is_component, referred in component.references:
+            if is_component:
+                self.invoked(referred)
+            else:
+                self.add(referred)
+
+
+class _References(_Reach):
+    """The walk of one component alone: the globals and components it refers to, in order."""
+
+    def __init__(self) -> None:  # no document: nothing is drained
+        self.references: list[tuple[bool, str]] = []
+
+    def add(self, name: str) -> None:
+        self.references.append((False, name))
+
+    def invoked(self, name: str) -> None:
+        self.references.append((True, name))

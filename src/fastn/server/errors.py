@@ -11,10 +11,10 @@ import html
 import logging
 import os
 import sys
-from http import HTTPStatus
 from pathlib import Path
 
 from fastn.ftd.errors import FtdError
+from fastn.ftd.page import plain_page
 from fastn.server.pages import Pages, request_info
 from fastn.server.proxy import ErrorResponder
 from fastn.server.responses import HTML, Scope, Send, send_response
@@ -28,16 +28,6 @@ EXCERPT_CONTEXT = 3  # lines shown before and after the failing one
 def error_documents(status: int) -> list[str]:
     """Documents tried for a status, most specific first: 502 → `502.ftd`, then `5xx.ftd`."""
     return [str(status), "5xx"] if status >= 500 else [str(status)]
-
-
-def plain_page(status: int, detail: str = "") -> bytes:
-    """A small HTML page for when the package has no page of its own (or it failed)."""
-    title = f"{status} {HTTPStatus(status).phrase}"
-    paragraph = f"<p>{html.escape(detail)}</p>" if detail else ""
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>'
-        f"<body><h1>{title}</h1>{paragraph}</body></html>"
-    ).encode()
 
 
 def source_excerpt(error: FtdError) -> list[tuple[int, str]]:

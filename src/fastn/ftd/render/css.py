@@ -443,20 +443,25 @@ def context_selector(context: str, name: str) -> str:
     if context.startswith("#"):  # an id from the document, as a quoted attribute value
         quoted = context[1:].replace("\\", "\\5c ").replace('"', "\\22 ")
         return f'[id="{css_value(quoted)}"]'
-    return {
-        "": f".{name}",
-        "dark": f"body.dark .{name}",
-        "mobile": f"body.mobile .{name}",
-        ":visited": f".{name}:visited",
-        "dark:visited": f"body.dark .{name}:visited",
-        "parent": f":has(> .{name})",
-        "code": f":not(pre, .ft_row, .ft_column).{name} code",
-    }[context]
+    before, after = _SELECTORS[context]
+    return f"{before}{name}{after}"
 
 
 def declarations_key(declarations: Declarations) -> tuple:
     """Equal declarations, equal keys: the stylesheet's identity of a class."""
     return tuple(sorted((ctx, tuple(sorted(d.items()))) for ctx, d in declarations.items()))
+
+
+# The rule's selector around its class name, per context of the declarations.
+_SELECTORS = {
+    "": (".", ""),
+    "dark": ("body.dark .", ""),
+    "mobile": ("body.mobile .", ""),
+    ":visited": (".", ":visited"),
+    "dark:visited": ("body.dark .", ":visited"),
+    "parent": (":has(> .", ")"),
+    "code": (":not(pre, .ft_row, .ft_column).", " code"),
+}
 
 
 class StyleSheet:

@@ -110,13 +110,18 @@ class _Styles(StyleSheet):
 
     def __init__(self) -> None:
         super().__init__()
-        self.named: dict[str, str] = {}  # class -> declarations key (runtime_model.css_key)
+        self._declarations: dict[str, Declarations] = {}  # class -> its declarations
 
     def class_for_key(self, short: str, key: tuple, declarations: Declarations) -> str:
         name = super().class_for_key(short, key, declarations)
-        if name not in self.named:
-            self.named[name] = runtime_model.css_key(declarations)
+        if name not in self._declarations:
+            self._declarations[name] = declarations
         return name
+
+    @property
+    def named(self) -> dict[str, str]:
+        """class -> declarations key (runtime_model.css_key): only interactive pages need it."""
+        return {name: runtime_model.css_key(d) for name, d in self._declarations.items()}
 
 
 # The Rive runtime, which fastn loads for a page with an `ftd.rive` (the same version).
@@ -162,6 +167,7 @@ class Renderer:
         # id(KernelPlan) -> the opening tag of its elements (when it is the same on the page)
         self.plan_tags: dict[int, str] = {}
         self.walked = True  # some of the page is drawn by walking the tree (it has markers)
+        self.environment_values: dict[int, tuple[Any, bool]] = {}  # see _reads_environment
 
     @property
     def interactive(self) -> bool:
@@ -360,7 +366,7 @@ class Renderer:
                     if type(value) is Ref
                     else evaluate(value, frame, state)
                 )
-                if type(found) not in _SCALARS and environment_reads({name: found}):
+                if type(found) not in _SCALARS and self._reads_environment(found):
                     state.touches = before  # the general path evaluates again
                     return False
             if state.touches != before:
@@ -382,6 +388,18 @@ class Renderer:
             out.append(self._text_content(node.component or "", props))
         out.append("</div>")
         return True
+
+    def _reads_environment(self, value: Any) -> bool:
+        """Whether drawing `value` reads browser state (`environment_reads`), remembered for
+        this rendering: the same records (a type, a colour) come back element after element.
+        The value is kept with the answer, so that its id cannot be another object's."""
+        known = self.environment_values.get(id(value))
+        if known is None:
+            known = self.environment_values[id(value)] = (
+                value,
+                bool(environment_reads({"": value})),
+            )
+        return known[1]
 
     def opening_tag(self, plan: KernelPlan, props: dict[str, Any]) -> str:
         classes = list(plan.classes)
