@@ -167,6 +167,8 @@ class ComponentDef:
     body: Node | None  # None for kernels
     css: list[str] = field(default_factory=list)
     web_js: list[str] | None = None  # web components: their JS files
+    # the runtime model's entry, as JSON: made once, for every page using it
+    model_json: str | None = field(default=None, repr=False, compare=False)
 
     def arg(self, name: str) -> Field | None:
         for a in self.args:
@@ -183,6 +185,8 @@ class FunctionDef:
     body: Any  # expr program
     source: str
     js: list[str]
+    # the runtime model's entry, as JSON: made once, for every page using it
+    model_json: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)

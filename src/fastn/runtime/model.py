@@ -31,10 +31,12 @@ from fastn.ftd.kinds import Kind
 from fastn.ftd.model import (
     UI,
     Call,
+    ComponentDef,
     Cond,
     Document,
     ExprValue,
     Field,
+    FunctionDef,
     ListExpr,
     Lit,
     Node,
@@ -190,26 +192,47 @@ def _records(doc: Document, kinds: list[Kind]) -> dict[str, list[list[Any]]]:
     return out
 
 
+class EncodedEntries(dict[str, str]):
+    """Entries of the model that are JSON text already, spliced into it as they are."""
+
+
+def _component_json(comp: ComponentDef) -> str:
+    """A component's entry, encoded once: the interpreter shares a definition among every
+    document using it, so a build encodes each imported component once per process."""
+    if comp.model_json is None:
+        if comp.web_js is not None:  # its arguments go to its script (ftd.component_data)
+            entry: dict[str, Any] = {"web": 1, "args": _fields(comp.args)}
+        else:
+            entry = {"args": _fields(comp.args), "body": encode_node(comp.body)}
+        comp.model_json = _json(entry)
+    return comp.model_json
+
+
+def _function_json(fn: FunctionDef) -> str:
+    """A function's entry, encoded once (as components are)."""
+    if fn.model_json is None:
+        fn.model_json = _json(
+            {
+                "params": _fields(fn.params),
+                "body": None if fn.body is None else fn.body.to_json(),
+                "src": fn.source if fn.body is None else None,
+                "js": 1 if fn.js else 0,
+                "returns": _kind(fn.return_kind),
+            }
+        )
+    return fn.model_json
+
+
 def page_model(renderer: Any) -> dict[str, Any]:
     """What the runtime needs for one rendered page (:class:`fastn.ftd.render.html.Renderer`)."""
     doc: Document = renderer.doc
     state = renderer.state
-    components: dict[str, Any] = {}
-    for name, comp in doc.components.items():
-        if comp.web_js is not None:  # its arguments go to its script (ftd.component_data)
-            components[name] = {"web": 1, "args": _fields(comp.args)}
-        elif comp.body is not None:
-            components[name] = {"args": _fields(comp.args), "body": encode_node(comp.body)}
-    functions = {
-        name: {
-            "params": _fields(fn.params),
-            "body": None if fn.body is None else fn.body.to_json(),
-            "src": fn.source if fn.body is None else None,
-            "js": 1 if fn.js else 0,
-            "returns": _kind(fn.return_kind),
-        }
-        for name, fn in doc.functions.items()
-    }
+    components = EncodedEntries(
+        (name, _component_json(comp))
+        for name, comp in doc.components.items()
+        if comp.web_js is not None or comp.body is not None
+    )
+    functions = EncodedEntries((name, _function_json(fn)) for name, fn in doc.functions.items())
     mutable_kinds = [var.kind for var in doc.variables.values() if var.mutable]
     named = renderer.styles.named
     return {
@@ -259,8 +282,19 @@ def plain_text_html(text: str) -> str:
 
 def model_script(model: dict[str, Any]) -> str:
     """The model as a JSON data block (``<`` escaped, so no text can close the tag)."""
-    data = json.dumps(model, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    data = "{" + ",".join(f"{_json(key)}:{_spliced(value)}" for key, value in model.items()) + "}"
+    data = data.replace("<", "\\u003c")
     return f'<script type="application/json" id="fastn-model">{data}</script>'
+
+
+def _spliced(value: Any) -> str:
+    if isinstance(value, EncodedEntries):
+        return "{" + ",".join(f"{_json(key)}:{entry}" for key, entry in value.items()) + "}"
+    return _json(value)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def boot_script(breakpoint: Any, interactive: bool) -> str:
