@@ -143,13 +143,14 @@ def test_a_large_package_builds_the_same_with_one_process_or_several(package_fol
     assert b"Page 42" in outputs[1]["pages/p42/index.html"]
 
 
-def _dies_on_page_13(document: tuple[str, str]):
-    """A build worker that is killed while rendering one page (out of memory, a signal)."""
+def _dies_on_page_3(document: tuple[str, str]):
+    """A build worker that is killed while rendering one page (out of memory, a signal); one
+    of the smallest pages, so not the biggest, which the build's own process renders first."""
     import os
 
     from fastn import build as build_module
 
-    if document[0] == "pages/p13":
+    if document[0] == "pages/p3":
         os._exit(3)
     return build_module._original_build_document(document)
 
@@ -166,7 +167,7 @@ def test_a_killed_build_worker_fails_the_build_with_a_message(
     monkeypatch.setattr(
         build_module, "_original_build_document", build_module._build_document, raising=False
     )
-    monkeypatch.setattr(build_module, "_build_document", _dies_on_page_13)  # forked workers too
+    monkeypatch.setattr(build_module, "_build_document", _dies_on_page_3)  # forked workers too
     out, err = io.StringIO(), io.StringIO()
     assert build_module.build(package, out=out, err=err, jobs=2) == 1
     assert "a build worker stopped" in err.getvalue()
