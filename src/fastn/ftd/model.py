@@ -218,6 +218,8 @@ class VariableDef:
     doc_id: str = ""
     section: Any = None  # the p1 section, for processors (their arguments are its headers/body)
     call: ProcessorCall | None = None  # set when `processor` is
+    # the runtime model's: the same value on every page? (None: not known yet)
+    model_constant: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)

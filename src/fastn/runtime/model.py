@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from fastn.ftd.errors import FtdError
@@ -43,6 +44,7 @@ from fastn.ftd.model import (
     OrExpr,
     RecordExpr,
     Ref,
+    VariableDef,
 )
 from fastn.ftd.values import OrValue, RecordValue
 
@@ -123,33 +125,93 @@ def _fields(fields: list[Field]) -> list[list[Any]]:
     ]
 
 
-def _globals(doc: Document, state: Any) -> dict[str, Any]:
+def _globals(doc: Document, state: Any) -> EncodedEntries:
     """Every variable the document uses: its value now, or how to compute it in the browser."""
-    out: dict[str, Any] = {}
+    out = EncodedEntries()
     for name, var in doc.variables.items():
-        entry: dict[str, Any] = {}
-        target = var.value
-        if var.mutable:
-            entry["m"] = 1
-            entry["k"] = _kind(var.kind)
-            if not var.processor and (shared := _mutable_global(doc, target)):
-                entry["a"] = shared  # `-- x $alias: $other`: the same state
-                out[name] = entry
-                continue
-        elif name in state.live and not var.processor:
-            entry["x"] = encode_expr(target)  # computed from mutable state: a formula
-            out[name] = entry
-            continue
-        try:
-            entry["v"] = encode_value(state.get(name))
-            if var.mutable and (links := _shared_parts(doc, target)):
-                entry["l"] = links
-        except NotSerializable:
-            entry["x"] = encode_expr(target)
-        except FtdError:  # not shown on this page, and it cannot be computed: unknown here
-            entry["v"] = None
-        out[name] = entry
+        constant = _constant(doc, var)
+        if constant is not None:
+            if constant.entry is None:
+                constant.entry = _json(_global_entry(doc, state, name, var))
+            out[name] = constant.entry
+        else:
+            out[name] = _json(_global_entry(doc, state, name, var))
     return out
+
+
+@dataclass(slots=True)
+class _Constant:
+    """A global whose value is the same on every page: built from literals and such globals
+    only (the typography and colour schemes of a design system), none of them mutable (only
+    those a page may update) nor a processor's. Its `entry` is encoded once for every page."""
+
+    entry: str | None = None
+
+
+def _constant(doc: Document, var: VariableDef) -> _Constant | None:
+    """The variable as a constant, if it is one (kept with its definition, which the
+    interpreter shares among the documents of a package)."""
+    if var.model_constant is None:
+        var.model_constant = _find_constant(doc, var, set()) or False
+    return var.model_constant or None
+
+
+def _find_constant(doc: Document, var: VariableDef, resolving: set[str]) -> _Constant | None:
+    if var.mutable or var.processor or var.name in resolving:
+        return None
+    reads: set[str] = set()
+    if not _reads_globals_only(var.value, reads):
+        return None
+    resolving.add(var.name)
+    for name in reads:
+        read = doc.variables.get(name)
+        if read is None:
+            return None
+        if read.model_constant is None:
+            read.model_constant = _find_constant(doc, read, resolving) or False
+        if not read.model_constant:
+            return None
+    return _Constant()
+
+
+def _reads_globals_only(value: Any, names: set[str]) -> bool:
+    """Whether the value expression is literals and globals (noted in `names`) only."""
+    kind = type(value)
+    if kind is Lit:
+        return True
+    if kind is Ref:
+        names.add(value.name)
+        return value.scope == "global"
+    if kind is RecordExpr:
+        return all(_reads_globals_only(field, names) for field in value.fields.values())
+    if kind is ListExpr:
+        return all(_reads_globals_only(item, names) for item in value.items)
+    if kind is OrExpr:
+        return _reads_globals_only(value.payload, names)
+    return False
+
+
+def _global_entry(doc: Document, state: Any, name: str, var: VariableDef) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    target = var.value
+    if var.mutable:
+        entry["m"] = 1
+        entry["k"] = _kind(var.kind)
+        if not var.processor and (shared := _mutable_global(doc, target)):
+            entry["a"] = shared  # `-- x $alias: $other`: the same state
+            return entry
+    elif name in state.live and not var.processor:
+        entry["x"] = encode_expr(target)  # computed from mutable state: a formula
+        return entry
+    try:
+        entry["v"] = encode_value(state.get(name))
+        if var.mutable and (links := _shared_parts(doc, target)):
+            entry["l"] = links
+    except NotSerializable:
+        entry["x"] = encode_expr(target)
+    except FtdError:  # not shown on this page, and it cannot be computed: unknown here
+        entry["v"] = None
+    return entry
 
 
 def _shared_parts(doc: Document, value: Any) -> list[list[Any]]:
