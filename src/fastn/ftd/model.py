@@ -169,6 +169,8 @@ class ComponentDef:
     web_js: list[str] | None = None  # web components: their JS files
     # the runtime model's entry, as JSON: made once, for every page using it
     model_json: str | None = field(default=None, repr=False, compare=False)
+    # the processors' planner's: the globals and components the definition refers to
+    refers_to: tuple[tuple[bool, str], ...] | None = field(default=None, repr=False, compare=False)
 
     def arg(self, name: str) -> Field | None:
         for a in self.args:

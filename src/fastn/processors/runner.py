@@ -23,6 +23,7 @@ from fastn.ftd.kinds import SPECIAL, Kind
 from fastn.ftd.model import (
     UI,
     Call,
+    ComponentDef,
     Cond,
     Document,
     ExprValue,
@@ -260,6 +261,8 @@ class _Reach:
         self.found: dict[str, None] = {}  # ordered set
         self.pending: list[str] = []
         self.components: set[str] = set()
+        # set while reading one component's definition: what it refers to, in order
+        self.recording: list[tuple[bool, str]] | None = None
 
     def document(self) -> None:
         for node in self.doc.tree:
@@ -269,7 +272,9 @@ class _Reach:
             self.value(value)
 
     def add(self, name: str) -> None:
-        if name not in self.found:
+        if self.recording is not None:
+            self.recording.append((False, name))
+        elif name not in self.found:
             self.found[name] = None
             self.pending.append(name)
 
@@ -319,11 +324,35 @@ class _Reach:
         for event in node.events:
             self.value(event.action)
         self.value(node.ui)
-        name = node.component
-        if name is not None and name not in self.components:
-            self.components.add(name)
-            component = self.doc.components.get(name)
-            if component is not None:
-                self.values(arg.default for arg in component.args)
-                if component.body is not None:
-                    self.node(component.body)
+        if node.component is not None:
+            self.component(node.component)
+
+    def component(self, name: str) -> None:
+        """Follow a component used into its definition (each one once)."""
+        if self.recording is not None:
+            self.recording.append((True, name))
+            return
+        if name in self.components:
+            return
+        self.components.add(name)
+        component = self.doc.components.get(name)
+        if component is None:
+            return
+        if component.refers_to is None:
+            component.refers_to = self._refers_to(component)
+        for is_component, used in component.refers_to:
+            if is_component:
+                self.component(used)
+            else:
+                self.add(used)
+
+    def _refers_to(self, component: ComponentDef) -> tuple[tuple[bool, str], ...]:
+        """The globals (False, name) and components (True, name) a component's definition
+        refers to, in order: read once, as the interpreter shares the definition among the
+        documents of a package."""
+        reader = _Reach(self.doc, self.through_processors)
+        reader.recording = []
+        reader.values(arg.default for arg in component.args)
+        if component.body is not None:
+            reader.node(component.body)
+        return tuple(reader.recording)
