@@ -1,22 +1,31 @@
-"""Build: `fastn build` of 1 000 generated pages (components, markdown, a shared import).
+"""Build: `fastn build` of 1 000 generated pages, and of the real packages of ../shared/realworld.
 
-Every page imports `lib.ftd` (a record, a `card` component with a markdown body and a loop
-over links, a `page` component taking children) and fills three cards. The time is the whole
-command as a user runs it (interpreter start-up included). The reference is the same markup
-from a Jinja2 template plus markdown-it-py written by a small Python script, also run as a
-command. Target (issue 7): ≥ 500 pages/s.
+Every generated page imports `lib.ftd` (a record, a `card` component with a markdown body and a
+loop over links, a `page` component taking children) and fills three cards. The time is the
+whole command as a user runs it (interpreter start-up included). The reference is the same
+markup from a Jinja2 template plus markdown-it-py written by a small Python script, also run as
+a command. Target (issue 7): ≥ 500 pages/s.
+
+The real packages (fastn.com above all, ≈ 530 documents on design-system and doc-site) are
+each built from a scratch copy on every core, with the memory of the build and its workers
+sampled together. Targets (issue 19): fastn.com in ≤ 10 s, under 500 MB.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness import (
+    REPO,
     Options,
     Table,
     pinned,
@@ -25,9 +34,15 @@ from harness import (
     run_main,
     scratch_folder,
     target_note,
+    tree_memory_bytes,
 )
 
 PAGES_PER_SECOND_TARGET = 500
+REALWORLD = REPO.parent / "shared" / "realworld" / "packages"
+REAL_PACKAGE_FIRST = "fastn.com"
+REAL_SECONDS_TARGET = 10.0
+REAL_MEMORY_TARGET_MB = 500
+MEMORY_SAMPLE_SECONDS = 0.02
 
 LIBRARY = """\
 -- record link:
@@ -165,6 +180,113 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, cpu
 
 
+@dataclass
+class RealBuild:
+    """One `fastn build` of a real package: its documents, times and peak memory."""
+
+    documents: int
+    failed: int
+    seconds: float
+    cpu_seconds: float
+    peak_rss: int  # Σ over the build and its workers, at the worst moment
+    peak_pss: int
+
+
+def build_real_package(source: Path, work: Path) -> RealBuild:
+    """`fastn build` of a scratch copy of `source`, sampling the memory of its process tree."""
+    package = work / source.name
+    shutil.copytree(source, package, symlinks=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fastn.cli", "build"],
+        cwd=package,
+        env=python_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = [0, 0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            rss, pss = tree_memory_bytes(process.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            time.sleep(MEMORY_SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    shutil.rmtree(package)
+    counted = re.search(r"^Building (\d+) documents", output, re.MULTILINE)
+    finished = re.search(r"^Built .* \((\d+) failed\)$", output, re.MULTILINE)
+    if counted is None or finished is None:
+        raise RuntimeError(f"fastn build of {source.name} did not finish:\n{output[-3000:]}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return RealBuild(int(counted.group(1)), int(finished.group(1)), elapsed, cpu, peak[0], peak[1])
+
+
+def real_packages_table(options: Options) -> Table | None:
+    """Each real package built on every core; None without ../shared/realworld."""
+    if not REALWORLD.is_dir():
+        return None
+    names = sorted(path.name for path in REALWORLD.iterdir() if path.is_dir())
+    names.sort(key=lambda name: name != REAL_PACKAGE_FIRST)
+    if options.quick:  # the smallest, to see it run
+        names = ["todo-app"]
+    table = Table(
+        f"Build: real packages of ../shared/realworld, every core ({os.cpu_count()})",
+        [
+            "package",
+            "documents (failed)",
+            "seconds",
+            "CPU seconds",
+            "documents per CPU-second",
+            "peak memory MB (Σ PSS)",
+            "peak Σ RSS MB",
+        ],
+    )
+    results: dict[str, RealBuild] = {}
+    with scratch_folder() as work:
+        for name in names:
+            built = results[name] = build_real_package(REALWORLD / name, work)
+            table.add(
+                name,
+                f"{built.documents} ({built.failed})",
+                f"{built.seconds:.2f}",
+                f"{built.cpu_seconds:.2f}",
+                f"{built.documents / built.cpu_seconds:,.0f}",
+                f"{built.peak_pss / 2**20:,.0f}",
+                f"{built.peak_rss / 2**20:,.0f}",
+            )
+    table.notes.append(
+        "memory: the build and its worker processes sampled together every "
+        f"{MEMORY_SAMPLE_SECONDS * 1000:.0f} ms; PSS shares the pages forked workers hold in "
+        "common among them, RSS counts them once per process"
+    )
+    main = results.get(REAL_PACKAGE_FIRST)
+    if main is not None:
+        table.notes.append(
+            target_note(
+                f"{REAL_PACKAGE_FIRST}: {main.seconds:.1f} s",
+                main.seconds <= REAL_SECONDS_TARGET,
+                f"≤ {REAL_SECONDS_TARGET:.0f} s",
+            )
+        )
+        megabytes = main.peak_pss / 2**20
+        table.notes.append(
+            target_note(
+                f"{REAL_PACKAGE_FIRST}: {megabytes:,.0f} MB",
+                megabytes < REAL_MEMORY_TARGET_MB,
+                f"< {REAL_MEMORY_TARGET_MB} MB",
+            )
+        )
+    return table
+
+
 def run(options: Options) -> list[Table]:
     total = 50 if options.quick else 1000
     with scratch_folder() as work:
@@ -225,7 +347,8 @@ def run(options: Options) -> list[Table]:
             f"≥ {PAGES_PER_SECOND_TARGET}",
         )
     )
-    return [table]
+    real = real_packages_table(options)
+    return [table] if real is None else [table, real]
 
 
 if __name__ == "__main__":

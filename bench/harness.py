@@ -506,18 +506,38 @@ def measure(
     return dataclasses.replace(load, server_cpu_seconds=cpu_seconds(server.pid) - before)
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (those still running)."""
+    processes = [pid]
+    for parent in processes:  # grows as children are found
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            for task in Path(f"/proc/{parent}/task").iterdir():
+                processes += [int(child) for child in (task / "children").read_text().split()]
+    return processes
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, its threads and its descendants (nginx's worker;
     fastn serve's nginx in front and its worker)."""
-    processes = [pid]
-    for parent in processes:  # grows as children are found
-        for task in Path(f"/proc/{parent}/task").iterdir():
-            processes += [int(child) for child in (task / "children").read_text().split()]
     ticks = 0
-    for process in processes:
+    for process in process_tree(pid):
         fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def tree_memory_bytes(pid: int) -> tuple[int, int]:
+    """(Σ RSS, Σ PSS) of a process and its descendants. RSS counts a page shared by forked
+    workers once per worker; PSS splits it among them, so Σ PSS is the memory they hold."""
+    rss = pss = 0
+    for process in process_tree(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
+    return rss, pss
 
 
 def sequential(url: str, count: int, post_bytes: int = 0) -> Load:

@@ -20,7 +20,7 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from fastn.ftd.page import RequestInfo, plain_page
 from fastn.package.config import Package, load_package
 from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
-from fastn.package.routes import DocumentRoute, Router
+from fastn.package.routes import DOCUMENT_SUFFIX, DocumentRoute, Router
 from fastn.progress import NORMAL, Progress
 from fastn.runtime import write_runtime
 
@@ -95,6 +95,10 @@ def build(
 
 # Below this many documents one process builds them all: starting workers costs more.
 PARALLEL_FROM = 64
+# Work is handed to the workers in about this many parts per worker: the biggest documents one
+# by one first, then the small ones in bundles, so that no worker is left with a long tail.
+PARTS_PER_WORKER = 16
+MOST_PER_PART = 32
 
 
 @dataclass(slots=True)
@@ -111,30 +115,74 @@ def _build_documents(
     package: Package, router: Router, target: Path, base: str, progress: Progress, jobs: int
 ) -> int:
     documents = list(router.documents())
-    progress.note(f"Building {len(documents)} documents of {package.name}")
-    if len(documents) < PARALLEL_FROM:
+    total = len(documents)
+    progress.note(f"Building {total} documents of {package.name}")
+    # This process's Environment: forked workers start with it and all it has resolved.
+    _start_worker(package, target, base)
+    if total < PARALLEL_FROM:
         jobs = 1
     if jobs == 1:
-        _start_worker(package, target, base)
-        results = map(_build_document, documents)
-        failures = _report(results, len(documents), target, progress)
-    else:
-        # Each worker process has its own Environment (documents are independent); the
-        # workers write their pages, this process reports them in order.
-        # fork is the fast start where it is safe (Linux); elsewhere workers import afresh
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        try:
-            with ProcessPoolExecutor(
-                jobs, context, initializer=_start_worker, initargs=(package, target, base)
-            ) as pool:
-                chunk = max(1, min(32, len(documents) // (jobs * 4)))
-                results = pool.map(_build_document, documents, chunksize=chunk)
-                failures = _report(results, len(documents), target, progress)
-        except BrokenProcessPool as error:  # a worker was killed (out of memory, a signal)
-            progress.error(f"a build worker stopped: {error} (`--jobs 1` builds in one process)")
-            failures = len(documents)
+        failures = _report(map(_build_document, documents), total, target, progress)
+        progress.done()
+        return failures
+    sized = sorted(  # the biggest first
+        ((d, _source_size(router.root / f"{d[1].doc_id}{DOCUMENT_SUFFIX}")) for d in documents),
+        key=lambda document_and_size: document_and_size[1],
+        reverse=True,
+    )
+    documents = [document for document, _ in sized]
+    # The biggest document is built here: what most pages share (the package's and its
+    # dependencies' modules, their components) is resolved once, before the workers fork.
+    failures = _report([_build_document(documents[0])], total, target, progress)
+    forked = sys.platform == "linux"  # fork is safe there; elsewhere workers import afresh
+    context = multiprocessing.get_context("fork" if forked else "spawn")
+    try:
+        with ProcessPoolExecutor(
+            jobs,
+            context,
+            initializer=None if forked else _start_worker,
+            initargs=() if forked else (package, target, base),
+        ) as pool:
+            parts = _parts(sized[1:], jobs)
+            done = (
+                part.result()
+                for part in as_completed(pool.submit(_build_part, part) for part in parts)
+            )
+            results = (built for part in done for built in part)
+            failures += _report(results, total, target, progress, already=1)
+    except BrokenProcessPool as error:  # a worker was killed (out of memory, a signal)
+        progress.error(f"a build worker stopped: {error} (`--jobs 1` builds in one process)")
+        failures = total
     progress.done()
     return failures
+
+
+def _source_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since it was listed: its build reports it
+        return 0
+
+
+def _parts(
+    documents: list[tuple[tuple[str, DocumentRoute], int]], jobs: int
+) -> list[list[tuple[str, DocumentRoute]]]:
+    """(document, size) biggest first, cut into parts of about the same size of source."""
+    budget = sum(size for _, size in documents) / (jobs * PARTS_PER_WORKER)
+    parts: list[list[tuple[str, DocumentRoute]]] = []
+    filled = budget
+    for document, size in documents:
+        if filled >= budget or len(parts[-1]) >= MOST_PER_PART:
+            parts.append([])
+            filled = 0
+        parts[-1].append(document)
+        filled += size
+    return parts
+
+
+def _build_part(documents: list[tuple[str, DocumentRoute]]) -> list[_Built]:
+    """A build worker's task: some documents, built one after the other."""
+    return [_build_document(document) for document in documents]
 
 
 def _cores() -> int:
@@ -144,9 +192,12 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _report(results: Iterable[_Built], total: int, target: Path, progress: Progress) -> int:
+def _report(
+    results: Iterable[_Built], total: int, target: Path, progress: Progress, already: int = 0
+) -> int:
+    """Print what was built (`already`: steps reported before these); the failures."""
     failures = 0
-    for done, built in enumerate(results, start=1):
+    for done, built in enumerate(results, start=already + 1):
         if built.error is not None:
             progress.error(built.error)
             failures += 1

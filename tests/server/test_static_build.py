@@ -145,13 +145,14 @@ def test_a_large_package_builds_the_same_with_one_process_or_several(package_fol
     assert b"Page 42" in outputs[1]["pages/p42/index.html"]
 
 
-def _dies_on_page_13(document: tuple[str, DocumentRoute]):
-    """A build worker that is killed while rendering one page (out of memory, a signal)."""
+def _dies_on_page_3(document: tuple[str, DocumentRoute]):
+    """A build worker that is killed while rendering one page (out of memory, a signal); one
+    of the smallest pages, so not the biggest, which the build's own process renders first."""
     import os
 
     from fastn import build as build_module
 
-    if document[1].doc_id == "pages/p13":
+    if document[1].doc_id == "pages/p3":
         os._exit(3)
     return build_module._original_build_document(document)
 
@@ -168,7 +169,62 @@ def test_a_killed_build_worker_fails_the_build_with_a_message(
     monkeypatch.setattr(
         build_module, "_original_build_document", build_module._build_document, raising=False
     )
-    monkeypatch.setattr(build_module, "_build_document", _dies_on_page_13)  # forked workers too
+    monkeypatch.setattr(build_module, "_build_document", _dies_on_page_3)  # forked workers too
     out, err = io.StringIO(), io.StringIO()
     assert build_module.build(package, out=out, err=err, jobs=2) == 1
     assert "a build worker stopped" in err.getvalue()
+
+
+SHARED_LIBRARY = """\
+-- import: fastn/processors as pr
+
+-- string greeting: Hello
+-- string shown-greeting: $greeting
+
+-- string page-id:
+$processor$: pr.document-id
+
+-- integer $clicks: 0
+
+-- component counter:
+caption title:
+
+-- ftd.column:
+
+-- ftd.text: $counter.title
+$on-click$: $ftd.increment($a = $clicks)
+
+-- ftd.text: $shown-greeting
+
+-- ftd.text: $page-id
+
+-- ftd.integer: $clicks
+
+-- end: ftd.column
+
+-- end: counter
+"""
+
+
+def test_a_page_is_the_same_built_with_the_others_or_alone(package_folder) -> None:
+    """What the pages share (a component, a constant global) is encoded once per build
+    process; each page still carries its own processor values, as when built alone."""
+    from fastn.package.config import load_package
+    from fastn.package.documents import environment_for
+
+    files = {
+        "lib.ftd": SHARED_LIBRARY,
+        **{
+            f"pages/p{n}.ftd": f"-- import: built/lib\n\n-- lib.counter: Page {n}\n"
+            for n in range(70)
+        },
+    }
+    package = package_folder(PACKAGE, files)
+    assert run_build(package, "--jobs", "2").returncode == 0
+    for number in (0, 41, 42, 69):
+        built = (package / ".build" / "pages" / f"p{number}" / "index.html").read_text()
+        alone = environment_for(load_package(package), watch_files=False)
+        assert built == alone.render_sync(f"pages/p{number}").body
+        assert 'id="fastn-model"' in built and "Hello" in built
+        assert f"pages/p{number}/" in built
+        assert f"pages/p{number + 1}/" not in built

@@ -169,6 +169,8 @@ class ComponentDef:
     web_js: list[str] | None = None  # web components: their JS files
     # what its defaults and body refer to, in order (processors.runner._Reach, made once)
     references: tuple[tuple[bool, str], ...] | None = field(default=None, compare=False, repr=False)
+    # the runtime model's entry, as JSON: made once, for every page using it
+    model_json: str | None = field(default=None, repr=False, compare=False)
 
     def arg(self, name: str) -> Field | None:
         for a in self.args:
@@ -185,6 +187,8 @@ class FunctionDef:
     body: Any  # expr program
     source: str
     js: list[str]
+    # the runtime model's entry, as JSON: made once, for every page using it
+    model_json: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -216,6 +220,8 @@ class VariableDef:
     doc_id: str = ""
     section: Any = None  # the p1 section, for processors (their arguments are its headers/body)
     call: ProcessorCall | None = None  # set when `processor` is
+    # the runtime model's: the same value on every page? (None: not known yet)
+    model_constant: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)

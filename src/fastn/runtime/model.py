@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from fastn.ftd.errors import FtdError
@@ -31,16 +32,19 @@ from fastn.ftd.kinds import Kind
 from fastn.ftd.model import (
     UI,
     Call,
+    ComponentDef,
     Cond,
     Document,
     ExprValue,
     Field,
+    FunctionDef,
     ListExpr,
     Lit,
     Node,
     OrExpr,
     RecordExpr,
     Ref,
+    VariableDef,
 )
 from fastn.ftd.values import OrValue, RecordValue
 
@@ -121,33 +125,93 @@ def _fields(fields: list[Field]) -> list[list[Any]]:
     ]
 
 
-def _globals(doc: Document, state: Any) -> dict[str, Any]:
+def _globals(doc: Document, state: Any) -> EncodedEntries:
     """Every variable the document uses: its value now, or how to compute it in the browser."""
-    out: dict[str, Any] = {}
+    out = EncodedEntries()
     for name, var in doc.variables.items():
-        entry: dict[str, Any] = {}
-        target = var.value
-        if var.mutable:
-            entry["m"] = 1
-            entry["k"] = _kind(var.kind)
-            if not var.processor and (shared := _mutable_global(doc, target)):
-                entry["a"] = shared  # `-- x $alias: $other`: the same state
-                out[name] = entry
-                continue
-        elif name in state.live and not var.processor:
-            entry["x"] = encode_expr(target)  # computed from mutable state: a formula
-            out[name] = entry
-            continue
-        try:
-            entry["v"] = encode_value(state.get(name))
-            if var.mutable and (links := _shared_parts(doc, target)):
-                entry["l"] = links
-        except NotSerializable:
-            entry["x"] = encode_expr(target)
-        except FtdError:  # not shown on this page, and it cannot be computed: unknown here
-            entry["v"] = None
-        out[name] = entry
+        constant = _constant(doc, var)
+        if constant is not None:
+            if constant.entry is None:
+                constant.entry = _json(_global_entry(doc, state, name, var))
+            out[name] = constant.entry
+        else:
+            out[name] = _json(_global_entry(doc, state, name, var))
     return out
+
+
+@dataclass(slots=True)
+class _Constant:
+    """A global whose value is the same on every page: built from literals and such globals
+    only (the typography and colour schemes of a design system), none of them mutable (only
+    those a page may update) nor a processor's. Its `entry` is encoded once for every page."""
+
+    entry: str | None = None
+
+
+def _constant(doc: Document, var: VariableDef) -> _Constant | None:
+    """The variable as a constant, if it is one (kept with its definition, which the
+    interpreter shares among the documents of a package)."""
+    if var.model_constant is None:
+        var.model_constant = _find_constant(doc, var, set()) or False
+    return var.model_constant or None
+
+
+def _find_constant(doc: Document, var: VariableDef, resolving: set[str]) -> _Constant | None:
+    if var.mutable or var.processor or var.name in resolving:
+        return None
+    reads: set[str] = set()
+    if not _reads_globals_only(var.value, reads):
+        return None
+    resolving.add(var.name)
+    for name in reads:
+        read = doc.variables.get(name)
+        if read is None:
+            return None
+        if read.model_constant is None:
+            read.model_constant = _find_constant(doc, read, resolving) or False
+        if not read.model_constant:
+            return None
+    return _Constant()
+
+
+def _reads_globals_only(value: Any, names: set[str]) -> bool:
+    """Whether the value expression is literals and globals (noted in `names`) only."""
+    kind = type(value)
+    if kind is Lit:
+        return True
+    if kind is Ref:
+        names.add(value.name)
+        return value.scope == "global"
+    if kind is RecordExpr:
+        return all(_reads_globals_only(field, names) for field in value.fields.values())
+    if kind is ListExpr:
+        return all(_reads_globals_only(item, names) for item in value.items)
+    if kind is OrExpr:
+        return _reads_globals_only(value.payload, names)
+    return False
+
+
+def _global_entry(doc: Document, state: Any, name: str, var: VariableDef) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    target = var.value
+    if var.mutable:
+        entry["m"] = 1
+        entry["k"] = _kind(var.kind)
+        if not var.processor and (shared := _mutable_global(doc, target)):
+            entry["a"] = shared  # `-- x $alias: $other`: the same state
+            return entry
+    elif name in state.live and not var.processor:
+        entry["x"] = encode_expr(target)  # computed from mutable state: a formula
+        return entry
+    try:
+        entry["v"] = encode_value(state.get(name))
+        if var.mutable and (links := _shared_parts(doc, target)):
+            entry["l"] = links
+    except NotSerializable:
+        entry["x"] = encode_expr(target)
+    except FtdError:  # not shown on this page, and it cannot be computed: unknown here
+        entry["v"] = None
+    return entry
 
 
 def _shared_parts(doc: Document, value: Any) -> list[list[Any]]:
@@ -190,26 +254,47 @@ def _records(doc: Document, kinds: list[Kind]) -> dict[str, list[list[Any]]]:
     return out
 
 
+class EncodedEntries(dict[str, str]):
+    """Entries of the model that are JSON text already, spliced into it as they are."""
+
+
+def _component_json(comp: ComponentDef) -> str:
+    """A component's entry, encoded once: the interpreter shares a definition among every
+    document using it, so a build encodes each imported component once per process."""
+    if comp.model_json is None:
+        if comp.web_js is not None:  # its arguments go to its script (ftd.component_data)
+            entry: dict[str, Any] = {"web": 1, "args": _fields(comp.args)}
+        else:
+            entry = {"args": _fields(comp.args), "body": encode_node(comp.body)}
+        comp.model_json = _json(entry)
+    return comp.model_json
+
+
+def _function_json(fn: FunctionDef) -> str:
+    """A function's entry, encoded once (as components are)."""
+    if fn.model_json is None:
+        fn.model_json = _json(
+            {
+                "params": _fields(fn.params),
+                "body": None if fn.body is None else fn.body.to_json(),
+                "src": fn.source if fn.body is None else None,
+                "js": 1 if fn.js else 0,
+                "returns": _kind(fn.return_kind),
+            }
+        )
+    return fn.model_json
+
+
 def page_model(renderer: Any) -> dict[str, Any]:
     """What the runtime needs for one rendered page (:class:`fastn.ftd.render.html.Renderer`)."""
     doc: Document = renderer.doc
     state = renderer.state
-    components: dict[str, Any] = {}
-    for name, comp in doc.components.items():
-        if comp.web_js is not None:  # its arguments go to its script (ftd.component_data)
-            components[name] = {"web": 1, "args": _fields(comp.args)}
-        elif comp.body is not None:
-            components[name] = {"args": _fields(comp.args), "body": encode_node(comp.body)}
-    functions = {
-        name: {
-            "params": _fields(fn.params),
-            "body": None if fn.body is None else fn.body.to_json(),
-            "src": fn.source if fn.body is None else None,
-            "js": 1 if fn.js else 0,
-            "returns": _kind(fn.return_kind),
-        }
-        for name, fn in doc.functions.items()
-    }
+    components = EncodedEntries(
+        (name, _component_json(comp))
+        for name, comp in doc.components.items()
+        if comp.web_js is not None or comp.body is not None
+    )
+    functions = EncodedEntries((name, _function_json(fn)) for name, fn in doc.functions.items())
     mutable_kinds = [var.kind for var in doc.variables.values() if var.mutable]
     named = renderer.styles.named
     return {
@@ -259,8 +344,19 @@ def plain_text_html(text: str) -> str:
 
 def model_script(model: dict[str, Any]) -> str:
     """The model as a JSON data block (``<`` escaped, so no text can close the tag)."""
-    data = json.dumps(model, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    data = "{" + ",".join(f"{_json(key)}:{_spliced(value)}" for key, value in model.items()) + "}"
+    data = data.replace("<", "\\u003c")
     return f'<script type="application/json" id="fastn-model">{data}</script>'
+
+
+def _spliced(value: Any) -> str:
+    if isinstance(value, EncodedEntries):
+        return "{" + ",".join(f"{_json(key)}:{entry}" for key, entry in value.items()) + "}"
+    return _json(value)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def boot_script(breakpoint: Any, interactive: bool) -> str:
