@@ -61,6 +61,7 @@ FILES = {
     "plain.ftd": PAGE,
     "broken.ftd": "-- ftd.text: the broken entry's own URL\n",
     "uses-url.ftd": "-- import: site/design as d\n\n-- ftd.text: $d.label\n",
+    "again.ftd": "-- string label: the module's own file\n",
 }
 
 
@@ -90,6 +91,8 @@ def test_a_module_named_like_a_sitemap_url_is_its_document(package: Path) -> Non
     modules = PackageModules(load_package(package))
     assert modules.module_path("site/design") == package / "features/design.ftd"
     assert modules.module_path("site/plain") == package / "plain.ftd"
+    # a module with a file of its own is that file, whatever URL the sitemap gives it
+    assert modules.module_path("site/again") == package / "again.ftd"
 
 
 def test_check_reports_a_document_that_is_not_there(package: Path) -> None:

@@ -171,19 +171,20 @@ class PackageModules:
     # ------------------------------------------------------------ files
 
     def module_path(self, module_id: str) -> Path | None:
-        """The `.ftd` file of a module, or None. As in fastn, a module named like a URL of
-        its package's sitemap is that item's `document:` when it has one."""
+        """The `.ftd` file of a module, or None. A module with no file of its own that is
+        named like a URL of its package's sitemap is that item's `document:`. Its own file
+        comes first: fastn.com imports `fastn.com/events` (events/index.ftd) while its
+        sitemap serves `/events/` from ftd/events.ftd, and fastn builds those pages."""
         package = self.owner(module_id)
         if _starts(module_id, package.name):
             rest = module_id[len(package.name) + 1 :] or "index"
         else:
             rest = module_id  # a document of the root named without the package name
-        if package.sitemap is not None:
-            document = package.sitemap.document_for(document_url(rest))
-            found = document and find_module_file(package.root, _document_module(document))
-            if found:
-                return found
-        return find_module_file(package.root, rest)
+        own = find_module_file(package.root, rest)
+        if own is not None or package.sitemap is None:
+            return own
+        document = package.sitemap.document_for(document_url(rest))
+        return find_module_file(package.root, _document_module(document)) if document else None
 
     def _aliases(self, package: Package) -> dict[str, str]:
         """Alias and full name of each dependency → the dependency's full name. A dependency
