@@ -24,6 +24,7 @@ from screens import SCREENSHOTS
 
 WIDTH = 1280
 MAX_HEIGHT = 2400
+SETTLE_TRIES = 20
 MOST_DIFFERING = 1.0  # % of pixels; fastn-py is at 0.00–0.12 % on these pages
 PAGES = [
     ("doc-site", "/"),
@@ -106,11 +107,23 @@ def served(realworld_dir: Path, tmp_path_factory, start_fastn) -> dict[str, str]
 
 
 def screenshot(page, url: str) -> bytes:
+    """The whole page (up to MAX_HEIGHT) once it has settled. The viewport is made as tall
+    as the page, rather than a full-page capture resizing it mid-shot (pages sized by the
+    window would relayout while captured), and two shots 300 ms apart must be the same
+    (fastn's runtime draws its page after load; a busy machine makes that late)."""
+    page.set_viewport_size({"width": WIDTH, "height": 900})
     page.goto(url, wait_until="networkidle")
     page.evaluate("document.fonts.ready.then(() => true)")
-    page.wait_for_timeout(300)
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
-    return page.screenshot(clip={"x": 0, "y": 0, "width": WIDTH, "height": height}, full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": height})
+    previous = b""
+    for _ in range(SETTLE_TRIES):
+        page.wait_for_timeout(300)
+        shot = page.screenshot()
+        if shot == previous:
+            break
+        previous = shot
+    return shot
 
 
 def side_by_side(page, ours: bytes, theirs: bytes) -> bytes:
@@ -143,7 +156,6 @@ def test_served_page_looks_like_fastns_published_page(
             else route.abort()
         ),
     )
-    page.set_viewport_size({"width": WIDTH, "height": 900})
     ours = screenshot(page, served[name] + route)
     theirs = screenshot(page, f"{reference_url}/{name}{route}")
     result = page.evaluate(
