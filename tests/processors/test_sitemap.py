@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from processor_support import make_package, package_text, render, texts
 
+from fastn.package.config import parse_package
+from fastn.package.documents import environment_for
 from fastn.processors.errors import ProcessorError
 from fastn.processors.toc import parse_toc
 
@@ -155,8 +157,7 @@ def test_subsections_of_the_active_section(site: Path) -> None:
     )
 
 
-def test_full_sitemap_is_the_whole_tree(tmp_path: Path) -> None:
-    page = """
+FULL_ACTIVE = """
 -- import: fastn/processors as pr
 
 -- pr.sitemap-data all:
@@ -165,16 +166,72 @@ $processor$: pr.full-sitemap
 -- ftd.text: $section.title
 $loop$: $all.sections as $section
 color if { section.is-active }: red
+"""
 
+
+def test_full_sitemap_is_the_whole_tree(tmp_path: Path) -> None:
+    page = (
+        FULL_ACTIVE
+        + """
 -- ftd.text: $all.sections.1.children.1.children.0.description
 
 -- ftd.text: $all.sections.1.children.1.children.0.img-src
 """
+    )
     root = make_package(tmp_path, {"guide/three.ftd": page}, package_text(sections=SITEMAP))
     html = render(root, "guide/three").body
     assert texts(html) == ["Home", "Guide", "The third", "three.png"]
     home, guide = re.findall(r"<div[^>]*>(?:Home|Guide)</div>", html)
     assert "color" not in home and "color" in guide
+
+
+def _active_titles(html: str) -> list[str]:
+    return re.findall(r"<div[^>]*color[^>]*>([^<]*)</div>", html)
+
+
+def test_full_sitemap_pages_of_one_package_each_see_their_own_active_items(
+    tmp_path: Path,
+) -> None:
+    # one environment renders the pages in turn: the sitemap mapped for the first page is
+    # reused, and each page still gets its own `is-active` flags
+    files = {name: FULL_ACTIVE for name in ("deep.ftd", "guide/three.ftd", "hidden.ftd")}
+    root = make_package(tmp_path, files, package_text(sections=SITEMAP))
+    package = parse_package((root / "FASTN.ftd").read_text(), root.resolve())
+    environment = environment_for(package)
+    pages = ("deep", "guide/three", "hidden", "deep")
+    active = [_active_titles(environment.render_sync(page).body) for page in pages]
+    assert active == [["Home"], ["Guide"], [], ["Home"]]
+
+
+def test_full_sitemap_into_a_record_with_defaults(tmp_path: Path) -> None:
+    # a field default is evaluated for the document: such data is mapped page by page
+    page = """
+-- import: fastn/processors as pr
+
+-- record item:
+optional string title:
+string kind: page
+boolean is-active: false
+item list children:
+
+-- record tree:
+item list sections:
+
+-- tree all:
+$processor$: pr.full-sitemap
+
+-- ftd.text: $section.kind
+$loop$: $all.sections as $section
+color if { section.is-active }: red
+"""
+    files = {"deep.ftd": page, "guide/one.ftd": page}
+    root = make_package(tmp_path, files, package_text(sections=SITEMAP))
+    package = parse_package((root / "FASTN.ftd").read_text(), root.resolve())
+    environment = environment_for(package)
+    for name, active in (("deep", '"page" ""'), ("guide/one", '"" "page"')):
+        html = environment.render_sync(name).body
+        shown = re.findall(r"<div( class=\"__color-\d+\")?>(page)</div>", html)
+        assert " ".join(f'"{"page" if colored else ""}"' for colored, _ in shown) == active
 
 
 def test_no_sitemap_gives_empty_lists(tmp_path: Path) -> None:

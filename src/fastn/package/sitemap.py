@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastn.ftd.errors import FtdError
 
@@ -58,20 +59,22 @@ class SitemapItem:
 @dataclass(slots=True)
 class Sitemap:
     sections: list[SitemapItem]
-    # URL (as `_bare_id` gives it) -> its `document:`, filled as URLs are asked for
+    # URL (as `bare_id` gives it) -> its `document:`, filled as URLs are asked for
     _documents: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+    # what the sitemap processors compute once and reuse for every page (their own keys)
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def document_for(self, url: str) -> str | None:
         """The `document:` of the first item whose URL is `url` (fastn's rule: an item with
         that URL and no `document:` hides its own children, the search goes on after it)."""
-        key = _bare_id(url)
+        key = bare_id(url)
         if key in self._documents:
             return self._documents[key]
         found = None
         pending = list(reversed(self.sections))
         while pending:
             item = pending.pop()
-            if item.id is not None and _bare_id(item.id) == key:
+            if item.id is not None and bare_id(item.id) == key:
                 if item.document:
                     found = item.document
                     break
@@ -99,10 +102,11 @@ def _is_local_url(url: str) -> bool:
 
 def ids_match(first: str, second: str) -> bool:
     """Whether two URLs name one page: `/a/b/`, `a/b` and `a/b/index.html` do; `/` is `/`."""
-    return _bare_id(first) == _bare_id(second)
+    return bare_id(first) == bare_id(second)
 
 
-def _bare_id(url: str) -> str:
+def bare_id(url: str) -> str:
+    """The form in which :func:`ids_match` compares URLs."""
     url = url.strip().replace("/index.html", "/").replace("index.html", "/")
     return url if url == "/" else url.strip("/")
 

@@ -117,16 +117,28 @@ class Invocation:
             raise self.error(f"`{key}` must be text", line=self.line_of(key)) from None
 
     def result(
-        self, data: Any, *, strict: bool = False, status: int = 500, missing_status: int = 0
+        self,
+        data: Any,
+        *,
+        strict: bool = False,
+        status: int = 500,
+        missing_status: int = 0,
+        on_default: Callable[[], None] | None = None,
     ) -> Any:
         """`data` as a value of the variable's declared kind (located error if it is not one).
 
         `status` is the page's status when the data does not fit, `missing_status` (if set)
-        when only a required field is absent.
+        when only a required field is absent. `on_default` is called whenever a record field
+        takes its declared default (a value that may depend on the document).
         """
         from fastn.processors.mapping import Mapper, MappingError
 
-        mapper = Mapper(self.doc, lambda default: evaluate(default, Frame(), self.state), strict)
+        def default(expression: Any) -> Any:
+            if on_default is not None:
+                on_default()
+            return evaluate(expression, Frame(), self.state)
+
+        mapper = Mapper(self.doc, default, strict)
         try:
             return mapper.value(data, self.variable.kind, self.short_name)
         except MappingError as error:

@@ -23,11 +23,16 @@ the way to the document (`show-planning: true` under a section applies to its pa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from fastn.package.sitemap import Sitemap, SitemapItem, ids_match
+from fastn.ftd.kinds import Kind
+from fastn.ftd.model import RecordDef
+from fastn.ftd.values import RecordValue
+from fastn.package.sitemap import Sitemap, SitemapItem, bare_id, ids_match
 from fastn.processors.context import Invocation
 from fastn.processors.document import document_path
+from fastn.processors.errors import ProcessorError
 
 _EMPTY = {"sections": [], "subsections": [], "toc": []}
 
@@ -43,7 +48,11 @@ async def process_full(invocation: Invocation) -> Any:
     sitemap = invocation.settings.sitemap
     if sitemap is None:
         return invocation.result(_EMPTY)
-    return invocation.result(full_sitemap_data(sitemap, document_path(invocation)))
+    path = document_path(invocation)
+    template = _full_template(invocation, sitemap)
+    if template is None:
+        return invocation.result(full_sitemap_data(sitemap, path))
+    return template.for_page(bare_id(path))
 
 
 def _toc_item(
@@ -123,7 +132,7 @@ def sitemap_data(sitemap: Sitemap, path: str) -> dict[str, Any]:
     for index, section in enumerate(sections):
         if ids_match(section.id or "", path):
             _fill_from_section(data, section, path)
-        elif not _fill_from_subsections(data, section.children, path):
+        elif not _fill_from_subsections(data, section.children, path, sitemap):
             if not section.skip:
                 data["sections"].append(
                     _toc_item(section, url=page_url(section.id), active=False, open_=False)
@@ -160,9 +169,12 @@ def _fill_from_section(data: dict[str, Any], section: SitemapItem, path: str) ->
         data["current-page"] = search.current
 
 
-def _fill_from_subsections(data: dict[str, Any], subsections: list[SitemapItem], path: str) -> bool:
+def _fill_from_subsections(
+    data: dict[str, Any], subsections: list[SitemapItem], path: str, sitemap: Sitemap
+) -> bool:
     """Look for the document among a section's subsections and their TOC; False if absent."""
     listed: list[dict[str, Any]] = []
+    bare_path = bare_id(path)
     for index, subsection in enumerate(subsections):
         search = _Search(path)
         is_subsection = (
@@ -171,7 +183,8 @@ def _fill_from_subsections(data: dict[str, Any], subsections: list[SitemapItem],
         if is_subsection:
             data["toc"] = search.items(subsection.children)[1]
         else:
-            toc = search.items(subsection.children)[1]
+            holds_page = bare_path in _toc_ids(sitemap, subsection)
+            toc = search.items(subsection.children)[1] if holds_page else []
             if search.current is None:
                 if not subsection.skip:
                     listed.append(
@@ -197,6 +210,22 @@ def _fill_from_subsections(data: dict[str, Any], subsections: list[SitemapItem],
     return False
 
 
+def _toc_ids(sitemap: Sitemap, subsection: SitemapItem) -> frozenset[str]:
+    """The documents of the TOC below `subsection` as `_Search` compares them, gathered
+    once per sitemap: a page's search skips the subsections that do not hold it."""
+    key = ("toc-ids", id(subsection))  # the sitemap keeps its items alive
+    ids = sitemap.derived.get(key)
+    if ids is None:
+        found = set()
+        pending = list(subsection.children)
+        while pending:
+            item = pending.pop()
+            found.add(bare_id(item.file_id or ""))
+            pending.extend(item.children)
+        ids = sitemap.derived[key] = frozenset(found)
+    return ids
+
+
 def full_sitemap_data(sitemap: Sitemap, path: str) -> dict[str, Any]:
     """What `pr.full-sitemap` gives: every section with its subsections and TOC as children."""
     return {
@@ -211,10 +240,170 @@ def _full_item(item: SitemapItem, path: str) -> dict[str, Any]:
     active = (item.id is not None and ids_match(item.id, path)) or any(
         child["is-active"] for child in children
     )
+    return _full_entry(item, children, active)
+
+
+def _full_entry(item: SitemapItem, children: list[dict[str, Any]], active: bool) -> dict[str, Any]:
     entry = _toc_item(item, url=item.id, active=active, open_=False, children=children)
     entry["description"] = item.extra.get("description")
     entry["img-src"] = item.extra.get("img-src")
     return entry
+
+
+def _uniform_item(item: SitemapItem, active: bool) -> dict[str, Any]:
+    """`_full_item` with every item's `is-active` set to `active`."""
+    children = [_uniform_item(child, active) for child in item.children if not child.skip]
+    return _full_entry(item, children, active)
+
+
+# `pr.full-sitemap` differs from page to page only in `is-active`. Its data is mapped into
+# the variable's records once per sitemap and kind, twice (every item inactive, every item
+# active); a page then takes each item's record from one or the other, copied, instead of
+# mapping hundreds of records again.
+
+
+@dataclass(slots=True)
+class _FullNode:
+    """An item of the full sitemap: its URL as compared, its two mapped records (None when
+    the parent's record keeps no `children`), and its listed children."""
+
+    bare_url: str | None
+    inactive: RecordValue | None
+    active: RecordValue | None
+    children: list[_FullNode]
+
+    def for_page(self, bare_path: str) -> tuple[RecordValue | None, bool]:
+        """(the item's record for the page, whether the page is the item or below it)."""
+        records = []
+        below = False
+        for child in self.children:
+            record, child_active = child.for_page(bare_path)
+            records.append(record)
+            below = below or child_active
+        active = below or self.bare_url == bare_path
+        source = self.active if active else self.inactive
+        if source is None:
+            return None, active
+        return _copy_record(source, "children", records), active
+
+
+@dataclass(slots=True)
+class _FullTemplate:
+    top: RecordValue
+    sections: list[_FullNode]
+
+    def for_page(self, bare_path: str) -> RecordValue:
+        records = [section.for_page(bare_path)[0] for section in self.sections]
+        return _copy_record(self.top, "sections", records)
+
+
+def _copy_record(record: RecordValue, list_field: str, items: list[Any]) -> RecordValue:
+    """A fresh copy of `record` (a page may not share values with another) whose field
+    `list_field`, if it has one, is `items`."""
+    copy = RecordValue(record.type_name, record)
+    for name, value in record.items():
+        if type(value) in _CONTAINERS:
+            copy[name] = items if name == list_field else _fresh(value)
+    return copy
+
+
+_CONTAINERS = (RecordValue, list, dict)
+
+
+def _fresh(value: Any) -> Any:
+    if type(value) is RecordValue:
+        return RecordValue(value.type_name, {name: _fresh(v) for name, v in value.items()})
+    if type(value) is list:
+        return [_fresh(item) for item in value]
+    if type(value) is dict:  # a field of kind `object`
+        return {key: _fresh(item) for key, item in value.items()}
+    return value
+
+
+def _full_template(invocation: Invocation, sitemap: Sitemap) -> _FullTemplate | None:
+    """The mapped full sitemap for the variable's kind; None when it cannot be reused (a
+    field default was evaluated, or the records do not follow the sitemap's shape)."""
+    kind = invocation.variable.kind
+    records = invocation.doc.records
+    if kind.is_list or kind.name not in records:
+        return None
+    key = ("full-sitemap", _shape(records, kind))
+    if key in sitemap.derived:
+        return sitemap.derived[key]
+    sections = [section for section in sitemap.sections if not section.skip]
+    used_default = False
+
+    def on_default() -> None:
+        nonlocal used_default
+        used_default = True
+
+    try:
+        mapped = [
+            invocation.result(
+                {
+                    "sections": [_uniform_item(section, active) for section in sections],
+                    "subsections": [],
+                    "toc": [],
+                },
+                on_default=on_default,
+            )
+            for active in (False, True)
+        ]
+    except ProcessorError:  # a page's own data may still fit: it is mapped as it comes
+        mapped = None
+    template = None
+    if mapped is not None and not used_default:
+        nodes = _full_nodes(sections, mapped[0].get("sections"), mapped[1].get("sections"))
+        if nodes is not None:
+            template = _FullTemplate(mapped[0], nodes)
+    sitemap.derived[key] = template
+    return template
+
+
+def _full_nodes(items: list[SitemapItem], inactive: Any, active: Any) -> list[_FullNode] | None:
+    """The nodes of `items` (listed ones) given their mapped records, None if these are not
+    one record per item (or None for all when the parent keeps no such field)."""
+    if inactive is None and active is None:
+        pairs: list[tuple[Any, Any]] = [(None, None)] * len(items)
+    elif _records_of(inactive, len(items)) and _records_of(active, len(items)):
+        pairs = list(zip(inactive, active, strict=True))
+    else:
+        return None
+    nodes = []
+    for item, (off, on) in zip(items, pairs, strict=True):
+        listed = [child for child in item.children if not child.skip]
+        children = _full_nodes(
+            listed,
+            None if off is None else off.get("children"),
+            None if on is None else on.get("children"),
+        )
+        if children is None:
+            return None
+        bare_url = None if item.id is None else bare_id(item.id)
+        nodes.append(_FullNode(bare_url, off, on, children))
+    return nodes
+
+
+def _records_of(value: Any, count: int) -> bool:
+    return (
+        type(value) is list
+        and len(value) == count
+        and all(type(item) is RecordValue for item in value)
+    )
+
+
+def _shape(records: dict[str, RecordDef], kind: Kind) -> tuple[Any, ...]:
+    """What mapping into `kind` depends on: the kind and the records it reaches."""
+    fields_of: dict[str, tuple[Any, ...]] = {}
+    pending = [kind.name]
+    while pending:
+        name = pending.pop()
+        if name in fields_of or name not in records:
+            continue
+        fields = records[name].fields
+        fields_of[name] = tuple((f.name, f.kind, f.default is not None) for f in fields)
+        pending.extend(f.kind.name for f in fields)
+    return kind, tuple(sorted(fields_of.items()))
 
 
 def extra_data(sitemap: Sitemap, path: str) -> dict[str, str]:
