@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -34,7 +34,7 @@ from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
 from fastn.package.routes import DOCUMENT_SUFFIX, DocumentRoute, Router
 from fastn.progress import NORMAL, Progress
-from fastn.runtime import write_runtime
+from fastn.runtime import runtime_url, write_runtime
 
 if TYPE_CHECKING:
     from fastn.package.environment import Environment
@@ -77,11 +77,20 @@ def build(
     router = Router(package)
     jobs = jobs or _cores()
 
-    failures = _build_documents(package, router, target, base, progress, jobs)
+    documents = list(router.documents())
+    pages = {_page_file(target, url) for url, _ in documents} | {target / "404.html"}
+    files = _StaticFiles(package, router, target, pages)
+    failures, runtime = _build_documents(
+        package, documents, router, target, base, progress, jobs, files.copy_unclaimed
+    )
     _write_plain_not_found(target)
-    _copy_static_files(router, target, progress)
-    _copy_package_files(package, target, progress)
-    write_runtime(target)
+    files.copy_claimed()
+    progress.note(f"Copied {files.static} static files")
+    progress.note(
+        f"Copied {files.packages} files of the package and its dependencies to {FILES_FOLDER}/"
+    )
+    if runtime:
+        write_runtime(target)
     _write_redirect_pages(package, target, base, progress)
     _list_server_only(package, router, progress)
     if nginx_conf is not None:
@@ -109,12 +118,24 @@ class _Built:
     files: list[Path]
     milliseconds: float
     error: str | None = None
+    runtime: bool = False  # the page loads the browser runtime
 
 
 def _build_documents(
-    package: Package, router: Router, target: Path, base: str, progress: Progress, jobs: int
-) -> int:
-    documents = list(router.documents())
+    package: Package,
+    documents: list[tuple[str, DocumentRoute]],
+    router: Router,
+    target: Path,
+    base: str,
+    progress: Progress,
+    jobs: int,
+    meanwhile: Callable[[], None],
+) -> tuple[int, bool]:
+    """Build the documents; the failures, and whether a page loads the runtime.
+
+    `meanwhile` runs in this process while the workers render (after the documents without
+    workers): this process would otherwise only wait.
+    """
     total = len(documents)
     progress.note(f"Building {total} documents of {package.name}")
     # This process's Environment: forked workers start with it and all it has resolved.
@@ -122,9 +143,10 @@ def _build_documents(
     if total < PARALLEL_FROM:
         jobs = 1
     if jobs == 1:
-        failures = _report(map(_build_document, documents), total, target, progress)
+        outcome = _report(map(_build_document, documents), total, target, progress)
         progress.done()
-        return failures
+        meanwhile()
+        return outcome
     sized = sorted(  # the biggest first
         ((d, _source_size(router.root / f"{d[1].doc_id}{DOCUMENT_SUFFIX}")) for d in documents),
         key=lambda document_and_size: document_and_size[1],
@@ -133,7 +155,7 @@ def _build_documents(
     documents = [document for document, _ in sized]
     # The biggest document is built here: what most pages share (the package's and its
     # dependencies' modules, their components) is resolved once, before the workers fork.
-    failures = _report([_build_document(documents[0])], total, target, progress)
+    failures, runtime = _report([_build_document(documents[0])], total, target, progress)
     forked = sys.platform == "linux"  # fork is safe there; elsewhere workers import afresh
     context = multiprocessing.get_context("fork" if forked else "spawn")
     try:
@@ -143,18 +165,18 @@ def _build_documents(
             initializer=None if forked else _start_worker,
             initargs=() if forked else (package, target, base),
         ) as pool:
-            parts = _parts(sized[1:], jobs)
-            done = (
-                part.result()
-                for part in as_completed(pool.submit(_build_part, part) for part in parts)
-            )
+            parts = [pool.submit(_build_part, part) for part in _parts(sized[1:], jobs)]
+            meanwhile()
+            done = (part.result() for part in as_completed(parts))
             results = (built for part in done for built in part)
-            failures += _report(results, total, target, progress, already=1)
+            more_failures, more_runtime = _report(results, total, target, progress, already=1)
+            failures += more_failures
+            runtime = runtime or more_runtime
     except BrokenProcessPool as error:  # a worker was killed (out of memory, a signal)
         progress.error(f"a build worker stopped: {error} (`--jobs 1` builds in one process)")
         failures = total
     progress.done()
-    return failures
+    return failures, runtime
 
 
 def _source_size(path: Path) -> int:
@@ -194,21 +216,24 @@ def _cores() -> int:
 
 def _report(
     results: Iterable[_Built], total: int, target: Path, progress: Progress, already: int = 0
-) -> int:
-    """Print what was built (`already`: steps reported before these); the failures."""
+) -> tuple[int, bool]:
+    """Print what was built (`already`: steps reported before these); the failures, and
+    whether a page loads the runtime."""
     failures = 0
+    runtime = False
     for done, built in enumerate(results, start=already + 1):
         if built.error is not None:
             progress.error(built.error)
             failures += 1
             continue
+        runtime = runtime or built.runtime
         for file in built.files:
             progress.step(
                 done,
                 total,
                 f"  {built.url} -> {file.relative_to(target)} ({built.milliseconds:.0f} ms)",
             )
-    return failures
+    return failures, runtime
 
 
 _worker: tuple[Environment, Path, str] | None = None  # this process's: see _start_worker
@@ -241,10 +266,14 @@ def _build_document(document: tuple[str, DocumentRoute]) -> _Built:
         body = with_base(page.body, base)
     else:
         body = page.body
-    written = [_write(target / url.strip("/") / "index.html", body)]
+    written = [_write(_page_file(target, url), body)]
     if doc_id == NOT_FOUND_DOCUMENT and route.page_id is None:
         written.append(_write(target / "404.html", body))
-    return _Built(url, written, (perf_counter() - started) * 1000)
+    return _Built(url, written, (perf_counter() - started) * 1000, runtime=runtime_url() in body)
+
+
+def _page_file(target: Path, url: str) -> Path:
+    return target / url.strip("/") / "index.html"
 
 
 def _write_plain_not_found(target: Path) -> None:
@@ -269,25 +298,60 @@ def with_base(page: str, base: str) -> str:
     return _CSS_URL.sub(lambda match: match.group(1) + base, page)
 
 
-def _copy_static_files(router: Router, target: Path, progress: Progress) -> None:
-    files = list(router.static_files())
-    for relative in files:
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(router.root / relative, destination)
-    progress.note(f"Copied {len(files)} static files")
+class _StaticFiles:
+    """Copies the package's static files to their own paths, and those of the package and of
+    each dependency to `/-/PACKAGE/path` (where `assets.files` points).
 
+    Most are copied while the workers render; one at the path of a page (`pages`) is copied
+    after the pages, so that it replaces the page as it always has.
+    """
 
-def _copy_package_files(package: Package, target: Path, progress: Progress) -> None:
-    """`/-/PACKAGE/path` of the package and of each dependency: where `assets.files` points."""
-    copied = 0
-    for owner in PackageModules(package).packages():
-        for relative in Router(owner).static_files():  # what `fastn serve` would answer
-            destination = target / FILES_FOLDER / owner.name / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(owner.root / relative, destination)
-            copied += 1
-    progress.note(f"Copied {copied} files of the package and its dependencies to {FILES_FOLDER}/")
+    def __init__(self, package: Package, router: Router, target: Path, pages: set[Path]) -> None:
+        self._package = package
+        self._router = router
+        self._target = target
+        self._pages = pages
+        self._claimed: list[tuple[Path, Path, bool]] = []
+        self._folders: set[Path] = set()  # made already: one mkdir each
+        self.static = 0
+        self.packages = 0
+
+    def copy_unclaimed(self) -> None:
+        for copy in self._copies():
+            if copy[1] in self._pages:
+                self._claimed.append(copy)
+            else:
+                self._copy(*copy)
+
+    def copy_claimed(self) -> None:
+        for copy in self._claimed:
+            self._copy(*copy)
+
+    def _copies(self) -> Iterator[tuple[Path, Path, bool]]:
+        """(source, destination, whether to keep its times), in the order they are copied."""
+        own = list(self._router.static_files())
+        self.static = len(own)
+        for relative in own:
+            yield self._router.root / relative, self._target / relative, True
+        for owner in PackageModules(self._package).packages():
+            served = own if owner.root == self._router.root else Router(owner).static_files()
+            for relative in served:  # what `fastn serve` would answer
+                self.packages += 1
+                yield (
+                    owner.root / relative,
+                    self._target / FILES_FOLDER / owner.name / relative,
+                    False,
+                )
+
+    def _copy(self, source: Path, destination: Path, keep_times: bool) -> None:
+        folder = destination.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        if keep_times:
+            shutil.copy2(source, destination)
+        else:
+            shutil.copyfile(source, destination)
 
 
 def _write_redirect_pages(package: Package, target: Path, base: str, progress: Progress) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fastn.package.routes import DocumentRoute
+from fastn.runtime import bundle, runtime_url
 
 PACKAGE = """\
 -- import: fastn
@@ -37,6 +38,10 @@ FILES = {
     ".env": "SECRET=not-published\n",
     ".hidden/x.txt": "not published",
 }
+
+INTERACTIVE_PAGE = (
+    "-- boolean $open: false\n\n-- ftd.text: Toggle\n$on-click$: $ftd.toggle($a = $open)\n"
+)
 
 
 def run_build(package: Path, *arguments: str) -> subprocess.CompletedProcess:
@@ -125,6 +130,8 @@ def test_a_large_package_builds_the_same_with_one_process_or_several(package_fol
             for n in range(100)
         },
         "pages/broken.ftd": "-- ftd.text: fine\n\n-- ftd.integer: oops\n",
+        "pages/toggle.ftd": INTERACTIVE_PAGE,
+        "pages/p5/index.html": "a static file replaces the page at its path",
     }
     outputs = []
     for jobs in ("1", "2"):
@@ -143,6 +150,17 @@ def test_a_large_package_builds_the_same_with_one_process_or_several(package_fol
     assert len(outputs[0]) > 100
     assert outputs[0] == outputs[1]
     assert b"Page 42" in outputs[1]["pages/p42/index.html"]
+    assert outputs[1]["pages/p5/index.html"] == b"a static file replaces the page at its path"
+    assert outputs[1][runtime_url().lstrip("/")] == bundle()  # pages/toggle/ loads it
+
+
+def test_no_runtime_without_a_page_that_loads_it(package_folder) -> None:
+    package = package_folder(PACKAGE, FILES)
+    assert run_build(package).returncode == 0
+    assert not (package / ".build" / runtime_url().lstrip("/")).exists()
+    package = package_folder(PACKAGE, {**FILES, "toggle.ftd": INTERACTIVE_PAGE})
+    assert run_build(package).returncode == 0
+    assert (package / ".build" / runtime_url().lstrip("/")).read_bytes() == bundle()
 
 
 def _dies_on_page_3(document: tuple[str, DocumentRoute]):

@@ -83,12 +83,9 @@ def runtime_url() -> str:
     return f"{URL_PREFIX}runtime.{digest}.js"
 
 
-def write_runtime(folder: Path) -> Path | None:
-    """Puts the runtime into a static build, at the path its pages load it from, if any does."""
-    url = runtime_url()
-    if not any(url in page.read_text(encoding="utf-8") for page in folder.rglob("*.html")):
-        return None
-    file = folder / url.lstrip("/")
+def write_runtime(folder: Path) -> Path:
+    """Puts the runtime into a static build, at the path its pages load it from."""
+    file = folder / runtime_url().lstrip("/")
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_bytes(bundle())
     return file
