@@ -136,3 +136,14 @@ def test_build_writes_every_sitemap_url(package: Path, tmp_path: Path) -> None:
     assert ">intro/<" in guide and ">Guide<" in guide
     assert ">/features/design/<" in (build / "features/design/index.html").read_text()
     assert "the broken entry" in (build / "broken/index.html").read_text()
+
+
+def test_urls_clients_invent_are_not_remembered(package: Path) -> None:
+    """The router asks the sitemap for every request's URL: what it keeps is the sitemap's
+    own URLs, however many others are asked for."""
+    sitemap = load_package(package).sitemap
+    assert sitemap.document_for("/design/") == "features/design.ftd"
+    known = dict(sitemap._documents)
+    for number in range(1000):
+        assert sitemap.document_for(f"/invented/{number}/") is None
+    assert sitemap._documents == known

@@ -59,28 +59,35 @@ class SitemapItem:
 @dataclass(slots=True)
 class Sitemap:
     sections: list[SitemapItem]
-    # URL (as `bare_id` gives it) -> its `document:`, filled as URLs are asked for
-    _documents: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+    # URL (as `bare_id` gives it) -> its `document:`, made at the first lookup
+    _documents: dict[str, str] | None = field(default=None, repr=False, compare=False)
     # what the sitemap processors compute once and reuse for every page (their own keys)
     derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def document_for(self, url: str) -> str | None:
         """The `document:` of the first item whose URL is `url` (fastn's rule: an item with
         that URL and no `document:` hides its own children, the search goes on after it)."""
-        key = bare_id(url)
-        if key in self._documents:
-            return self._documents[key]
-        found = None
-        pending = list(reversed(self.sections))
+        if self._documents is None:
+            self._documents = self._documents_by_url()
+        return self._documents.get(bare_id(url))
+
+    def _documents_by_url(self) -> dict[str, str]:
+        """Every URL's `document:`, worked out once: asked per request, a lookup must not
+        walk the tree nor remember the URLs clients invent."""
+        found: dict[str, str] = {}
+        pending: list[tuple[SitemapItem, frozenset[str]]] = [
+            (item, frozenset()) for item in reversed(self.sections)
+        ]
         while pending:
-            item = pending.pop()
-            if item.id is not None and bare_id(item.id) == key:
-                if item.document:
-                    found = item.document
-                    break
-                continue
-            pending.extend(reversed(item.children))
-        self._documents[key] = found
+            item, hidden = pending.pop()  # hidden: URLs of ancestors without a document
+            if item.id is not None:
+                key = bare_id(item.id)
+                if key not in hidden:
+                    if item.document:
+                        found.setdefault(key, item.document)
+                    else:
+                        hidden = hidden | {key}
+            pending.extend((child, hidden) for child in reversed(item.children))
         return found
 
     def document_items(self) -> list[SitemapItem]:
