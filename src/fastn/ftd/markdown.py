@@ -166,6 +166,7 @@ _LINE_PREFIX = re.compile(r"^[ \t>*+\-.)0-9]*", re.MULTILINE)
 # a block level needs at least one column of line prefix, so a text whose prefixes are all
 # narrower than this cannot get there.
 _NARROW_PREFIX = 16
+_WIDE_PREFIX = re.compile(rf"^[ >*+\-.)0-9]{{{_NARROW_PREFIX}}}", re.MULTILINE)  # without tabs
 
 
 def _fast_enough(text: str) -> bool:
@@ -184,6 +185,8 @@ def _fast_enough(text: str) -> bool:
     bracket = text.find("[")
     if bracket >= 0 and "`" in text[bracket:]:
         return False
+    if "\t" not in text:  # columns are characters: is one prefix that wide?
+        return _WIDE_PREFIX.search(text) is None
     return all(len(prefix.expandtabs(4)) < _NARROW_PREFIX for prefix in _LINE_PREFIX.findall(text))
 
 

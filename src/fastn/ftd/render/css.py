@@ -464,25 +464,115 @@ _SELECTORS = {
 }
 
 
+class CssClass:
+    """Declarations converted once (per process, see :func:`css_class`): their key, and the
+    text of their rules around the class name a page gives them."""
+
+    __slots__ = ("_css_key", "declarations", "key", "rules", "short")
+
+    def __init__(self, short: str, declarations: Declarations):
+        self.short = short
+        self.declarations = declarations
+        self.key = declarations_key(declarations)
+        rules: list[tuple[str, str | None]] = []
+        for ctx, decls in declarations.items():
+            body = " ".join(f"{p}: {css_value(v)};" for p, v in decls.items())
+            if ctx.startswith("#"):  # no class name in the selector: the whole rule
+                rules.append((f"{context_selector(ctx, '')} {{ {body} }}", None))
+            else:
+                before, after = _SELECTORS[ctx]
+                rules.append((before, f"{after} {{ {body} }}"))
+        self.rules = tuple(rules)
+        self._css_key: str | None = None
+
+    @property
+    def css_key(self) -> str:
+        """The declarations as the browser runtime keys them (runtime_model.css_key)."""
+        if self._css_key is None:
+            from fastn.runtime.model import css_key
+
+            self._css_key = css_key(self.declarations)
+        return self._css_key
+
+
+# (attribute, the value's type and value) for scalars, (attribute, id of the value) for others
+# -> (the value, kept alive so that its id stays its own; its CssClass, None without CSS)
+_CONVERTED: dict[tuple, tuple[Any, CssClass | None]] = {}
+# Values from data (a processor's rows) are new objects at every rendering: the cache is
+# emptied when it holds this many.
+_CONVERTED_LIMIT = 10_000
+_HASHED_BY_VALUE = frozenset({str, int, float, bool})
+
+
+def css_class(prop: str, value: Any) -> CssClass | None:
+    """`CONVERTERS[prop](value)` as a CssClass (None: no declarations), converted once per
+    value: the same records (a role, a colour) come back element after element, page after
+    page. Values are not changed once made, so a value's identity stands for its content."""
+    kind = type(value)
+    if kind in _HASHED_BY_VALUE:
+        key: tuple = (prop, kind, value)
+    elif kind is OrValue and type(value.value) in _HASHED_BY_VALUE:  # `padding.px: $x`: new
+        key = (prop, value.type_name, value.variant, type(value.value), value.value)
+    else:
+        key = (prop, id(value))
+    found = _CONVERTED.get(key)
+    if found is not None:
+        return found[1]
+    declarations = CONVERTERS[prop](value)
+    entry = CssClass(prop, declarations) if declarations else None
+    if len(_CONVERTED) >= _CONVERTED_LIMIT:
+        _CONVERTED.clear()
+    _CONVERTED[key] = (value, entry)
+    return entry
+
+
+def aligned(value: Any, row: bool) -> CssClass | None:
+    """`align_content(value, row)` as a CssClass, converted once per value (see `css_class`)."""
+    key = ("", row, id(value))
+    found = _CONVERTED.get(key)
+    if found is not None:
+        return found[1]
+    declarations = align_content(value, row)
+    entry = CssClass("ali", declarations) if declarations else None
+    if len(_CONVERTED) >= _CONVERTED_LIMIT:
+        _CONVERTED.clear()
+    _CONVERTED[key] = (value, entry)
+    return entry
+
+
+def forget_values() -> None:
+    """Empty the caches keyed by values (for a document that changes values in place)."""
+    _CONVERTED.clear()
+
+
 class StyleSheet:
     """Generated classes of one page: identical declarations share one class."""
 
     def __init__(self) -> None:
         self._classes: dict[tuple, str] = {}
         self._rules: list[str] = []
+        self._entries: dict[str, CssClass] = {}  # class -> the CssClass that made it
 
     def class_for(self, short: str, declarations: Declarations) -> str:
-        return self.class_for_key(short, declarations_key(declarations), declarations)
+        return self.class_of(CssClass(short, declarations))
 
     def class_for_key(self, short: str, key: tuple, declarations: Declarations) -> str:
         """`class_for` with the declarations' key already known (:func:`declarations_key`)."""
         name = self._classes.get(key)
         if name is None:
-            name = f"__{short}-{len(self._classes) + 1}"
-            self._classes[key] = name
-            for ctx, decls in declarations.items():
-                body = " ".join(f"{p}: {css_value(v)};" for p, v in decls.items())
-                self._rules.append(f"{context_selector(ctx, name)} {{ {body} }}")
+            name = self.class_of(CssClass(short, declarations))
+        return name
+
+    def class_of(self, entry: CssClass) -> str:
+        """The page's class for `entry`'s declarations (the first with them names it)."""
+        name = self._classes.get(entry.key)
+        if name is None:
+            name = f"__{entry.short}-{len(self._classes) + 1}"
+            self._classes[entry.key] = name
+            self._entries[name] = entry
+            rules = self._rules
+            for before, after in entry.rules:
+                rules.append(before if after is None else before + name + after)
         return name
 
     def css(self) -> str:

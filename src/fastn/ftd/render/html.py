@@ -29,10 +29,11 @@ from fastn.ftd.model import UI, Document, ListExpr, Lit, Node, Ref
 from fastn.ftd.render import compiled
 from fastn.ftd.render.css import (
     CONVERTERS,
-    Declarations,
+    CssClass,
     StyleSheet,
-    align_content,
-    declarations_key,
+    aligned,
+    css_class,
+    forget_values,
     number,
 )
 from fastn.ftd.render.evaluate import BoundUI, Frame, State, evaluate, resolve_ref
@@ -106,22 +107,18 @@ _LOOP_END = _Mark("<!--f]-->")
 
 
 class _Styles(StyleSheet):
-    """The page's stylesheet, also remembering declarations -> class for the browser."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._declarations: dict[str, Declarations] = {}  # class -> its declarations
-
-    def class_for_key(self, short: str, key: tuple, declarations: Declarations) -> str:
-        name = super().class_for_key(short, key, declarations)
-        if name not in self._declarations:
-            self._declarations[name] = declarations
-        return name
+    """The page's stylesheet, also telling declarations -> class to the browser."""
 
     @property
     def named(self) -> dict[str, str]:
         """class -> declarations key (runtime_model.css_key): only interactive pages need it."""
-        return {name: runtime_model.css_key(d) for name, d in self._declarations.items()}
+        return {name: entry.css_key for name, entry in self._entries.items()}
+
+
+# Classes every page or many elements have.
+_WRAPPER_W = CssClass("w", {"": {"width": "100%"}})
+_WRAPPER_H = CssClass("h", {"": {"height": "100%"}})
+_POINTER = CssClass("cur", {"": {"cursor": "pointer"}})
 
 
 # The Rive runtime, which fastn loads for a page with an `ftd.rive` (the same version).
@@ -162,12 +159,22 @@ class Renderer:
         self.element_ids = 0
         self.web_components = 0  # `args` of each web component: its index on the page
         # what the browser cannot redo alone: rendered markdown and highlighted code
-        self.markdown: dict[str, str] = {}
+        self._markdown: dict[str, str] = {}  # every text drawn with markdown -> its HTML
         self.code: dict[str, dict[str, Any]] = {}
         # id(KernelPlan) -> the opening tag of its elements (when it is the same on the page)
         self.plan_tags: dict[int, str] = {}
+        # (id(KernelPlan), its CssClass per CSS property...) -> the opening tag
+        self.computed_tags: dict[tuple, str] = {}
         self.walked = True  # some of the page is drawn by walking the tree (it has markers)
-        self.environment_values: dict[int, tuple[Any, bool]] = {}  # see _reads_environment
+
+    @property
+    def markdown(self) -> dict[str, str]:
+        """Texts whose HTML the browser could not make alone (markdown) -> their HTML."""
+        return {
+            text: html
+            for text, html in self._markdown.items()
+            if html != text and html != runtime_model.plain_text_html(text)
+        }
 
     @property
     def interactive(self) -> bool:
@@ -192,8 +199,8 @@ class Renderer:
         else:
             for node in self.doc.tree:
                 self.node(node, root, out)
-        wrapper = self.styles.class_for("w", {"": {"width": "100%"}})
-        wrapper_h = self.styles.class_for("h", {"": {"height": "100%"}})
+        wrapper = self.styles.class_of(_WRAPPER_W)
+        wrapper_h = self.styles.class_of(_WRAPPER_H)
         keep_marks = self.interactive
         if keep_marks or not self.walked:  # compiled code writes no markers
             inner = "".join(out)
@@ -308,18 +315,14 @@ class Renderer:
                 self._kernel_node(node, frame, out, extra_events)
                 return
             args, live = self._arguments(comp, node, frame)
-            inherited = dict(frame.inherited)
-            live_inherited = set(frame.live_inherited)
-            for name, value in args.items():
-                if value is not None:
-                    inherited[name] = value
-                    if name in live:
-                        live_inherited.add(name)
-                    else:
-                        live_inherited.discard(name)
-            inner = Frame(
-                args, {}, inherited, comp.name, live, frame.live_loops, frozenset(live_inherited)
-            )
+            given = {name: value for name, value in args.items() if value is not None}
+            inherited = {**frame.inherited, **given}
+            live_inherited = frame.live_inherited
+            if live_inherited or live:
+                live_inherited = frozenset(
+                    {*(live_inherited - given.keys()), *(live & given.keys())}
+                )
+            inner = Frame(args, {}, inherited, comp.name, live, frame.live_loops, live_inherited)
             self.node(comp.body, inner, out, (*extra_events, *node.events))
         except FtdError as e:
             e.located(node.doc_id, node.line)
@@ -330,7 +333,11 @@ class Renderer:
     def _kernel_node(self, node: Node, frame: Frame, out: list[str], extra_events: tuple) -> None:
         """A kernel invocation: its properties, and whether the element can change."""
         plan = kernel_plan(node)
-        if plan.plain and not extra_events and self._plain_kernel(node, plan, frame, out):
+        if (
+            (plan.plain or plan.linked)
+            and not extra_events
+            and self._plain_kernel(node, plan, frame, out)
+        ):
             return
         state = self.state
         before = state.touches
@@ -366,19 +373,28 @@ class Renderer:
                     if type(value) is Ref
                     else evaluate(value, frame, state)
                 )
-                if type(found) not in _SCALARS and self._reads_environment(found):
-                    state.touches = before  # the general path evaluates again
-                    return False
+                if type(found) not in _SCALARS:
+                    reads = _ENVIRONMENT_OF.get(id(found)) or _environment_of(found)
+                    if reads[1]:
+                        state.touches = before  # the general path evaluates again
+                        return False
             if state.touches != before:
                 state.touches = before
                 return False
         if plan.computed_css:
-            out.append(self.opening_tag(plan, props))
+            opening = self._computed_tag(plan, props)
         else:
             opening = self.plan_tags.get(id(plan))
             if opening is None:
                 opening = self.plan_tags[id(plan)] = self.opening_tag(plan, props)
-            out.append(opening)
+        closing = "</div>"
+        if plan.linked and props.get("link") is not None:  # as `kernel` draws it: a link
+            attrs = [("href", str(props["link"]))]
+            if props.get("open-in-new-tab"):
+                attrs.append(("target", "_blank"))
+            opening = "<a" + _attributes(attrs) + opening[4:]  # `<div` ...
+            closing = "</a>"
+        out.append(opening)
         if plan.child_nodes is not None:  # written in place: they share this frame
             for child in plan.child_nodes:
                 self.node(child, frame, out)
@@ -386,33 +402,43 @@ class Renderer:
             self.children(props, frame, out)
         else:
             out.append(self._text_content(node.component or "", props))
-        out.append("</div>")
+        out.append(closing)
         return True
 
     def _reads_environment(self, value: Any) -> bool:
-        """Whether drawing `value` reads browser state (`environment_reads`), remembered for
-        this rendering: the same records (a type, a colour) come back element after element.
-        The value is kept with the answer, so that its id cannot be another object's."""
-        known = self.environment_values.get(id(value))
-        if known is None:
-            known = self.environment_values[id(value)] = (
-                value,
-                bool(environment_reads({"": value})),
-            )
-        return known[1]
+        """Whether drawing `value` reads browser state (`environment_reads`)."""
+        found = _ENVIRONMENT_OF.get(id(value))
+        if found is None:
+            found = _environment_of(value)
+        return bool(found[1])
+
+    def _computed_tag(self, plan: KernelPlan, props: dict[str, Any]) -> str:
+        """`opening_tag` of a plan with CSS properties known only now: the same classes
+        (the same values, often) give the same tag on the page."""
+        key: list[Any] = [id(plan)]
+        for prop, entry in plan.css:
+            if entry is None:
+                value = props.get(prop)
+                if value is not None:
+                    entry = css_class(prop, value)
+            key.append(entry)  # hashed by identity, and kept alive by the key
+        found = self.computed_tags.get(tuple(key))
+        if found is None:
+            found = self.computed_tags[tuple(key)] = self.opening_tag(plan, props)
+        return found
 
     def opening_tag(self, plan: KernelPlan, props: dict[str, Any]) -> str:
         classes = list(plan.classes)
         styles = self.styles
-        for prop, key, declarations in plan.css:
-            if key is not None:
-                classes.append(styles.class_for_key(prop, key, declarations))
-                continue
-            value = props.get(prop)
-            if value is not None:
-                declarations = CONVERTERS[prop](value)
-                if declarations:
-                    classes.append(styles.class_for(prop, declarations))
+        for prop, entry in plan.css:
+            if entry is None:
+                value = props.get(prop)
+                if value is None:
+                    continue
+                entry = css_class(prop, value)
+                if entry is None:
+                    continue
+            classes.append(styles.class_of(entry))
         return f'<div class="{" ".join(classes)}">' if classes else "<div>"
 
     def _ui(self, value: Any, frame: Frame, out: list[str], events: tuple) -> None:
@@ -620,23 +646,21 @@ class Renderer:
 
         if props.get("id") is not None:
             attrs.insert(0, ("id", str(props["id"])))
-        for css_class in props.get("classes") or []:
-            classes.append(str(css_class))
+        for extra_class in props.get("classes") or []:
+            classes.append(str(extra_class))
         if element.clickable:
-            classes.append(self.styles.class_for("cur", {"": {"cursor": "pointer"}}))
+            classes.append(self.styles.class_of(_POINTER))
+        styles = self.styles
         for prop, value in props.items():
-            if value is None or prop in NOT_CSS:
+            if value is None or prop in NOT_CSS or prop not in CONVERTERS:
                 continue
-            converter = CONVERTERS.get(prop)
-            if converter is None:
-                continue
-            declarations = converter(value)
-            if declarations:
-                classes.append(self.styles.class_for(prop, declarations))
+            entry = css_class(prop, value)
+            if entry is not None:
+                classes.append(styles.class_of(entry))
         if props.get("align-content") is not None:
-            declarations = align_content(props["align-content"], name == "ftd#row")
-            if declarations:
-                classes.append(self.styles.class_for("ali", declarations))
+            entry = aligned(props["align-content"], name == "ftd#row")
+            if entry is not None:
+                classes.append(styles.class_of(entry))
         for url in props.get("css") or []:
             if url not in self.head.stylesheets:
                 self.head.stylesheets.append(str(url))
@@ -678,9 +702,7 @@ class Renderer:
             if text is None:
                 return ""
             text = str(text)
-            html = markdown_to_html(text)
-            if html != text and html != runtime_model.plain_text_html(text):
-                self.markdown[str(text)] = html
+            html = self._markdown[text] = markdown_to_html(text)
             return html
         value = props.get("value")
         if value is None:
@@ -717,6 +739,8 @@ LINK_REL = {"no-follow": "nofollow"}
 
 # Properties a plain element may have besides CSS ones: its content.
 _PLAIN_CONTENT = frozenset({"text", "value", "children"})
+# and a linked one (see KernelPlan.linked)
+_LINK = frozenset({"link", "open-in-new-tab"})
 
 
 @dataclass(slots=True)
@@ -724,13 +748,14 @@ class KernelPlan:
     """What can be known about a kernel node before rendering it (kept on the node)."""
 
     plain: bool  # text or container, no events, only CSS and content properties
+    linked: bool  # not plain only for its `link` (and `open-in-new-tab`): drawn like plain
     container: bool
     constants: dict[str, Any]  # properties given as constants: their values
     dynamic: tuple[tuple[str, Any], ...]  # other properties: (name, value expression)
     classes: tuple[str, ...]  # fixed classes (ft_row)
-    # CSS properties in order: (name, declarations key, declarations), key None when the
-    # value is only known at rendering
-    css: tuple[tuple[str, tuple | None, Declarations | None], ...]
+    # CSS properties in order: (name, its class), None when the value is only known at
+    # rendering
+    css: tuple[tuple[str, CssClass | None], ...]
     computed_css: bool  # some CSS property is not a constant
     child_nodes: tuple[Node, ...] | None  # children written in place (not passed in a value)
 
@@ -748,8 +773,9 @@ def _plan_kernel(node: Node) -> KernelPlan:
     container = name in _CONTAINERS
     constants: dict[str, Any] = {}
     dynamic: list[tuple[str, Any]] = []
-    css: list[tuple[str, tuple | None, Declarations | None]] = []
+    css: list[tuple[str, CssClass | None]] = []
     plain = (container or name in _TEXT_KERNELS) and not node.events
+    linked = plain and "link" in node.props
     child_nodes = None
     for prop, value in node.props.items():
         if (
@@ -762,26 +788,29 @@ def _plan_kernel(node: Node) -> KernelPlan:
         is_css = prop not in NOT_CSS and prop in CONVERTERS
         if not (is_css or prop in _PLAIN_CONTENT):
             plain = False
+            if prop not in _LINK:
+                linked = False
         if type(value) is Lit:
             constants[prop] = value.value
             if is_css and value.value is not None:
-                declarations = CONVERTERS[prop](value.value)
-                if declarations:
-                    css.append((prop, declarations_key(declarations), declarations))
+                entry = css_class(prop, value.value)
+                if entry is not None:
+                    css.append((prop, entry))
         else:
             dynamic.append((prop, value))
             if is_css:
-                css.append((prop, None, None))
+                css.append((prop, None))
     if environment_reads(constants):
-        plain = False
+        plain = linked = False
     return KernelPlan(
         plain,
+        linked,
         container,
         constants,
         tuple(dynamic),
         (_CONTAINERS[name],) if _CONTAINERS.get(name) else (),
         tuple(css),
-        any(key is None for _, key, _ in css),
+        any(entry is None for _, entry in css),
         child_nodes,
     )
 
@@ -798,20 +827,50 @@ class _ElementInfo:
 def environment_reads(props: dict[str, Any]) -> list[str]:
     """Browser state the runtime reads to draw these properties (responsive lengths, images
     with a dark variant)."""
-    names = []
+    names: list[str] = []
     for value in props.values():
-        if type(value) in _SCALARS:
+        kind = type(value)
+        if kind in _SCALARS or kind is list or kind is BoundUI:
             continue
-        if _has_responsive_length(value):
-            names.append("ftd#device")
-        if (
-            isinstance(value, RecordValue)
-            and "dark" in value
-            and value.get("dark") not in (None, value.get("light"))
-            and value.type_name in ("ftd#image-src", "ftd#video-src")
-        ):
-            names.append("ftd#dark-mode")
+        if kind is OrValue and type(value.value) in _SCALARS and value.variant != "responsive":
+            continue  # a length in pixels...: new at every rendering when not a constant
+        found = _ENVIRONMENT_OF.get(id(value))
+        if found is None:
+            found = _environment_of(value)
+        if found[1]:
+            names.extend(found[1])
     return names
+
+
+def _environment_of(value: Any) -> tuple[Any, tuple[str, ...]]:
+    """`environment_reads` of one value, remembered with the value (so that its id stays its
+    own): the same records (a type, a colour) come back element after element, page after
+    page, and values do not change once made."""
+    names = []
+    if _has_responsive_length(value):
+        names.append("ftd#device")
+    if (
+        isinstance(value, RecordValue)
+        and "dark" in value
+        and value.get("dark") not in (None, value.get("light"))
+        and value.type_name in ("ftd#image-src", "ftd#video-src")
+    ):
+        names.append("ftd#dark-mode")
+    found = (value, tuple(names))
+    if len(_ENVIRONMENT_OF) >= _ENVIRONMENT_LIMIT:
+        _ENVIRONMENT_OF.clear()  # values from data are new at every rendering
+    _ENVIRONMENT_OF[id(value)] = found
+    return found
+
+
+_ENVIRONMENT_OF: dict[int, tuple[Any, tuple[str, ...]]] = {}
+_ENVIRONMENT_LIMIT = 10_000
+
+
+def _forget_values() -> None:
+    """Empty the caches keyed by values (`_ENVIRONMENT_OF`, css.css_class)."""
+    _ENVIRONMENT_OF.clear()
+    forget_values()
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -850,6 +909,7 @@ _URL_ATTRIBUTES = frozenset({"href", "src", "poster"})
 _IGNORED_IN_URLS = str.maketrans("", "", "\t\n\r")  # browsers drop these anywhere in a URL
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))  # and these at either end
 BLOCKED_URL = "about:blank#blocked"
+_SAFE_STARTS = ("/", "#", "https:", "http:")  # a URL starting so has no script scheme
 
 
 def _attributes(attrs: list[tuple[str, str]]) -> str:
@@ -871,6 +931,8 @@ def _linked_image(image_attributes: str, props: dict[str, Any]) -> tuple[str, st
 def safe_url(url: str) -> str:
     """A URL that runs script when followed or loaded (`javascript:`, `vbscript:`, however the
     browser would read it) becomes a blank page; data can put any text in `link` or `src`."""
+    if url.startswith(_SAFE_STARTS):
+        return url
     scheme = url.translate(_IGNORED_IN_URLS).strip(_C0_OR_SPACE).partition(":")[0].lower()
     return BLOCKED_URL if scheme in ("javascript", "vbscript") else url
 
@@ -903,7 +965,14 @@ def render_page(
     ``favicon``: the package's, for a page whose ``ftd.document`` names none;
     ``font_faces``: the ``@font-face`` rules of the package's fonts.
     """
-    renderer, body = _body(doc, processors, runtime)
+    if doc.updates:  # it changes values in place (State.get): caches keyed by values forget
+        _forget_values()
+        try:
+            renderer, body = _body(doc, processors, runtime)
+        finally:
+            _forget_values()
+    else:
+        renderer, body = _body(doc, processors, runtime)
     runtime = renderer.interactive
     head = renderer.head
     stylesheet = renderer.styles.css()
