@@ -468,22 +468,32 @@ class CssClass:
     """Declarations converted once (per process, see :func:`css_class`): their key, and the
     text of their rules around the class name a page gives them."""
 
-    __slots__ = ("_css_key", "declarations", "key", "rules", "short")
+    __slots__ = ("_css_key", "_rules", "declarations", "key", "short")
 
     def __init__(self, short: str, declarations: Declarations):
         self.short = short
         self.declarations = declarations
         self.key = declarations_key(declarations)
+        self._rules: tuple[tuple[str, str | None], ...] | None = None
+        self._css_key: str | None = None
+
+    @property
+    def rules(self) -> tuple[tuple[str, str | None], ...]:
+        """(before the class name, after it) per rule; after None: no name in the rule."""
+        if self._rules is None:
+            self._rules = self._make_rules()
+        return self._rules
+
+    def _make_rules(self) -> tuple[tuple[str, str | None], ...]:
         rules: list[tuple[str, str | None]] = []
-        for ctx, decls in declarations.items():
+        for ctx, decls in self.declarations.items():
             body = " ".join(f"{p}: {css_value(v)};" for p, v in decls.items())
             if ctx.startswith("#"):  # no class name in the selector: the whole rule
                 rules.append((f"{context_selector(ctx, '')} {{ {body} }}", None))
             else:
                 before, after = _SELECTORS[ctx]
                 rules.append((before, f"{after} {{ {body} }}"))
-        self.rules = tuple(rules)
-        self._css_key: str | None = None
+        return tuple(rules)
 
     @property
     def css_key(self) -> str:
@@ -495,8 +505,8 @@ class CssClass:
         return self._css_key
 
 
-# (attribute, the value's type and value) for scalars, (attribute, id of the value) for others
-# -> (the value, kept alive so that its id stays its own; its CssClass, None without CSS)
+# (attribute, the value's content: see _content) or (attribute, id of the value) -> (the
+# value, kept alive so that its id stays its own; its CssClass, None without CSS)
 _CONVERTED: dict[tuple, tuple[Any, CssClass | None]] = {}
 # Values from data (a processor's rows) are new objects at every rendering: the cache is
 # emptied when it holds this many.
@@ -511,19 +521,61 @@ def css_class(prop: str, value: Any) -> CssClass | None:
     kind = type(value)
     if kind in _HASHED_BY_VALUE:
         key: tuple = (prop, kind, value)
-    elif kind is OrValue and type(value.value) in _HASHED_BY_VALUE:  # `padding.px: $x`: new
-        key = (prop, value.type_name, value.variant, type(value.value), value.value)
+    elif kind is OrValue:  # a length in pixels: made again at each rendering when not constant
+        content = _content(value)
+        key = (prop, id(value)) if content is None else (prop, content)
     else:
         key = (prop, id(value))
+        found = _CONVERTED.get(key)
+        if found is not None:
+            return found[1]
+        content = _content(value)  # a record made again (`{…}` in a component): same content
+        if content is None:
+            entry = _convert(prop, value)
+        else:
+            found = _CONVERTED.get((prop, content))
+            entry = found[1] if found is not None else _convert(prop, value)
+            if found is None:
+                _remember((prop, content), value, entry)
+        _remember(key, value, entry)
+        return entry
     found = _CONVERTED.get(key)
     if found is not None:
         return found[1]
+    entry = _convert(prop, value)
+    _remember(key, value, entry)
+    return entry
+
+
+def _convert(prop: str, value: Any) -> CssClass | None:
     declarations = CONVERTERS[prop](value)
-    entry = CssClass(prop, declarations) if declarations else None
+    return CssClass(prop, declarations) if declarations else None
+
+
+def _remember(key: tuple, value: Any, entry: CssClass | None) -> None:
     if len(_CONVERTED) >= _CONVERTED_LIMIT:
         _CONVERTED.clear()
     _CONVERTED[key] = (value, entry)
-    return entry
+
+
+def _content(value: Any) -> tuple | None:
+    """A hashable picture of a value made of or-values, records, lists and scalars (types
+    included: 1 and True differ), None for anything else."""
+    kind = type(value)
+    if kind in _HASHED_BY_VALUE or value is None:
+        return (kind, value)
+    if kind is OrValue:
+        inner = _content(value.value)
+        return None if inner is None else (value.type_name, value.variant, inner)
+    if kind is RecordValue or kind is list:
+        items = []
+        for name, item in value.items() if kind is RecordValue else enumerate(value):
+            inner = _content(item)
+            if inner is None:
+                return None
+            items.append((name, inner))
+        return (value.type_name if kind is RecordValue else "", *items)
+    return None
 
 
 def aligned(value: Any, row: bool) -> CssClass | None:

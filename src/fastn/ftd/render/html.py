@@ -334,7 +334,7 @@ class Renderer:
         """A kernel invocation: its properties, and whether the element can change."""
         plan = kernel_plan(node)
         if (
-            (plan.plain or plan.linked)
+            (plan.plain or plan.extended)
             and not extra_events
             and self._plain_kernel(node, plan, frame, out)
         ):
@@ -373,11 +373,9 @@ class Renderer:
                     if type(value) is Ref
                     else evaluate(value, frame, state)
                 )
-                if type(found) not in _SCALARS:
-                    reads = _ENVIRONMENT_OF.get(id(found)) or _environment_of(found)
-                    if reads[1]:
-                        state.touches = before  # the general path evaluates again
-                        return False
+                if type(found) not in _NOT_ENVIRONMENT and _environment_names(found):
+                    state.touches = before  # the general path evaluates again
+                    return False
             if state.touches != before:
                 state.touches = before
                 return False
@@ -388,12 +386,25 @@ class Renderer:
             if opening is None:
                 opening = self.plan_tags[id(plan)] = self.opening_tag(plan, props)
         closing = "</div>"
-        if plan.linked and props.get("link") is not None:  # as `kernel` draws it: a link
-            attrs = [("href", str(props["link"]))]
-            if props.get("open-in-new-tab"):
-                attrs.append(("target", "_blank"))
-            opening = "<a" + _attributes(attrs) + opening[4:]  # `<div` ...
-            closing = "</a>"
+        if plan.extended:  # the tag and attributes as `kernel` gives them
+            tag = "div"
+            attrs: list[tuple[str, str]] = []
+            if not plan.container:
+                region = props.get("region")
+                if isinstance(region, OrValue):
+                    tag = str(region.value)
+                    attrs.append(("id", slugify(str(props.get("text") or ""))))
+            if props.get("id") is not None:
+                attrs.insert(0, ("id", str(props["id"])))
+            link = props.get("link")
+            if link is not None and tag == "div":
+                tag = "a"
+                attrs.append(("href", str(link)))
+                if props.get("open-in-new-tab"):
+                    attrs.append(("target", "_blank"))
+            if attrs or tag != "div":
+                opening = f"<{tag}{_attributes(attrs)}{opening[4:]}"  # after `<div`
+                closing = f"</{tag}>"
         out.append(opening)
         if plan.child_nodes is not None:  # written in place: they share this frame
             for child in plan.child_nodes:
@@ -405,13 +416,6 @@ class Renderer:
         out.append(closing)
         return True
 
-    def _reads_environment(self, value: Any) -> bool:
-        """Whether drawing `value` reads browser state (`environment_reads`)."""
-        found = _ENVIRONMENT_OF.get(id(value))
-        if found is None:
-            found = _environment_of(value)
-        return bool(found[1])
-
     def _computed_tag(self, plan: KernelPlan, props: dict[str, Any]) -> str:
         """`opening_tag` of a plan with CSS properties known only now: the same classes
         (the same values, often) give the same tag on the page."""
@@ -420,7 +424,11 @@ class Renderer:
             if entry is None:
                 value = props.get(prop)
                 if value is not None:
-                    entry = css_class(prop, value)
+                    entry = (
+                        aligned(value, plan.row)
+                        if prop == "align-content"
+                        else css_class(prop, value)
+                    )
             key.append(entry)  # hashed by identity, and kept alive by the key
         found = self.computed_tags.get(tuple(key))
         if found is None:
@@ -435,7 +443,9 @@ class Renderer:
                 value = props.get(prop)
                 if value is None:
                     continue
-                entry = css_class(prop, value)
+                entry = (
+                    aligned(value, plan.row) if prop == "align-content" else css_class(prop, value)
+                )
                 if entry is None:
                     continue
             classes.append(styles.class_of(entry))
@@ -475,15 +485,19 @@ class Renderer:
             else:
                 pending.append(arg)
         # defaults may refer to other arguments of the same component
-        inner = Frame(
-            args,
-            {},
-            frame.inherited,
-            comp.name,
-            frozenset(live),
-            frame.live_loops,
-            frame.live_inherited,
-        )
+        inner = None
+        for arg in pending:
+            if arg.default is not None:  # made only when some default needs it
+                inner = Frame(
+                    args,
+                    {},
+                    frame.inherited,
+                    comp.name,
+                    frozenset(live),
+                    frame.live_loops,
+                    frame.live_inherited,
+                )
+                break
         for arg in pending:
             if arg.default is not None:
                 before = state.touches
@@ -739,8 +753,8 @@ LINK_REL = {"no-follow": "nofollow"}
 
 # Properties a plain element may have besides CSS ones: its content.
 _PLAIN_CONTENT = frozenset({"text", "value", "children"})
-# and a linked one (see KernelPlan.linked)
-_LINK = frozenset({"link", "open-in-new-tab"})
+# and the attributes an extended one may have (see KernelPlan.extended)
+_EXTENDED = frozenset({"link", "open-in-new-tab", "id", "region", "align-content"})
 
 
 @dataclass(slots=True)
@@ -748,13 +762,15 @@ class KernelPlan:
     """What can be known about a kernel node before rendering it (kept on the node)."""
 
     plain: bool  # text or container, no events, only CSS and content properties
-    linked: bool  # not plain only for its `link` (and `open-in-new-tab`): drawn like plain
+    # not plain only for its link, id, region (a text) or align-content: drawn like plain
+    extended: bool
+    row: bool  # an ftd.row (align-content)
     container: bool
     constants: dict[str, Any]  # properties given as constants: their values
     dynamic: tuple[tuple[str, Any], ...]  # other properties: (name, value expression)
     classes: tuple[str, ...]  # fixed classes (ft_row)
     # CSS properties in order: (name, its class), None when the value is only known at
-    # rendering
+    # rendering; align-content, after the others, in an extended plan
     css: tuple[tuple[str, CssClass | None], ...]
     computed_css: bool  # some CSS property is not a constant
     child_nodes: tuple[Node, ...] | None  # children written in place (not passed in a value)
@@ -775,7 +791,8 @@ def _plan_kernel(node: Node) -> KernelPlan:
     dynamic: list[tuple[str, Any]] = []
     css: list[tuple[str, CssClass | None]] = []
     plain = (container or name in _TEXT_KERNELS) and not node.events
-    linked = plain and "link" in node.props
+    extended = plain and not _EXTENDED.isdisjoint(node.props)
+    align = None
     child_nodes = None
     for prop, value in node.props.items():
         if (
@@ -788,8 +805,10 @@ def _plan_kernel(node: Node) -> KernelPlan:
         is_css = prop not in NOT_CSS and prop in CONVERTERS
         if not (is_css or prop in _PLAIN_CONTENT):
             plain = False
-            if prop not in _LINK:
-                linked = False
+            if prop not in _EXTENDED:
+                extended = False
+        if prop == "align-content":
+            align = value
         if type(value) is Lit:
             constants[prop] = value.value
             if is_css and value.value is not None:
@@ -801,10 +820,18 @@ def _plan_kernel(node: Node) -> KernelPlan:
             if is_css:
                 css.append((prop, None))
     if environment_reads(constants):
-        plain = linked = False
+        plain = extended = False
+    if extended and align is not None:  # the last class, as `kernel` gives it
+        if type(align) is not Lit:
+            css.append(("align-content", None))
+        elif align.value is not None:
+            entry = aligned(align.value, name == "ftd#row")
+            if entry is not None:
+                css.append(("align-content", entry))
     return KernelPlan(
         plain,
-        linked,
+        extended,
+        name == "ftd#row",
         container,
         constants,
         tuple(dynamic),
@@ -830,16 +857,25 @@ def environment_reads(props: dict[str, Any]) -> list[str]:
     names: list[str] = []
     for value in props.values():
         kind = type(value)
-        if kind in _SCALARS or kind is list or kind is BoundUI:
+        if kind in _NOT_ENVIRONMENT:
             continue
-        if kind is OrValue and type(value.value) in _SCALARS and value.variant != "responsive":
-            continue  # a length in pixels...: new at every rendering when not a constant
-        found = _ENVIRONMENT_OF.get(id(value))
-        if found is None:
-            found = _environment_of(value)
-        if found[1]:
-            names.extend(found[1])
+        found = _environment_names(value)
+        if found:
+            names.extend(found)
     return names
+
+
+def _environment_names(value: Any) -> tuple[str, ...]:
+    """`environment_reads` of one value that is not a scalar."""
+    if type(value) is OrValue:  # small, and often made again: not remembered
+        return _DEVICE if _has_responsive_length(value) else ()
+    found = _ENVIRONMENT_OF.get(id(value))
+    if found is None:
+        found = _environment_of(value)
+    return found[1]
+
+
+_DEVICE = ("ftd#device",)
 
 
 def _environment_of(value: Any) -> tuple[Any, tuple[str, ...]]:
@@ -874,6 +910,7 @@ def _forget_values() -> None:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_NOT_ENVIRONMENT = _SCALARS | {list, BoundUI}  # values environment_reads skips
 
 
 def _has_responsive_length(value: Any) -> bool:
