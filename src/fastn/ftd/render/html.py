@@ -385,6 +385,16 @@ class Renderer:
             opening = self.plan_tags.get(id(plan))
             if opening is None:
                 opening = self.plan_tags[id(plan)] = self.opening_tag(plan, props)
+        if plan.image:  # as `kernel` draws it
+            attrs = [("src", _light(props.get("src")))]
+            if props.get("alt") is not None:
+                attrs.append(("alt", str(props["alt"])))
+            if props.get("fetch-priority") is not None:
+                attrs.append(("fetchpriority", str(props["fetch-priority"].value)))
+            if props.get("id") is not None:
+                attrs.insert(0, ("id", str(props["id"])))
+            out.append(f"<img{_attributes(attrs)}{opening[4:]}")  # classes after `<div`
+            return True
         closing = "</div>"
         if plan.extended:  # the tag and attributes as `kernel` gives them
             tag = "div"
@@ -755,6 +765,7 @@ LINK_REL = {"no-follow": "nofollow"}
 _PLAIN_CONTENT = frozenset({"text", "value", "children"})
 # and the attributes an extended one may have (see KernelPlan.extended)
 _EXTENDED = frozenset({"link", "open-in-new-tab", "id", "region", "align-content"})
+_IMAGE = frozenset({"src", "alt", "fetch-priority", "id"})
 
 
 @dataclass(slots=True)
@@ -764,6 +775,7 @@ class KernelPlan:
     plain: bool  # text or container, no events, only CSS and content properties
     # not plain only for its link, id, region (a text) or align-content: drawn like plain
     extended: bool
+    image: bool  # an extended ftd.image: src, alt, fetch-priority and id besides CSS
     row: bool  # an ftd.row (align-content)
     container: bool
     constants: dict[str, Any]  # properties given as constants: their values
@@ -791,7 +803,9 @@ def _plan_kernel(node: Node) -> KernelPlan:
     dynamic: list[tuple[str, Any]] = []
     css: list[tuple[str, CssClass | None]] = []
     plain = (container or name in _TEXT_KERNELS) and not node.events
-    extended = plain and not _EXTENDED.isdisjoint(node.props)
+    image = name == "ftd#image" and not node.events
+    extended = (plain and not _EXTENDED.isdisjoint(node.props)) or image
+    allowed = _IMAGE if image else _EXTENDED
     align = None
     child_nodes = None
     for prop, value in node.props.items():
@@ -805,8 +819,10 @@ def _plan_kernel(node: Node) -> KernelPlan:
         is_css = prop not in NOT_CSS and prop in CONVERTERS
         if not (is_css or prop in _PLAIN_CONTENT):
             plain = False
-            if prop not in _EXTENDED:
+            if prop not in allowed:
                 extended = False
+        elif image and not is_css:  # content an image does not show
+            extended = False
         if prop == "align-content":
             align = value
         if type(value) is Lit:
@@ -819,6 +835,8 @@ def _plan_kernel(node: Node) -> KernelPlan:
             dynamic.append((prop, value))
             if is_css:
                 css.append((prop, None))
+    if image:
+        plain = False
     if environment_reads(constants):
         plain = extended = False
     if extended and align is not None:  # the last class, as `kernel` gives it
@@ -831,6 +849,7 @@ def _plan_kernel(node: Node) -> KernelPlan:
     return KernelPlan(
         plain,
         extended,
+        image,
         name == "ftd#row",
         container,
         constants,
