@@ -52,12 +52,12 @@ _TASK_MARKER = re.compile(r"\[([ xX])\] +")
 
 def _pre_escape(text: str) -> str:
     """HTML-escape like fastn does before markdown, so raw HTML is shown, not rendered."""
+    return _PRE_ESCAPE.sub(_pre_escaped, text)
 
-    def replace(match: re.Match[str]) -> str:
-        found = match.group()
-        return found if found.startswith("`") else _PRE_ESCAPES[found]
 
-    return _PRE_ESCAPE.sub(replace, text)
+def _pre_escaped(match: re.Match[str]) -> str:
+    found = match.group()
+    return found if found.startswith("`") else _PRE_ESCAPES[found]
 
 
 def _fix_autolink(children: list[Token], index: int) -> int:

@@ -522,8 +522,12 @@ def css_class(prop: str, value: Any) -> CssClass | None:
     if kind in _HASHED_BY_VALUE:
         key: tuple = (prop, kind, value)
     elif kind is OrValue:  # a length in pixels: made again at each rendering when not constant
-        content = _content(value)
-        key = (prop, id(value)) if content is None else (prop, content)
+        payload = type(value.value)
+        if payload in _HASHED_BY_VALUE:
+            key = (prop, value.type_name, value.variant, (payload, value.value))
+        else:
+            content = _content(value)
+            key = (prop, id(value)) if content is None else (prop, content)
     else:
         key = (prop, id(value))
         found = _CONVERTED.get(key)

@@ -887,6 +887,9 @@ def environment_reads(props: dict[str, Any]) -> list[str]:
 def _environment_names(value: Any) -> tuple[str, ...]:
     """`environment_reads` of one value that is not a scalar."""
     if type(value) is OrValue:  # small, and often made again: not remembered
+        if type(value.value) in _SCALARS:  # a length in pixels...
+            responsive = value.variant == "responsive" and value.type_name == "ftd#length"
+            return _DEVICE if responsive else ()
         return _DEVICE if _has_responsive_length(value) else ()
     found = _ENVIRONMENT_OF.get(id(value))
     if found is None:
@@ -1102,7 +1105,12 @@ def _body(
                 if not renderer.interactive:
                     return renderer, body
     renderer = Renderer(doc, processors, runtime)
-    return renderer, renderer.body()
+    body = renderer.body()
+    if runtime is None and doc.render_program is None and renderer.interactive:
+        # A program draws static pages only: this document's (fastn.com: most, a third of
+        # them served at two URLs) would be compiled and tried for nothing.
+        doc.render_program = False
+    return renderer, body
 
 
 def _function_scripts(renderer: Renderer) -> list[str]:
