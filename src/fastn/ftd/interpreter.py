@@ -162,28 +162,27 @@ class _ArgTable:
 
 
 class _Carried:
-    """What a document needs of one definition's closure: per table (variables, components,
-    functions), its names sorted and their definitions, as a dict to copy."""
+    """What documents using the same definitions of other modules carry of them: per table
+    (variables, components, functions), the definitions sorted by name."""
 
-    __slots__ = ("keys", "items", "dicts")
+    __slots__ = ("names", "dicts")
 
-    def __init__(self, names: frozenset[str], tables: tuple[dict[str, Any], ...]):
+    def __init__(self, names: set[str], tables: tuple[dict[str, Any], ...]):
+        self.names = frozenset(names)
         ordered = sorted(names)
         self.dicts = tuple({k: table[k] for k in ordered if k in table} for table in tables)
-        self.keys = tuple(list(d) for d in self.dicts)
-        self.items = tuple(list(d.items()) for d in self.dicts)
 
     def with_extras(
         self, extras: set[str], tables: tuple[dict[str, Any], ...]
     ) -> tuple[dict[str, Any], ...]:
         """The dicts with `extras` (names not in them) in their sorted places."""
         result = []
-        for keys, items, base, table in zip(self.keys, self.items, self.dicts, tables, strict=True):
+        for base, table in zip(self.dicts, tables, strict=True):
             mine = [name for name in extras if name in table]
             if not mine:
                 result.append(base.copy())
                 continue
-            keys, items = keys.copy(), items.copy()
+            keys, items = list(base), list(base.items())
             for name in sorted(mine):
                 at = bisect_left(keys, name)
                 keys.insert(at, name)
@@ -248,8 +247,9 @@ class Interpreter:
         self._depends: dict[str, frozenset[str]] = {}
         # a definition -> everything it needs, itself included (made when first asked for)
         self._closures: dict[str, frozenset[str]] = {}
-        # a definition -> its closure as a document carries it (sorted, by table)
-        self._carried: dict[str, _Carried] = {}
+        # definitions of other modules a document uses -> what it carries of them
+        self._carried: dict[frozenset[str], _Carried] = {}
+        self._special_kinds: dict[str, Kind] = {}  # `caption string`... as written -> kind
 
     # ------------------------------------------------------------ modules
 
@@ -335,7 +335,7 @@ class Interpreter:
             raise
         finally:
             self._uses.pop()
-        variables, components, functions = self._carry(used)
+        variables, components, functions = self._carry(used, doc_id)
         return Document(
             doc_id=doc_id,
             tree=tree,
@@ -397,34 +397,36 @@ class Interpreter:
         return needed
 
     def _carry(
-        self, used: set[str]
+        self, used: set[str], doc_id: str
     ) -> tuple[dict[str, VariableDef], dict[str, ComponentDef], dict[str, FunctionDef]]:
         """The variables, components and functions a document using `used` carries, each
         sorted by name: the page must not depend on the order documents resolved things in.
 
-        Most of it is usually what one definition needs (the page's layout component): that
-        part is sorted once, and the rest of the document's needs are put in their places."""
-        closures = self._closures
-        base_name, base = None, frozenset[str]()
-        for name in used:
-            known = closures.get(name)
-            if known is not None and len(known) > len(base):
-                base_name, base = name, known
+        What its definitions of other modules need is the same for every document using the
+        same ones (often all the pages of a site): sorted once; the document's own names are
+        put in their places."""
+        own = doc_id + "#"
+        shared = frozenset(name for name in used if not name.startswith(own))
         tables = (self.variables, self.components, self.functions)
-        if base_name is None:
-            needed = sorted(self._closure(used))
-            return tuple(  # type: ignore[return-value]
-                {name: table[name] for name in needed if name in table} for table in tables
-            )
+        carried = self._carried.get(shared)
+        if carried is None:
+            closures = self._closures
+            needed: set[str] = set()
+            for name in shared:
+                known = closures.get(name)
+                needed |= self._closure_of(name) if known is None else known
+            if not all(name in closures for name in shared):  # not all resolved: not kept
+                ordered = sorted(self._closure(used))
+                return tuple(  # type: ignore[return-value]
+                    {name: table[name] for name in ordered if name in table} for table in tables
+                )
+            carried = self._carried[shared] = _Carried(needed, tables)
         extras: set[str] = set()
         for name in used:
-            if name not in base:  # else what it needs is in the base already
-                known = closures.get(name)
+            if name not in shared:
+                known = self._closures.get(name)
                 extras |= self._closure_of(name) if known is None else known
-        extras -= base
-        carried = self._carried.get(base_name)
-        if carried is None:
-            carried = self._carried[base_name] = _Carried(base, tables)
+        extras -= carried.names
         return carried.with_extras(extras, tables)  # type: ignore[return-value]
 
     def _closure_of(self, name: str) -> set[str] | frozenset[str]:
@@ -591,7 +593,7 @@ class Interpreter:
     # ------------------------------------------------------------ kinds
 
     def kind(self, text: str, module: Module, line: int) -> Kind:
-        known = module.kinds.get(text)
+        known = module.kinds.get(text) or self._special_kinds.get(text)
         if known is not None:
             return known
         try:
@@ -620,7 +622,9 @@ class Interpreter:
             elif path:
                 variant = ".".join(path)
         kind = Kind(name, is_list, spec.optional, spec.caption, spec.body, spec.constant, variant)
-        if not of_a_variable:  # reading a variable's kind notes the variable as used: not kept
+        if base in SPECIAL:  # the same in every module
+            self._special_kinds[text] = kind
+        elif not of_a_variable:  # reading a variable's kind notes the variable as used
             module.kinds[text] = kind
         return kind
 
@@ -1039,7 +1043,9 @@ class Interpreter:
         target = self._invoked(inv, ctx)
         if isinstance(target, ComponentDef):
             props, modules = self._arguments(inv, target, ctx)
-            component, ui = self._specialised(target, modules, inv.line).name, None
+            if modules:
+                target = self._specialised(target, modules, inv.line)
+            component, ui = target.name, None
         else:
             if inv.properties or inv.children:
                 raise err(f"`{inv.name}` is a UI value; it takes no headers or children", inv.line)
@@ -1049,15 +1055,15 @@ class Interpreter:
 
     def _invoked(self, inv: ast.Invocation, ctx: Ctx) -> ComponentDef | Any:
         """What ``-- NAME:`` invokes: a component, or an ``ftd.ui`` value (``-- uis.0:``)."""
-        name = self._module_member(inv.name, ctx)
-        head = name.split(".", 1)[0]
-        if name == inv.name and (
-            (ctx.loops and any(loop.alias == head for loop in ctx.loops))
-            # `-- c.uis.0:` in component c; `-- c:` alone is c calling itself
-            or (ctx.component is not None and head == ctx.component and name != head)
-        ):
-            value, _ = self.reference("$" + name, ctx, inv.line)
-            return value
+        name = self._module_member(inv.name, ctx) if ctx.modules else inv.name
+        if name == inv.name and (ctx.loops or ctx.component is not None):
+            head = name.split(".", 1)[0]
+            if any(loop.alias == head for loop in ctx.loops) or (
+                # `-- c.uis.0:` in component c; `-- c:` alone is c calling itself
+                head == ctx.component and name != head
+            ):
+                value, _ = self.reference("$" + name, ctx, inv.line)
+                return value
         qualified = ctx.module.invoked.get(name)
         if qualified is not None:
             return self.component(qualified, inv.line)
@@ -1122,7 +1128,18 @@ class Interpreter:
                 continue
             if source == "header" and prop.mutable and not arg.mutable:
                 raise err(f"`{arg.name}` is not a mutable argument; remove the `$`", prop.line)
-            value = self.convert(prop.value, kind, ctx, tuple(prop.path) if prop.path else ())
+            raw = prop.value
+            if (
+                type(raw) is ast.RawText
+                and kind.name == "string"
+                and not kind.is_list
+                and not prop.path
+                and raw.text
+                and raw.text[0] not in "$*{"
+            ):  # plain text, as `convert` reads it
+                value = Lit(expr.read_as_javascript(raw.text))
+            else:
+                value = self.convert(raw, kind, ctx, tuple(prop.path) if prop.path else ())
             if prop.mutable and arg.mutable:
                 self._check_mutable_ref(value, ctx, prop.line)
             name = arg.name
