@@ -92,6 +92,8 @@ class Module:
     qualified: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     kinds: dict[str, Kind] = field(default_factory=dict)  # kind as written -> kind
     invoked: dict[str, str] = field(default_factory=dict)  # `-- NAME:` -> its component
+    # `$name.path` read outside components and loops -> (variable, path, clone)
+    globals_read: dict[str, tuple[str, tuple[str, ...], bool]] = field(default_factory=dict)
     # names other modules read in this one: `alias.REST` -> REST's (name, path), and what a
     # name exposed or exported here stands for
     members: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -406,7 +408,7 @@ class Interpreter:
         same ones (often all the pages of a site): sorted once; the document's own names are
         put in their places."""
         own = doc_id + "#"
-        shared = frozenset(name for name in used if not name.startswith(own))
+        shared = frozenset([name for name in used if not name.startswith(own)])
         tables = (self.variables, self.components, self.functions)
         carried = self._carried.get(shared)
         if carried is None:
@@ -1253,6 +1255,16 @@ class Interpreter:
         name = text[2:] if clone else text[1:]
         if "(" in name and name.endswith(")"):
             return self.call(name, ctx, line)
+        # outside components, loops and records, a name means the same wherever it is read
+        top_level = not (ctx.loops or ctx.modules) and ctx.component is None and ctx.record is None
+        if top_level:
+            known = ctx.module.globals_read.get(text)
+            if known is not None:
+                qualified, var_path, clone = known
+                var = self.variable(qualified, line)
+                return Ref("global", qualified, var_path, clone), self.kind_at(
+                    var.kind, var_path, line
+                )
         name = self._module_member(name, ctx)
         head, *rest = name.split(".")
         path = tuple(rest)
@@ -1297,6 +1309,8 @@ class Interpreter:
         if decl is not None and not isinstance(decl, ast.VariableDecl):
             raise err(f"`{name}` is not a variable", line)
         var = self.variable(qualified, line)
+        if top_level:
+            ctx.module.globals_read[text] = (qualified, var_path, clone)
         return Ref("global", qualified, var_path, clone), self.kind_at(var.kind, var_path, line)
 
     def _module_member(self, name: str, ctx: Ctx) -> str:
