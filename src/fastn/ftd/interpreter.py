@@ -164,13 +164,12 @@ class _ArgTable:
 
 
 class _Carried:
-    """What documents using the same definitions of other modules carry of them: per table
-    (variables, components, functions), the definitions sorted by name."""
+    """What documents using a definition carry of what it needs: per table (variables,
+    components, functions), the definitions sorted by name."""
 
-    __slots__ = ("names", "dicts")
+    __slots__ = ("dicts",)
 
-    def __init__(self, names: set[str], tables: tuple[dict[str, Any], ...]):
-        self.names = frozenset(names)
+    def __init__(self, names: frozenset[str], tables: tuple[dict[str, Any], ...]):
         ordered = sorted(names)
         self.dicts = tuple({k: table[k] for k in ordered if k in table} for table in tables)
 
@@ -249,8 +248,8 @@ class Interpreter:
         self._depends: dict[str, frozenset[str]] = {}
         # a definition -> everything it needs, itself included (made when first asked for)
         self._closures: dict[str, frozenset[str]] = {}
-        # definitions of other modules a document uses -> what it carries of them
-        self._carried: dict[frozenset[str], _Carried] = {}
+        # a definition -> what a document using it carries of its closure
+        self._carried: dict[str, _Carried] = {}
         self._special_kinds: dict[str, Kind] = {}  # `caption string`... as written -> kind
 
     # ------------------------------------------------------------ modules
@@ -337,7 +336,7 @@ class Interpreter:
             raise
         finally:
             self._uses.pop()
-        variables, components, functions = self._carry(used, doc_id)
+        variables, components, functions = self._carry(used)
         return Document(
             doc_id=doc_id,
             tree=tree,
@@ -399,36 +398,34 @@ class Interpreter:
         return needed
 
     def _carry(
-        self, used: set[str], doc_id: str
+        self, used: set[str]
     ) -> tuple[dict[str, VariableDef], dict[str, ComponentDef], dict[str, FunctionDef]]:
         """The variables, components and functions a document using `used` carries, each
         sorted by name: the page must not depend on the order documents resolved things in.
 
-        What its definitions of other modules need is the same for every document using the
-        same ones (often all the pages of a site): sorted once; the document's own names are
-        put in their places."""
-        own = doc_id + "#"
-        shared = frozenset([name for name in used if not name.startswith(own)])
+        Most of it is usually what one definition needs (the page's layout component): that
+        part is sorted once, and the rest of the document's needs are put in their places."""
+        closures = self._closures
+        base_name, base = None, frozenset[str]()
+        for name in used:
+            known = closures.get(name)
+            if known is not None and len(known) > len(base):
+                base_name, base = name, known
         tables = (self.variables, self.components, self.functions)
-        carried = self._carried.get(shared)
-        if carried is None:
-            closures = self._closures
-            needed: set[str] = set()
-            for name in shared:
-                known = closures.get(name)
-                needed |= self._closure_of(name) if known is None else known
-            if not all(name in closures for name in shared):  # not all resolved: not kept
-                ordered = sorted(self._closure(used))
-                return tuple(  # type: ignore[return-value]
-                    {name: table[name] for name in ordered if name in table} for table in tables
-                )
-            carried = self._carried[shared] = _Carried(needed, tables)
+        if base_name is None:
+            ordered = sorted(self._closure(used))
+            return tuple(  # type: ignore[return-value]
+                {name: table[name] for name in ordered if name in table} for table in tables
+            )
         extras: set[str] = set()
         for name in used:
-            if name not in shared:
-                known = self._closures.get(name)
+            if name not in base:  # else what it needs is in the base already
+                known = closures.get(name)
                 extras |= self._closure_of(name) if known is None else known
-        extras -= carried.names
+        extras -= base
+        carried = self._carried.get(base_name)
+        if carried is None:
+            carried = self._carried[base_name] = _Carried(base, tables)
         return carried.with_extras(extras, tables)  # type: ignore[return-value]
 
     def _closure_of(self, name: str) -> set[str] | frozenset[str]:
