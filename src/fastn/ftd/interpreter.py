@@ -433,24 +433,27 @@ class Interpreter:
         once all of it is resolved (until then what it needs may still grow)."""
         needed: set[str] = set()
         pending = [name]
-        depends, closures = self._depends, self._closures
+        depends, closures, variables = self._depends, self._closures, self.variables
+        others: list[str] = []  # what is not carried (records, or-types) or not resolved
+        settled = True
         while pending:
             item = pending.pop()
             if item in needed:
                 continue
             known = closures.get(item)
-            if known is not None:
+            if known is not None:  # settled, and only what a document carries
                 needed |= known
                 continue
             needed.add(item)
-            pending.extend(depends.get(item, ()))
-        if all(item in depends or item in self.variables for item in needed):
-            # kept: what a document carries of it (records and or-types go whole)
-            closures[name] = frozenset(
-                item
-                for item in needed
-                if item in self.variables or item in self.components or item in self.functions
-            )
+            deps = depends.get(item)
+            if deps is not None:
+                pending.extend(deps)
+            elif item not in variables:  # (built-in variables need nothing)
+                settled = False
+            if not (item in variables or item in self.components or item in self.functions):
+                others.append(item)
+        if settled:  # kept: what a document carries of it (records and or-types go whole)
+            closures[name] = frozenset(needed.difference(others) if others else needed)
         return needed
 
     def _update(self, update: ast.VariableUpdate, ctx: Ctx) -> tuple[str, tuple[str, ...], Any]:
