@@ -8,6 +8,7 @@ and order independent: a definition is resolved the first time something refers 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -86,6 +87,17 @@ class Module:
     imports: list[tuple[str, int]]  # (module id, line of the import)
     origins: dict[str, str] = field(default_factory=dict)  # module id -> auto-import's place
     reexports: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (module, names)
+    # what names written in this module resolved to (made as they are used; the module is
+    # dropped with its interpreter when a file changes)
+    qualified: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    kinds: dict[str, Kind] = field(default_factory=dict)  # kind as written -> kind
+    invoked: dict[str, str] = field(default_factory=dict)  # `-- NAME:` -> its component
+    # `$name.path` read outside components and loops -> (variable, path, clone)
+    globals_read: dict[str, tuple[str, tuple[str, ...], bool]] = field(default_factory=dict)
+    # names other modules read in this one: `alias.REST` -> REST's (name, path), and what a
+    # name exposed or exported here stands for
+    members: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    exported: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -109,6 +121,102 @@ class Ctx:
 
     def with_loop(self, scope: LoopScope) -> Ctx:
         return replace(self, loops=[*self.loops, scope])
+
+
+_OBJECT = Kind("object")
+_NO_HEADERS: list[ast.RawHeader] = []
+
+
+@dataclass(slots=True)
+class _ArgTable:
+    """What every invocation of a component reads about its arguments, made once per
+    definition (kept on it: a changed file drops the definition, and this with it)."""
+
+    by_name: dict[str, Field]
+    caption: Field | None
+    body: Field | None
+    kw_args: Field | None
+    children: Field | None
+    required: tuple[Field, ...]  # arguments an invocation must give
+    fallbacks: dict[str, Any]  # argument -> its value when no condition holds
+
+    @staticmethod
+    def of(comp: ComponentDef) -> _ArgTable:
+        by_name: dict[str, Field] = {}
+        for a in comp.args:
+            by_name.setdefault(a.name, a)  # the first of a name, as `ComponentDef.arg`
+        return _ArgTable(
+            by_name,
+            next((a for a in comp.args if a.kind.caption), None),
+            next((a for a in comp.args if a.kind.body), None),
+            next((a for a in comp.args if a.kind.name == "kw-args"), None),
+            next((a for a in comp.args if a.kind.name == "children"), None),
+            tuple(
+                a
+                for a in comp.args
+                if a.default is None
+                and not a.kind.optional
+                and not a.kind.is_list
+                and a.kind.name != "kw-args"
+            ),
+            {name: _condition_fallback(comp, a) for name, a in by_name.items()},
+        )
+
+
+class _Carried:
+    """What documents using a definition carry of what it needs: per table (variables,
+    components, functions), the definitions sorted by name."""
+
+    __slots__ = ("dicts",)
+
+    def __init__(self, names: frozenset[str], tables: tuple[dict[str, Any], ...]):
+        ordered = sorted(names)
+        self.dicts = tuple({k: table[k] for k in ordered if k in table} for table in tables)
+
+    def with_extras(
+        self, extras: set[str], tables: tuple[dict[str, Any], ...]
+    ) -> tuple[dict[str, Any], ...]:
+        """The dicts with `extras` (names not in them) in their sorted places."""
+        result = []
+        for base, table in zip(self.dicts, tables, strict=True):
+            mine = [name for name in extras if name in table]
+            if not mine:
+                result.append(base.copy())
+                continue
+            keys, items = list(base), list(base.items())
+            for name in sorted(mine):
+                at = bisect_left(keys, name)
+                keys.insert(at, name)
+                items.insert(at, (name, table[name]))
+            result.append(dict(items))
+        return tuple(result)
+
+
+class _AllOrNothing:
+    """:meth:`Interpreter.all_or_nothing` (a class: it runs for every document)."""
+
+    __slots__ = ("interpreter", "sizes")
+
+    def __init__(self, interpreter: Interpreter):
+        self.interpreter = interpreter
+        self.sizes: list[int] = []
+
+    def _tables(self) -> tuple[dict[str, Any], ...]:
+        i = self.interpreter
+        return (i.records, i.or_types, i.components, i.functions, i.variables, i._depends)
+
+    def __enter__(self) -> None:
+        self.sizes = [len(table) for table in self._tables()]
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            return
+        for table, size in zip(self._tables(), self.sizes, strict=True):
+            for added in list(table)[size:]:  # dicts keep insertion order
+                del table[added]
+        self.interpreter._resolving.clear()
+        self.interpreter._closures.clear()
+        self.interpreter._carried.clear()
 
 
 class Interpreter:
@@ -138,6 +246,11 @@ class Interpreter:
         # shared by every document of a package.
         self._uses: list[set[str]] = []  # one set per definition being resolved, innermost last
         self._depends: dict[str, frozenset[str]] = {}
+        # a definition -> everything it needs, itself included (made when first asked for)
+        self._closures: dict[str, frozenset[str]] = {}
+        # a definition -> what a document using it carries of its closure
+        self._carried: dict[str, _Carried] = {}
+        self._special_kinds: dict[str, Kind] = {}  # `caption string`... as written -> kind
 
     # ------------------------------------------------------------ modules
 
@@ -205,29 +318,31 @@ class Interpreter:
         module = self.module(doc_id)
         ctx = Ctx(module)
         tree = []
+        used: set[str] = set()
+        self._uses.append(used)
         try:
-            with self._collecting(None) as used:
-                for inv in module.tree:
-                    tree.append(self.node(inv, ctx))
-                updates = [self._update(u, ctx) for u in module.updates]
-                for name in _ALWAYS_RESOLVED:  # the renderer reads these whatever is used
-                    self.variable(name, 0)
-                for name, decl in module.decls.items():  # they run even when nothing reads them
-                    if isinstance(decl, ast.VariableDecl) and decl.processor:
-                        self.variable(f"{doc_id}#{name}", decl.line)
-                for name, decl in module.decls.items() if check_all else ():
-                    self.definition(f"{doc_id}#{name}", decl.line)
+            for inv in module.tree:
+                tree.append(self.node(inv, ctx))
+            updates = [self._update(u, ctx) for u in module.updates]
+            for name in _ALWAYS_RESOLVED:  # the renderer reads these whatever is used
+                self.variable(name, 0)
+            for name, decl in module.decls.items():  # they run even when nothing reads them
+                if isinstance(decl, ast.VariableDecl) and decl.processor:
+                    self.variable(f"{doc_id}#{name}", decl.line)
+            for name, decl in module.decls.items() if check_all else ():
+                self.definition(f"{doc_id}#{name}", decl.line)
         except FtdError as e:
             e.located(doc_id, e.line)
             raise
-        # sorted: the page must not depend on the order other documents resolved things in
-        needed = sorted(self._closure(used))
+        finally:
+            self._uses.pop()
+        variables, components, functions = self._carry(used)
         return Document(
             doc_id=doc_id,
             tree=tree,
-            variables={k: self.variables[k] for k in needed if k in self.variables},
-            components={k: self.components[k] for k in needed if k in self.components},
-            functions={k: self.functions[k] for k in needed if k in self.functions},
+            variables=variables,
+            components=components,
+            functions=functions,
             records=self.records,
             or_types=self.or_types,
             updates=updates,
@@ -250,28 +365,11 @@ class Interpreter:
         if qualified is not None:
             self._depends[qualified] = frozenset(used)
 
-    @contextmanager
-    def all_or_nothing(self) -> Iterator[None]:
+    def all_or_nothing(self) -> _AllOrNothing:
         """Resolve inside; on an error, forget every definition resolved inside, so that a
         failed document leaves nothing half-resolved for the next ones (a definition resolved
         alongside a failing one may hold a reference to it)."""
-        tables = (
-            self.records,
-            self.or_types,
-            self.components,
-            self.functions,
-            self.variables,
-            self._depends,
-        )
-        sizes = [len(table) for table in tables]
-        try:
-            yield
-        except BaseException:
-            for table, size in zip(tables, sizes, strict=True):
-                for added in list(table)[size:]:  # dicts keep insertion order
-                    del table[added]
-            self._resolving.clear()
-            raise
+        return _AllOrNothing(self)
 
     @contextmanager
     def extending(self, doc: Document) -> Iterator[Document]:
@@ -293,12 +391,69 @@ class Interpreter:
 
     def _closure(self, used: set[str]) -> set[str]:
         needed: set[str] = set()
-        pending = list(used)
-        while pending:
-            name = pending.pop()
+        for name in used:
             if name not in needed:
-                needed.add(name)
-                pending.extend(self._depends.get(name, ()))
+                known = self._closures.get(name)
+                needed |= self._closure_of(name) if known is None else known
+        return needed
+
+    def _carry(
+        self, used: set[str]
+    ) -> tuple[dict[str, VariableDef], dict[str, ComponentDef], dict[str, FunctionDef]]:
+        """The variables, components and functions a document using `used` carries, each
+        sorted by name: the page must not depend on the order documents resolved things in.
+
+        Most of it is usually what one definition needs (the page's layout component): that
+        part is sorted once, and the rest of the document's needs are put in their places."""
+        closures = self._closures
+        base_name, base = None, frozenset[str]()
+        for name in used:
+            known = closures.get(name)
+            if known is not None and len(known) > len(base):
+                base_name, base = name, known
+        tables = (self.variables, self.components, self.functions)
+        if base_name is None:
+            ordered = sorted(self._closure(used))
+            return tuple(  # type: ignore[return-value]
+                {name: table[name] for name in ordered if name in table} for table in tables
+            )
+        extras: set[str] = set()
+        for name in used:
+            if name not in base:  # else what it needs is in the base already
+                known = closures.get(name)
+                extras |= self._closure_of(name) if known is None else known
+        extras -= base
+        carried = self._carried.get(base_name)
+        if carried is None:
+            carried = self._carried[base_name] = _Carried(base, tables)
+        return carried.with_extras(extras, tables)  # type: ignore[return-value]
+
+    def _closure_of(self, name: str) -> set[str] | frozenset[str]:
+        """`name` and the variables, components and functions it needs, directly or not; kept
+        once all of it is resolved (until then what it needs may still grow)."""
+        needed: set[str] = set()
+        pending = [name]
+        depends, closures, variables = self._depends, self._closures, self.variables
+        others: list[str] = []  # what is not carried (records, or-types) or not resolved
+        settled = True
+        while pending:
+            item = pending.pop()
+            if item in needed:
+                continue
+            known = closures.get(item)
+            if known is not None:  # settled, and only what a document carries
+                needed |= known
+                continue
+            needed.add(item)
+            deps = depends.get(item)
+            if deps is not None:
+                pending.extend(deps)
+            elif item not in variables:  # (built-in variables need nothing)
+                settled = False
+            if not (item in variables or item in self.components or item in self.functions):
+                others.append(item)
+        if settled:  # kept: what a document carries of it (records and or-types go whole)
+            closures[name] = frozenset(needed.difference(others) if others else needed)
         return needed
 
     def _update(self, update: ast.VariableUpdate, ctx: Ctx) -> tuple[str, tuple[str, ...], Any]:
@@ -321,6 +476,13 @@ class Interpreter:
 
     def qualify(self, written: str, module: Module, line: int) -> tuple[str, tuple[str, ...]]:
         """``lib.person.name`` -> (``lib-module#person``, ("name",)) following imports/exports."""
+        known = module.qualified.get(written)
+        if known is None:
+            # what a module's names stand for does not change while the module lives
+            known = module.qualified[written] = self._qualify(written, module, line)
+        return known
+
+    def _qualify(self, written: str, module: Module, line: int) -> tuple[str, tuple[str, ...]]:
         if "#" in written:
             head, _, rest = written.partition("#")
             thing, *path = rest.split(".")
@@ -334,14 +496,22 @@ class Interpreter:
             return self._follow_exports(target_module, thing, line), tuple(parts[1:])
         if head in module.aliases and len(parts) > 1:
             imported = self.module(module.aliases[head], line, module)
-            if parts[1] not in imported.decls:
-                foreign = self._foreign(imported, tuple(parts[1:]))
-                if foreign is not None:
-                    return foreign, ()
-            return self._follow_exports(imported.doc_id, parts[1], line), tuple(parts[2:])
+            rest = written[len(head) + 1 :]
+            known = imported.members.get(rest)
+            if known is None:
+                known = imported.members[rest] = self._member(imported, parts, line)
+            return known
         if module.doc_id == FTD:
             return f"{FTD}#{head}", tuple(parts[1:])
         raise err(f"unknown name `{written}`", line)
+
+    def _member(self, imported: Module, parts: list[str], line: int) -> tuple[str, tuple[str, ...]]:
+        """``alias.thing.path`` (``parts``) when ``alias`` stands for module ``imported``."""
+        if parts[1] not in imported.decls:
+            foreign = self._foreign(imported, tuple(parts[1:]))
+            if foreign is not None:
+                return foreign, ()
+        return self._follow_exports(imported.doc_id, parts[1], line), tuple(parts[2:])
 
     def _foreign(self, module: Module, path: tuple[str, ...]) -> str | None:
         """A name the module source makes on demand (`assets.files.logo.svg`), declared in
@@ -358,6 +528,17 @@ class Interpreter:
 
     def _follow_exports(
         self, module_id: str, thing: str, line: int, seen: frozenset[tuple[str, str]] = frozenset()
+    ) -> str:
+        if not seen:  # where a name leads does not change while its module lives
+            module = self.module(module_id, line)
+            known = module.exported.get(thing)
+            if known is None:
+                known = module.exported[thing] = self._follow(module_id, thing, line, seen)
+            return known
+        return self._follow(module_id, thing, line, seen)
+
+    def _follow(
+        self, module_id: str, thing: str, line: int, seen: frozenset[tuple[str, str]]
     ) -> str:
         if (module_id, thing) in seen:  # `exposing`/`export` lead back where they started
             raise err(f"`{thing}` is exposed or exported in a cycle through `{module_id}`", line)
@@ -414,6 +595,9 @@ class Interpreter:
     # ------------------------------------------------------------ kinds
 
     def kind(self, text: str, module: Module, line: int) -> Kind:
+        known = module.kinds.get(text) or self._special_kinds.get(text)
+        if known is not None:
+            return known
         try:
             spec = parse_kind(text)
         except ValueError as e:
@@ -421,23 +605,30 @@ class Interpreter:
         base = spec.base
         variant = None
         is_list = spec.is_list
+        of_a_variable = False
         if base in SPECIAL:
             name = "kw-args" if base == "kwargs" else base
         else:
             qualified, path = self.qualify(base, module, line)
             name = qualified
-            known = qualified in self.records or qualified in self.or_types
-            decl = None if known else self._decl_of(qualified, line)
+            is_type = qualified in self.records or qualified in self.or_types
+            decl = None if is_type else self._decl_of(qualified, line)
             if isinstance(decl, ast.VariableDecl) and not path:
                 # as in fastn, a variable's name stands for its kind (`user u:`, `-- status user:`)
                 of_variable = self.variable(qualified, line).kind
                 name, variant = of_variable.name, of_variable.variant
                 is_list = is_list or of_variable.is_list
+                of_a_variable = True
             elif decl is not None and not isinstance(decl, ast.RecordDecl | ast.OrTypeDecl):
                 raise err(f"`{base}` is not a type", line)
             elif path:
                 variant = ".".join(path)
-        return Kind(name, is_list, spec.optional, spec.caption, spec.body, spec.constant, variant)
+        kind = Kind(name, is_list, spec.optional, spec.caption, spec.body, spec.constant, variant)
+        if base in SPECIAL:  # the same in every module
+            self._special_kinds[text] = kind
+        elif not of_a_variable:  # reading a variable's kind notes the variable as used
+            module.kinds[text] = kind
+        return kind
 
     def _decl_of(self, qualified: str, line: int) -> Any:
         module_id, _, name = qualified.partition("#")
@@ -487,7 +678,8 @@ class Interpreter:
     # ------------------------------------------------------------ definitions
 
     def record(self, qualified: str, line: int) -> RecordDef:
-        self._used(qualified)
+        if self._uses:  # `_used`, inlined: this runs for every name read
+            self._uses[-1].add(qualified)
         cached = self.records.get(qualified)
         if cached is not None:
             return cached
@@ -559,7 +751,8 @@ class Interpreter:
         return ot
 
     def variable(self, qualified: str, line: int) -> VariableDef:
-        self._used(qualified)
+        if self._uses:  # `_used`, inlined: this runs for every name read
+            self._uses[-1].add(qualified)
         cached = self.variables.get(qualified)
         if cached is not None:
             return cached
@@ -570,8 +763,17 @@ class Interpreter:
         if qualified == "ftd#default-types":
             return self._builtin_variable(qualified, "ftd#type-data", default_types())
         module, decl = self._decl(qualified, ast.VariableDecl, "variable", line)
-        with located_in(module.doc_id), self._collecting(qualified):
-            return self._resolve_variable(qualified, module, decl)
+        used: set[str] = set()  # as `located_in` and `_collecting`, without their cost
+        self._uses.append(used)
+        try:
+            var = self._resolve_variable(qualified, module, decl)
+        except FtdError as e:
+            e.located(module.doc_id, e.line)
+            raise
+        finally:
+            self._uses.pop()
+        self._depends[qualified] = frozenset(used)
+        return var
 
     def _resolve_variable(self, qualified: str, module: Module, decl: Any) -> Any:
         line = decl.line
@@ -656,7 +858,8 @@ class Interpreter:
         return var
 
     def component(self, qualified: str, line: int) -> ComponentDef:
-        self._used(qualified)
+        if self._uses:  # `_used`, inlined: this runs for every name read
+            self._uses[-1].add(qualified)
         cached = self.components.get(qualified)
         if cached is not None:
             return cached
@@ -696,6 +899,7 @@ class Interpreter:
         except BaseException:
             del self.components[qualified]
             raise
+        comp.lookup = _ArgTable.of(comp)  # resolved: its arguments no longer change
         return comp
 
     def _first_of_each(self, args: list[ast.FieldDecl], module_id: str) -> list[ast.FieldDecl]:
@@ -750,6 +954,8 @@ class Interpreter:
         Modules cannot change at runtime, so each distinct binding is resolved once as its own
         definition, named ``comp[arg=module, …]``, whose ``arg.X`` names point into the module.
         """
+        if not modules:
+            return comp
         defaults = {a.name: a.default.value for a in comp.args if a.kind.name == "module"}
         bound = {**defaults, **modules}
         if bound == defaults:
@@ -839,25 +1045,30 @@ class Interpreter:
         target = self._invoked(inv, ctx)
         if isinstance(target, ComponentDef):
             props, modules = self._arguments(inv, target, ctx)
-            component, ui = self._specialised(target, modules, inv.line).name, None
+            if modules:
+                target = self._specialised(target, modules, inv.line)
+            component, ui = target.name, None
         else:
             if inv.properties or inv.children:
                 raise err(f"`{inv.name}` is a UI value; it takes no headers or children", inv.line)
             props, component, ui = {}, None, target
-        events = [self._event(e, ctx) for e in inv.events]
+        events = [self._event(e, ctx) for e in inv.events] if inv.events else []
         return Node(component, props, events, condition, loop, inv.line, ctx.module.doc_id, ui)
 
     def _invoked(self, inv: ast.Invocation, ctx: Ctx) -> ComponentDef | Any:
         """What ``-- NAME:`` invokes: a component, or an ``ftd.ui`` value (``-- uis.0:``)."""
-        name = self._module_member(inv.name, ctx)
-        head = name.split(".", 1)[0]
-        if name == inv.name and (
-            any(loop.alias == head for loop in ctx.loops)
-            # `-- c.uis.0:` in component c; `-- c:` alone is c calling itself
-            or (ctx.component is not None and head == ctx.component and name != head)
-        ):
-            value, _ = self.reference("$" + name, ctx, inv.line)
-            return value
+        name = self._module_member(inv.name, ctx) if ctx.modules else inv.name
+        if name == inv.name and (ctx.loops or ctx.component is not None):
+            head = name.split(".", 1)[0]
+            if any(loop.alias == head for loop in ctx.loops) or (
+                # `-- c.uis.0:` in component c; `-- c:` alone is c calling itself
+                head == ctx.component and name != head
+            ):
+                value, _ = self.reference("$" + name, ctx, inv.line)
+                return value
+        qualified = ctx.module.invoked.get(name)
+        if qualified is not None:
+            return self.component(qualified, inv.line)
         try:
             qualified, path = self.qualify(name, ctx.module, inv.line)
         except ModuleNotFound:
@@ -865,9 +1076,11 @@ class Interpreter:
         except FtdError:
             raise err(f"unknown component `{name}`", inv.line) from None
         module_id, _, thing = qualified.partition("#")
-        decl = self.module(module_id, inv.line).decls.get(thing)
+        decl = (self.modules.get(module_id) or self.module(module_id, inv.line)).decls.get(thing)
         if isinstance(decl, ast.ComponentDecl | ast.WebComponentDecl) and not path:
-            return self.component(qualified, inv.line)
+            component = self.component(qualified, inv.line)
+            ctx.module.invoked[name] = qualified
+            return component
         if isinstance(decl, ast.VariableDecl):
             value, _ = self.reference("$" + name, ctx, inv.line)
             return value
@@ -877,38 +1090,80 @@ class Interpreter:
         self, inv: ast.Invocation, comp: ComponentDef, ctx: Ctx
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The invocation's argument values, and the modules its module arguments are given."""
-        grouped: dict[str, list[tuple[ast.Property, Any]]] = {}
+        table: _ArgTable = comp.lookup or _ArgTable.of(comp)
+        props: dict[str, Any] = {}  # argument -> value, in the order they are first given
+        several: dict[str, list[tuple[ast.Property, Any]]] | None = None  # conditional ones
         modules: dict[str, str] = {}
-        kw_args = next((a for a in comp.args if a.kind.name == "kw-args"), None)
         kw: dict[str, Any] = {}
+        first_of: dict[str, ast.Property] = {}
         for prop in inv.properties:
-            arg = self._argument_for(prop, comp, inv)
+            source = prop.source
+            if source == "caption":
+                arg = table.caption
+                if arg is None:
+                    raise err(
+                        f"Caption type argument not found for component `{_display(comp.name)}`",
+                        prop.line,
+                    )
+            elif source == "body":
+                arg = table.body
+                if arg is None:
+                    raise err(
+                        f"Body type argument not found for component `{_display(comp.name)}`",
+                        prop.line,
+                    )
+            else:
+                arg = table.by_name.get(prop.key)
             if arg is None:
-                if kw_args is None:
+                if table.kw_args is None:
                     raise err(
                         f"Header type `{prop.key}` not found for component `{_display(comp.name)}`",
                         prop.line,
                     )
-                kw[prop.key] = self.convert(prop.value, Kind("object"), ctx)
+                kw[prop.key] = self.convert(prop.value, _OBJECT, ctx)
                 continue
-            if arg.kind.name == "module":
+            kind = arg.kind
+            if kind.name == "module":
                 if prop.condition is not None:
                     raise err(f"module argument `{arg.name}` cannot be conditional", prop.line)
                 modules[arg.name] = self._module_value(prop.value, ctx, prop.line)
                 continue
-            if prop.source == "header" and prop.mutable and not arg.mutable:
+            if source == "header" and prop.mutable and not arg.mutable:
                 raise err(f"`{arg.name}` is not a mutable argument; remove the `$`", prop.line)
-            value = self.convert(prop.value, arg.kind, ctx, path=tuple(prop.path))
+            raw = prop.value
+            if (
+                type(raw) is ast.RawText
+                and kind.name == "string"
+                and not kind.is_list
+                and not prop.path
+                and raw.text
+                and raw.text[0] not in "$*{"
+            ):  # plain text, as `convert` reads it
+                value = Lit(expr.read_as_javascript(raw.text))
+            else:
+                value = self.convert(raw, kind, ctx, tuple(prop.path) if prop.path else ())
             if prop.mutable and arg.mutable:
                 self._check_mutable_ref(value, ctx, prop.line)
-            grouped.setdefault(arg.name, []).append((prop, value))
-        props: dict[str, Any] = {}
-        for name, values in grouped.items():
-            props[name] = self._combine(values, ctx, _condition_fallback(comp, name))
-        if kw_args is not None and kw:
-            props[kw_args.name] = RecordExpr("kw-args", kw)
+            name = arg.name
+            if several is not None and name in several:
+                several[name].append((prop, value))
+            elif name in props:
+                several = several or {}
+                several[name] = [(first_of[name], props[name]), (prop, value)]
+            elif prop.condition is None:
+                props[name] = value
+                first_of[name] = prop
+            else:
+                props[name] = None  # its place; the value is worked out below
+                several = several or {}
+                several[name] = [(prop, value)]
+        if several:
+            for name in [name for name in props if name in several]:  # in the order given
+                props[name] = self._combine(several[name], ctx, table.fallbacks.get(name))
+        if kw:
+            props[table.kw_args.name] = RecordExpr("kw-args", kw)  # type: ignore[union-attr]
         if inv.children:
-            children_arg = next((a for a in comp.args if a.kind.name == "children"), None)
+            children_arg = table.children
             if children_arg is None:
                 raise err(
                     f"SubSection is unexpected for component `{_display(comp.name)}`",
@@ -917,40 +1172,14 @@ class Interpreter:
             if children_arg.name in props:
                 raise err("children given both as sub-sections and as a header", inv.line)
             props[children_arg.name] = ListExpr(tuple(UI(self.node(c, ctx)) for c in inv.children))
-        for arg in comp.args:
-            if (
-                arg.default is None
-                and not arg.kind.optional
-                and not arg.kind.is_list
-                and arg.kind.name != "kw-args"
-            ):
-                given = props.get(arg.name)
-                if given is None or (isinstance(given, Cond) and given.default is None):
-                    raise err(
-                        f"Property `{arg.name}` of component `{_display(comp.name, ctx.module)}` is not passed",
-                        inv.line,
-                    )
+        for arg in table.required:
+            given = props.get(arg.name)
+            if given is None or (isinstance(given, Cond) and given.default is None):
+                raise err(
+                    f"Property `{arg.name}` of component `{_display(comp.name, ctx.module)}` is not passed",
+                    inv.line,
+                )
         return props, modules
-
-    def _argument_for(
-        self, prop: ast.Property, comp: ComponentDef, inv: ast.Invocation
-    ) -> Field | None:
-        if prop.source == "caption":
-            arg = next((a for a in comp.args if a.kind.caption), None)
-            if arg is None:
-                raise err(
-                    f"Caption type argument not found for component `{_display(comp.name)}`",
-                    prop.line,
-                )
-            return arg
-        if prop.source == "body":
-            arg = next((a for a in comp.args if a.kind.body), None)
-            if arg is None:
-                raise err(
-                    f"Body type argument not found for component `{_display(comp.name)}`", prop.line
-                )
-            return arg
-        return comp.arg(prop.key)
 
     def _combine(
         self, values: list[tuple[ast.Property, Any]], ctx: Ctx, fallback: Any = None
@@ -1026,6 +1255,16 @@ class Interpreter:
         name = text[2:] if clone else text[1:]
         if "(" in name and name.endswith(")"):
             return self.call(name, ctx, line)
+        # outside components, loops and records, a name means the same wherever it is read
+        top_level = not (ctx.loops or ctx.modules) and ctx.component is None and ctx.record is None
+        if top_level:
+            known = ctx.module.globals_read.get(text)
+            if known is not None:
+                qualified, var_path, clone = known
+                var = self.variable(qualified, line)
+                return Ref("global", qualified, var_path, clone), self.kind_at(
+                    var.kind, var_path, line
+                )
         name = self._module_member(name, ctx)
         head, *rest = name.split(".")
         path = tuple(rest)
@@ -1058,7 +1297,7 @@ class Interpreter:
             return Ref("special", head), None
         qualified, var_path = self.qualify(name, ctx.module, line)
         module_id, _, thing = qualified.partition("#")
-        decl = self.module(module_id, line).decls.get(thing)
+        decl = (self.modules.get(module_id) or self.module(module_id, line)).decls.get(thing)
         if isinstance(decl, ast.OrTypeDecl) and var_path:
             ot = self.or_type(qualified, line)
             variant = ot.variants.get(var_path[0])
@@ -1070,11 +1309,15 @@ class Interpreter:
         if decl is not None and not isinstance(decl, ast.VariableDecl):
             raise err(f"`{name}` is not a variable", line)
         var = self.variable(qualified, line)
+        if top_level:
+            ctx.module.globals_read[text] = (qualified, var_path, clone)
         return Ref("global", qualified, var_path, clone), self.kind_at(var.kind, var_path, line)
 
     def _module_member(self, name: str, ctx: Ctx) -> str:
         """``page.ds.X.rest`` inside ``page``, whose module argument ``ds`` is bound to module
         M, is ``M#X.rest`` (spec §5.8); any other name is returned as it is."""
+        if not ctx.modules:
+            return name
         head, _, rest = name.partition(".")
         arg, _, member = rest.partition(".")
         if head != ctx.component or not member or arg not in ctx.modules:
@@ -1136,24 +1379,25 @@ class Interpreter:
         definition: bool = False,
     ) -> Any:
         """The value expression of ``raw`` read as ``kind`` (``path``: or-type variant path)."""
+        if type(raw) is ast.RawText and kind.name == "string" and not kind.is_list and not path:
+            text = raw.text
+            if text and text[0] not in "$*{":  # plain text: what `_literal` makes of it
+                return Lit(expr.read_as_javascript(text))
         if path:
             if kind.is_list or not self._is_or_type(kind.name, _line(raw)):
                 if kind.name in PRIMITIVES or kind.is_list:
                     raise err(f"`{'.'.join(path)}`: {kind.describe()} has no variants", _line(raw))
                 return self._record_field_value(raw, kind, path, ctx)
             return self._or_value(raw, kind.name, path, ctx)
-        if isinstance(raw, ast.RawNull):
-            if kind.is_list:
-                return Lit([])
-            return Lit(None)
         if isinstance(raw, ast.RawText):
             text = raw.text
-            if text.startswith(("$", "*$")) and kind.is_list and "," in text:
+            is_reference = text.startswith(("$", "*$"))
+            if is_reference and kind.is_list and "," in text:
                 items = _comma_items(text)
                 return _list(
                     [self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items]
                 )
-            if text.startswith(("$", "*$")) and len(text) > 1 and kind.name != "template":
+            if is_reference and len(text) > 1 and kind.name != "template":
                 if kind.variant and not kind.is_list and self._is_or_type(kind.name, raw.line):
                     # `ftd.background.solid b: $color`: the value of that variant
                     return self._or_value(raw, kind.name, tuple(kind.variant.split(".")), ctx)
@@ -1174,6 +1418,10 @@ class Interpreter:
                     [self.convert(ast.RawText(i, raw.line), kind.element, ctx) for i in items]
                 )
             return self._literal(text, kind, ctx, raw.line)
+        if isinstance(raw, ast.RawNull):
+            if kind.is_list:
+                return Lit([])
+            return Lit(None)
         if isinstance(raw, ast.RawList):
             return self._list_value(raw.items, kind, ctx, raw.line)
         # RawRecord
@@ -1373,15 +1621,16 @@ class Interpreter:
             if h.condition is not None:
                 raise err(f"conditional header `{h.key}` is not allowed in a record value", h.line)
             by_key.setdefault(h.key.split(".", 1)[0], []).append(h)
-        known = {f.name for f in fields}
-        for key, headers in by_key.items():
-            if key not in known:  # fastn reads the fields it knows and ignores the rest
-                message = f"record `{_display(type_name)}` has no field `{key}` (ignored)"
-                self.warn(message, headers[0].line, ctx.module.doc_id)
+        if by_key:
+            known = {f.name for f in fields}
+            for key, headers in by_key.items():
+                if key not in known:  # fastn reads the fields it knows and ignores the rest
+                    message = f"record `{_display(type_name)}` has no field `{key}` (ignored)"
+                    self.warn(message, headers[0].line, ctx.module.doc_id)
         values: dict[str, Any] = {}
         caption_used = body_used = False
         for f in fields:
-            headers = by_key.get(f.name, [])
+            headers = by_key.get(f.name, _NO_HEADERS)
             if f.kind.caption and raw.caption is not None and not caption_used and not headers:
                 values[f.name] = self.convert(raw.caption, f.kind, ctx)
                 caption_used = True
@@ -1408,6 +1657,8 @@ class Interpreter:
 
     def _field_from_headers(self, f: Field, headers: list[ast.RawHeader], ctx: Ctx) -> Any:
         """A field given by ``name: v`` and/or dotted headers (``size.px: 40``, ``d.age: 3``)."""
+        if len(headers) == 1 and headers[0].key == f.name:
+            return self.convert(headers[0].value, f.kind, ctx)
         plain = [h for h in headers if h.key == f.name]
         dotted = [h for h in headers if h.key != f.name]
         if len(plain) > 1:
@@ -1433,11 +1684,12 @@ class Interpreter:
                 return UI(self.node(ast.invocation(items[0]), ctx))
             raise err(f"expected {kind.describe()}, found a list", line)
         element = kind.element
+        element_is_ui = element.is_ui
         values = []
         for item in items:
             if item.is_commented:
                 continue
-            if element.is_ui:
+            if element_is_ui:
                 values.append(UI(self.node(ast.invocation(item), ctx)))
                 continue
             values.append(self.convert(ast.raw_from_section(item), element, ctx))
@@ -1462,11 +1714,11 @@ def _display(qualified: str, module: Module | None = None) -> str:
     return f"{module_id}.{name}" if module_id == FTD else name
 
 
-def _condition_fallback(comp: ComponentDef, arg: str) -> Any:
+def _condition_fallback(comp: ComponentDef, arg: Field) -> Any:
     """The default of a component argument given only conditionally, when it reads the same at
     the call site (a constant or a global variable). Kernels keep no fallback: their unset
     properties are simply absent."""
-    default = comp.arg(arg).default if comp.body is not None else None
+    default = arg.default if comp.body is not None else None
     if isinstance(default, Lit) or (isinstance(default, Ref) and default.scope == "global"):
         return default
     return None
@@ -1488,15 +1740,17 @@ def _comma_items(text: str) -> list[str]:
 
 
 def _list(values: list[Any]) -> Any:
-    if all(isinstance(v, Lit) for v in values):
-        return Lit([v.value for v in values])
-    return ListExpr(tuple(values))
+    for v in values:
+        if type(v) is not Lit:
+            return ListExpr(tuple(values))
+    return Lit([v.value for v in values])
 
 
 def _record(type_name: str, values: dict[str, Any]) -> Any:
-    if all(isinstance(v, Lit) for v in values.values()):
-        return Lit(RecordValue(type_name, {k: v.value for k, v in values.items()}))
-    return RecordExpr(type_name, values)
+    for v in values.values():
+        if type(v) is not Lit:
+            return RecordExpr(type_name, values)
+    return Lit(RecordValue(type_name, {k: v.value for k, v in values.items()}))
 
 
 def _or(type_name: str, variant: str, payload: Any) -> Any:

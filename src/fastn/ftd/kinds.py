@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 PRIMITIVES = frozenset({"string", "integer", "decimal", "boolean"})
 # kinds that are not records/or-types and need no name resolution
@@ -29,7 +29,7 @@ class Kind:
     @property
     def element(self) -> Kind:
         """The kind of one item of a list kind."""
-        return replace(self, is_list=False, optional=False, caption=False, body=False)
+        return Kind(self.name, False, False, False, False, self.constant, self.variant)
 
     @property
     def is_ui(self) -> bool:

@@ -171,6 +171,8 @@ class ComponentDef:
     references: tuple[tuple[bool, str], ...] | None = field(default=None, compare=False, repr=False)
     # the runtime model's entry, as JSON: made once, for every page using it
     model_json: str | None = field(default=None, repr=False, compare=False)
+    # the interpreter's: what it works out once about the arguments, for every invocation
+    lookup: Any = field(default=None, repr=False, compare=False)
 
     def arg(self, name: str) -> Field | None:
         for a in self.args:
