@@ -23,9 +23,8 @@ from __future__ import annotations
 import html
 import os
 import threading
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,7 +36,7 @@ from fastn.ftd.page import RenderedPage, RequestInfo
 from fastn.ftd.render.html import render_page, render_payload, render_redirect
 from fastn.package.builtin import font_faces
 from fastn.package.config import Package
-from fastn.package.resolver import PackageModules
+from fastn.package.resolver import PackageModules, read_source
 from fastn.processors import runner
 from fastn.processors.context import ProcessorSettings, Resources
 
@@ -75,6 +74,8 @@ class Environment:
         self.watch_files = watch_files
         self.favicon = favicon  # the package's `favicon:`, for pages that set none
         self._files: dict[str, tuple[Path, float]] = {}  # module id -> its file, mtime when read
+        # module id -> its file, when files cannot change (see `module_path`)
+        self._paths: dict[str, Path | None] = {}
         self._interpreter: Interpreter | None = None
         # module id -> its model, its processors and the modules it depends on, for the
         # interpreter's life
@@ -85,19 +86,36 @@ class Environment:
         self._resources: tuple[asyncio.AbstractEventLoop, Resources] | None = None
         self._interpreter_lock = threading.Lock()  # the interpreter and what is kept with it
         self._font_faces: str | None = None
+        self._keep_loop = False  # see keep_event_loop
+        # the kept loop's runner, with the (process, thread) it belongs to
+        self._runner: tuple[tuple[int, int], asyncio.Runner] | None = None
 
     # ------------------------------------------------------------ modules
 
     def module_path(self, module_id: str) -> Path | None:
         """The file of a module: ``pkg/a/b`` -> ``a/b.ftd`` or ``a/b/index.ftd`` in that package."""
-        return self.modules.module_path(module_id)
+        if self.watch_files:  # a file may come or go at any time
+            return self.modules.module_path(module_id)
+        try:
+            return self._paths[module_id]
+        except KeyError:
+            path = self._paths[module_id] = self.modules.module_path(module_id)
+            return path
 
     def source(self, module_id: str) -> str | None:
         """The module's text, noting the file it came from (to see when it changes)."""
-        text = self.modules.source(module_id)
-        path = self.module_path(module_id) if self.watch_files else None
-        if path is not None:
-            self._files[module_id] = (path, path.stat().st_mtime)
+        text = self.modules.generated(module_id)
+        if text is None:
+            path = self.module_path(module_id)
+            if path is None:
+                return None
+            text, mtime = read_source(path)
+            if self.watch_files:
+                self._files[module_id] = (path, mtime)
+        elif self.watch_files:
+            path = self.module_path(module_id)
+            if path is not None:
+                self._files[module_id] = (path, path.stat().st_mtime)
         return text
 
     def resolve(self, importer: str, written: str) -> str:
@@ -159,17 +177,22 @@ class Environment:
     def render_sync(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render from code without an event loop of its own (`fastn build`): processors get
         connections for this call only."""
-        with self._located(doc_id):
+        try:  # not a `with`: this runs for every page a build writes
             doc, plan = self._prepare(doc_id)
             if not plan.steps:
                 return self._constant_page(doc)
-            values, headers = _run_to_end(self._run_once(doc, plan, request))
+            values, headers = self._run_to_end(self._run_once(doc, plan, request))
             return self._page(doc, values, headers)
+        except FtdError as error:
+            self._locate(error)
+            raise
+        except RecursionError:
+            raise self._too_deep(doc_id) from None
 
     async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render in the server: connections stay open for the next requests on this loop;
         the CPU work runs in worker threads (see the module's doc)."""
-        with self._located(doc_id):
+        try:
             prepared = self._prepared_already(doc_id)
             doc, plan = prepared or await _in_render_thread(self._prepare, doc_id)
             if not plan.steps:
@@ -182,6 +205,11 @@ class Environment:
                 self._loop_resources(),
             )
             return await _in_render_thread(self._page, doc, values, headers)
+        except FtdError as error:
+            self._locate(error)
+            raise
+        except RecursionError:
+            raise self._too_deep(doc_id) from None
 
     async def aclose(self) -> None:
         """Close the connections processors keep (HTTP session, database pools)."""
@@ -273,48 +301,70 @@ class Environment:
             self._font_faces = font_faces(self.modules.packages())
         return self._font_faces
 
-    @contextmanager
-    def _located(self, doc_id: str) -> Iterator[None]:
-        """Errors name the file on disk (relative to the working directory) when it is known.
+    def _locate(self, error: FtdError) -> None:
+        """Errors name the file on disk (relative to the working directory) when it is known."""
+        path = self.module_path(error.doc_id) if error.doc_id else None
+        if path is not None and error.path is None:
+            error.path = os.path.relpath(path)
 
-        A document nests at most `p1.MAX_NESTING` sections, but components used within
-        components can still go deeper than Python's stack: that is the document's error too.
-        """
+    def _too_deep(self, doc_id: str) -> FtdError:
+        """A document nests at most `p1.MAX_NESTING` sections, but components used within
+        components can still go deeper than Python's stack: that is the document's error too."""
+        module_id = self.document_id(doc_id)
+        path = self.module_path(module_id)
+        return FtdError(
+            "nesting deeper than fastn can follow (components used within components?)",
+            module_id,
+            0,
+            os.path.relpath(path) if path else None,
+        )
+
+    # ------------------------------------------------------------ event loop of render_sync
+
+    def keep_event_loop(self) -> None:
+        """From now on `render_sync` runs processors on one event loop kept between calls
+        (a build: one loop for all its pages, not one made and closed per page) in the thread
+        and process that first uses it; `close_event_loop` ends it. Connections are still
+        per call."""
+        self._keep_loop = True
+
+    def close_event_loop(self) -> None:
+        runner = self._runner
+        self._runner = None
+        if runner is not None and runner[0] == (os.getpid(), threading.get_ident()):
+            runner[1].close()
+
+    def _run_to_end(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
+        """Run `coroutine` on an event loop of its own (or the kept one): here, or in a helper
+        thread when this thread already runs one (code inside an event loop, Playwright's
+        sync API…)."""
+        import asyncio
+
         try:
-            yield
-        except FtdError as e:
-            path = self.module_path(e.doc_id) if e.doc_id else None
-            if path is not None and e.path is None:
-                e.path = os.path.relpath(path)
-            raise
-        except RecursionError:
-            module_id = self.document_id(doc_id)
-            path = self.module_path(module_id)
-            raise FtdError(
-                "nesting deeper than fastn can follow (components used within components?)",
-                module_id,
-                0,
-                os.path.relpath(path) if path else None,
-            ) from None
+            asyncio.get_running_loop()
+        except RuntimeError:
+            runner = self._kept_runner() if self._keep_loop else None
+            return asyncio.run(coroutine) if runner is None else runner.run(coroutine)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    def _kept_runner(self) -> asyncio.Runner | None:
+        """The kept loop's runner, made for this thread and process (a forked build worker
+        makes its own); None in another thread of the process that made it."""
+        import asyncio
+
+        owner = (os.getpid(), threading.get_ident())
+        if self._runner is None or self._runner[0][0] != owner[0]:
+            self._runner = (owner, asyncio.Runner())
+        elif self._runner[0] != owner:
+            return None
+        return self._runner[1]
 
 
 async def _in_render_thread(function: Callable[..., Result], *args: Any) -> Result:
     import asyncio
 
     return await asyncio.get_running_loop().run_in_executor(_render_threads, function, *args)
-
-
-def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:
-    """Run `coroutine` on a fresh event loop: here, or in a helper thread when this thread
-    already runs one (code inside an event loop, Playwright's sync API…)."""
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def render_file(path: Path) -> str:
