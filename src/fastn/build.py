@@ -159,6 +159,8 @@ def _build_documents(
     # The biggest document is built here: what most pages share (the package's and its
     # dependencies' modules, their components) is resolved once, before the workers fork.
     failures, runtime = _report([_build_document(documents[0])], total, target, progress)
+    # a forked worker must not share this process's event loop (its epoll instance)
+    _close_event_loop()
     forked = sys.platform == "linux"  # fork is safe there; elsewhere workers import afresh
     context = multiprocessing.get_context("fork" if forked else "spawn")
     try:
@@ -250,11 +252,16 @@ def _start_worker(package: Package, target: Path, base: str) -> None:
 
 
 def _stop_worker() -> None:
-    """This process's Environment is done (its kept event loop is closed)."""
+    """This process's Environment is done."""
     global _worker
+    _close_event_loop()
+    _worker = None
+
+
+def _close_event_loop() -> None:
+    """Close the event loop this process's Environment keeps (a next page makes another)."""
     if _worker is not None:
         _worker[0].close_event_loop()
-        _worker = None
 
 
 def _build_document(document: tuple[str, DocumentRoute]) -> _Built:

@@ -75,7 +75,7 @@ class Environment:
         self.favicon = favicon  # the package's `favicon:`, for pages that set none
         self._files: dict[str, tuple[Path, float]] = {}  # module id -> its file, mtime when read
         # module id -> its file, when files cannot change (see `module_path`)
-        self._paths: dict[str, Path | None] = {}
+        self._paths: dict[str, str | None] = {}
         self._interpreter: Interpreter | None = None
         # module id -> its model, its processors and the modules it depends on, for the
         # interpreter's life
@@ -87,31 +87,36 @@ class Environment:
         self._interpreter_lock = threading.Lock()  # the interpreter and what is kept with it
         self._font_faces: str | None = None
         self._keep_loop = False  # see keep_event_loop
-        # the kept loop's runner, with the (process, thread) it belongs to
-        self._runner: tuple[tuple[int, int], asyncio.Runner] | None = None
+        # the kept event loop, with the (process, thread) it belongs to
+        self._loop: tuple[tuple[int, int], asyncio.AbstractEventLoop] | None = None
 
     # ------------------------------------------------------------ modules
 
     def module_path(self, module_id: str) -> Path | None:
         """The file of a module: ``pkg/a/b`` -> ``a/b.ftd`` or ``a/b/index.ftd`` in that package."""
+        file = self._module_file(module_id)
+        return None if file is None else Path(file)
+
+    def _module_file(self, module_id: str) -> str | None:
+        """`module_path` as a plain string, looked up once when files cannot change."""
         if self.watch_files:  # a file may come or go at any time
-            return self.modules.module_path(module_id)
+            return self.modules.module_file(module_id)
         try:
             return self._paths[module_id]
         except KeyError:
-            path = self._paths[module_id] = self.modules.module_path(module_id)
-            return path
+            file = self._paths[module_id] = self.modules.module_file(module_id)
+            return file
 
     def source(self, module_id: str) -> str | None:
         """The module's text, noting the file it came from (to see when it changes)."""
         text = self.modules.generated(module_id)
         if text is None:
-            path = self.module_path(module_id)
-            if path is None:
+            file = self._module_file(module_id)
+            if file is None:
                 return None
-            text, mtime = read_source(path)
+            text, mtime = read_source(file)
             if self.watch_files:
-                self._files[module_id] = (path, mtime)
+                self._files[module_id] = (Path(file), mtime)
         elif self.watch_files:
             path = self.module_path(module_id)
             if path is not None:
@@ -224,7 +229,7 @@ class Environment:
             interpreter = self.interpreter(module_id)  # a deleted file is a change: all dropped
             prepared = self._prepared.get(module_id)
             if prepared is None:
-                if self.module_path(module_id) is None:
+                if self._module_file(module_id) is None:
                     raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
                 with interpreter.all_or_nothing():  # a failure must not reach other documents
                     doc = interpreter.document(module_id)
@@ -329,10 +334,25 @@ class Environment:
         self._keep_loop = True
 
     def close_event_loop(self) -> None:
-        runner = self._runner
-        self._runner = None
-        if runner is not None and runner[0] == (os.getpid(), threading.get_ident()):
-            runner[1].close()
+        """End the kept event loop as `asyncio.run` ends its own."""
+        kept = self._loop
+        self._loop = None
+        if kept is None or kept[0] != (os.getpid(), threading.get_ident()):
+            return
+        import asyncio
+
+        loop = kept[1]
+        try:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
     def _run_to_end(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
         """Run `coroutine` on an event loop of its own (or the kept one): here, or in a helper
@@ -343,22 +363,28 @@ class Environment:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            runner = self._kept_runner() if self._keep_loop else None
-            return asyncio.run(coroutine) if runner is None else runner.run(coroutine)
+            loop = self._kept_loop() if self._keep_loop else None
+            if loop is None:
+                return asyncio.run(coroutine)
+            # not asyncio.Runner.run: the SIGINT handler it sets and checks per call makes
+            # `signal.getsignal` format the repr of the finished task, the page's whole data
+            return loop.run_until_complete(coroutine)
         with ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(asyncio.run, coroutine).result()
 
-    def _kept_runner(self) -> asyncio.Runner | None:
-        """The kept loop's runner, made for this thread and process (a forked build worker
+    def _kept_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The kept event loop, made for this thread and process (a forked build worker
         makes its own); None in another thread of the process that made it."""
         import asyncio
 
         owner = (os.getpid(), threading.get_ident())
-        if self._runner is None or self._runner[0][0] != owner[0]:
-            self._runner = (owner, asyncio.Runner())
-        elif self._runner[0] != owner:
+        if self._loop is None or self._loop[0][0] != owner[0]:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = (owner, loop)
+        elif self._loop[0] != owner:
             return None
-        return self._runner[1]
+        return self._loop[1]
 
 
 async def _in_render_thread(function: Callable[..., Result], *args: Any) -> Result:

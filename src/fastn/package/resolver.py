@@ -194,16 +194,23 @@ class PackageModules:
         named like a URL of its package's sitemap is that item's `document:`. Its own file
         comes first: fastn.com imports `fastn.com/events` (events/index.ftd) while its
         sitemap serves `/events/` from ftd/events.ftd, and fastn builds those pages."""
+        file = self.module_file(module_id)
+        return None if file is None else Path(file)
+
+    def module_file(self, module_id: str) -> str | None:
+        """`module_path` as a plain string (what the build reads for each document)."""
         package = self.owner(module_id)
         if _starts(module_id, package.name):
             rest = module_id[len(package.name) + 1 :] or "index"
         else:
             rest = module_id  # a document of the root named without the package name
-        own = find_module_file(package.root, rest)
+        own = _find_module_file(str(package.root), rest)
         if own is not None or package.sitemap is None:
             return own
         document = package.sitemap.document_for(document_url(rest))
-        return find_module_file(package.root, _document_module(document)) if document else None
+        if document is None:
+            return None
+        return _find_module_file(str(package.root), _document_module(document))
 
     def _aliases(self, package: Package) -> dict[str, str]:
         """Alias and full name of each dependency → the dependency's full name. A dependency
@@ -233,18 +240,22 @@ class PackageModules:
 
 def find_module_file(root: Path, rest: str) -> Path | None:
     """`a/b` → `a/b.ftd` or `a/b/index.ftd` under `root`."""
+    file = _find_module_file(str(root), rest)
+    return None if file is None else Path(file)
+
+
+def _find_module_file(root: str, rest: str) -> str | None:
     # plain strings and os.stat: this runs for every document a build or a server prepares
-    folder = str(root)
-    for candidate in (f"{folder}/{rest}.ftd", f"{folder}/{rest}/index.ftd"):
+    for candidate in (f"{root}/{rest}.ftd", f"{root}/{rest}/index.ftd"):
         try:
             if S_ISREG(os.stat(candidate).st_mode):
-                return Path(candidate)
+                return candidate  # `module_path` gives it as a Path (normalised)
         except (OSError, ValueError):
             continue
     return None
 
 
-def read_source(path: Path) -> tuple[str, float]:
+def read_source(path: str | Path) -> tuple[str, float]:
     """A module's text (UTF-8, newlines made `\\n` as Python's text files do) and the file's
     modification time, with the fewest system calls (open, fstat, read, close)."""
     fd = os.open(path, os.O_RDONLY)
