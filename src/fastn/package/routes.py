@@ -137,7 +137,13 @@ class Router:
             return self._document(["index"], real_folders=real_folders)
         target = self._root_text + "/".join(parts)
         kind = _file_kind(target)
-        if kind is None and len(parts) > 1 and _file_kind(os.path.dirname(target)) is None:
+        if (
+            kind is None
+            and len(parts) > 1
+            # a folder holding a file listed already is one
+            and (real_folders is None or os.path.dirname(target) not in real_folders)
+            and _file_kind(os.path.dirname(target)) is None
+        ):
             return None  # no folder `a/` for `a/b`: no `a/b.ftd` nor `a/b/index.ftd` either
         if kind == "file" and file_wanted and self._served(target):
             return FileRoute(Path(target))
@@ -173,10 +179,9 @@ class Router:
             if any(part.startswith(MODULE_ONLY_PREFIX) for part in parts):
                 continue
             doc_id = "/".join(parts)
-            file = self._root_text + doc_id + DOCUMENT_SUFFIX
-            if not os.path.isfile(file):
+            real = _real_file(self._root_text + doc_id + DOCUMENT_SUFFIX, real_folders)
+            if real is None:
                 continue
-            real = _realpath(file, real_folders)
             # FASTN.ftd compared case-insensitively: on macOS/Windows `/fastn/` opens it
             if real.startswith(self._root_prefix) and real.lower() != self._package_file:
                 return DocumentRoute(doc_id)
@@ -257,16 +262,40 @@ def served_name(name: str) -> bool:
     return _NEVER_SERVED.fullmatch(name.lower()) is None
 
 
+def _real_file(file: str, real_folders: dict[str, str] | None) -> str | None:
+    """`os.path.realpath(file)` when `file` is a file (or a symlink to one), else None. With
+    `real_folders`, one lstat: a file that is no symlink is in its folder's real path, looked
+    up there (and noted)."""
+    if real_folders is None:
+        return os.path.realpath(file) if os.path.isfile(file) else None
+    try:
+        mode = os.lstat(file).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return _in_real_folder(file, real_folders)
+    if stat.S_ISLNK(mode) and os.path.isfile(file):
+        return os.path.realpath(file)
+    return None
+
+
 def _realpath(file: str, real_folders: dict[str, str] | None) -> str:
     """`os.path.realpath(file)`; with `real_folders`, the real path of the file's folder is
     looked up there (and noted), and only the file itself is checked for a symlink."""
     if real_folders is None:
         return os.path.realpath(file)
-    folder, _, name = file.rpartition("/")
     try:
-        if not name or name in ("..", ".") or stat.S_ISLNK(os.lstat(file).st_mode):
+        if stat.S_ISLNK(os.lstat(file).st_mode):
             return os.path.realpath(file)
-    except OSError:
+    except (OSError, ValueError):
+        return os.path.realpath(file)
+    return _in_real_folder(file, real_folders)
+
+
+def _in_real_folder(file: str, real_folders: dict[str, str]) -> str:
+    """The real path of `file` (no symlink itself, nor `.`/`..`): its folder's, plus its name."""
+    folder, _, name = file.rpartition("/")
+    if not name or name in ("..", "."):
         return os.path.realpath(file)
     real_folder = real_folders.get(folder)
     if real_folder is None:
