@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 BUILD_FOLDER = ".build"
 FILES_FOLDER = "-"  # `.build/-/PACKAGE/path`
 NOT_FOUND_DOCUMENT = "404"
+NOT_FOUND_PAGE = "404.html"
 
 
 def build(
@@ -78,11 +80,12 @@ def build(
     jobs = jobs or _cores()
 
     documents = list(router.documents())
-    pages = {_page_file(target, url) for url, _ in documents} | {target / "404.html"}
+    pages = {_page_relative(url) for url, _ in documents} | {NOT_FOUND_PAGE}
     files = _StaticFiles(package, router, target, pages)
     failures, runtime = _build_documents(
         package, documents, router, target, base, progress, jobs, files.copy_unclaimed
     )
+    _stop_worker()
     _write_plain_not_found(target)
     files.copy_claimed()
     progress.note(f"Copied {files.static} static files")
@@ -115,7 +118,7 @@ class _Built:
     """What building one document gave: the files written, or the error to report."""
 
     url: str
-    files: list[Path]
+    files: list[str]  # relative to the build folder, as the progress lines show them
     milliseconds: float
     error: str | None = None
     runtime: bool = False  # the page loads the browser runtime
@@ -156,6 +159,8 @@ def _build_documents(
     # The biggest document is built here: what most pages share (the package's and its
     # dependencies' modules, their components) is resolved once, before the workers fork.
     failures, runtime = _report([_build_document(documents[0])], total, target, progress)
+    # a forked worker must not share this process's event loop (its epoll instance)
+    _close_event_loop()
     forked = sys.platform == "linux"  # fork is safe there; elsewhere workers import afresh
     context = multiprocessing.get_context("fork" if forked else "spawn")
     try:
@@ -228,20 +233,35 @@ def _report(
             continue
         runtime = runtime or built.runtime
         for file in built.files:
-            progress.step(
-                done,
-                total,
-                f"  {built.url} -> {file.relative_to(target)} ({built.milliseconds:.0f} ms)",
-            )
+            progress.step(done, total, f"  {built.url} -> {file} ({built.milliseconds:.0f} ms)")
     return failures, runtime
 
 
-_worker: tuple[Environment, Path, str] | None = None  # this process's: see _start_worker
+_worker: tuple[Environment, str, str] | None = None  # this process's: see _start_worker
+# the folders of the build made (or found) by this process's `_write`: one mkdir each
+_folders: set[str] = set()
 
 
 def _start_worker(package: Package, target: Path, base: str) -> None:
     global _worker
-    _worker = (environment_for(package, watch_files=False), target, base)
+    environment = environment_for(package, watch_files=False)
+    environment.keep_event_loop()  # one event loop for the processors of every page
+    _worker = (environment, str(target), base)
+    _folders.clear()
+    _folders.add(str(target))
+
+
+def _stop_worker() -> None:
+    """This process's Environment is done."""
+    global _worker
+    _close_event_loop()
+    _worker = None
+
+
+def _close_event_loop() -> None:
+    """Close the event loop this process's Environment keeps (a next page makes another)."""
+    if _worker is not None:
+        _worker[0].close_event_loop()
 
 
 def _build_document(document: tuple[str, DocumentRoute]) -> _Built:
@@ -266,14 +286,22 @@ def _build_document(document: tuple[str, DocumentRoute]) -> _Built:
         body = with_base(page.body, base)
     else:
         body = page.body
-    written = [_write(_page_file(target, url), body)]
+    written = [_write(target, _page_relative(url), body)]
     if doc_id == NOT_FOUND_DOCUMENT and route.page_id is None:
-        written.append(_write(target / "404.html", body))
+        written.append(_write(target, NOT_FOUND_PAGE, body))
     return _Built(url, written, (perf_counter() - started) * 1000, runtime=runtime_url() in body)
 
 
-def _page_file(target: Path, url: str) -> Path:
-    return target / url.strip("/") / "index.html"
+def _page_relative(url: str) -> str:
+    """The page of `url` in the build folder: `/a/b/` → `a/b/index.html`."""
+    return _relative(url, "index.html")
+
+
+def _relative(*paths: str) -> str:
+    """`paths` joined as a POSIX path relative to the build folder, its empty and `.` parts
+    left out as pathlib does (`-//a/./b` → `-/a/b`)."""
+    parts = [part for path in paths for part in path.split("/") if part and part != "."]
+    return "/".join(parts)
 
 
 def _write_plain_not_found(target: Path) -> None:
@@ -306,13 +334,13 @@ class _StaticFiles:
     after the pages, so that it replaces the page as it always has.
     """
 
-    def __init__(self, package: Package, router: Router, target: Path, pages: set[Path]) -> None:
+    def __init__(self, package: Package, router: Router, target: Path, pages: set[str]) -> None:
         self._package = package
         self._router = router
-        self._target = target
-        self._pages = pages
-        self._claimed: list[tuple[Path, Path, bool]] = []
-        self._folders: set[Path] = set()  # made already: one mkdir each
+        self._target = str(target)
+        self._pages = pages  # relative to the build folder
+        self._claimed: list[tuple[str, str, bool]] = []
+        self._folders: set[str] = set()  # made already: one mkdir each
         self.static = 0
         self.packages = 0
 
@@ -327,31 +355,78 @@ class _StaticFiles:
         for copy in self._claimed:
             self._copy(*copy)
 
-    def _copies(self) -> Iterator[tuple[Path, Path, bool]]:
-        """(source, destination, whether to keep its times), in the order they are copied."""
+    def _copies(self) -> Iterator[tuple[str, str, bool]]:
+        """(source, destination relative to the build folder, whether to keep its times), in
+        the order they are copied."""
         own = list(self._router.static_files())
         self.static = len(own)
+        root = str(self._router.root)
         for relative in own:
-            yield self._router.root / relative, self._target / relative, True
+            yield f"{root}/{relative}", _relative(relative), True
         for owner in PackageModules(self._package).packages():
             served = own if owner.root == self._router.root else Router(owner).static_files()
+            owner_root = str(owner.root)
             for relative in served:  # what `fastn serve` would answer
                 self.packages += 1
                 yield (
-                    owner.root / relative,
-                    self._target / FILES_FOLDER / owner.name / relative,
+                    f"{owner_root}/{relative}",
+                    _relative(FILES_FOLDER, owner.name, relative),
                     False,
                 )
 
-    def _copy(self, source: Path, destination: Path, keep_times: bool) -> None:
-        folder = destination.parent
+    def _copy(self, source: str, relative: str, keep_times: bool) -> None:
+        destination = f"{self._target}/{relative}"
+        folder = os.path.dirname(destination)
         if folder not in self._folders:
-            folder.mkdir(parents=True, exist_ok=True)
+            _make_folder(folder)
             self._folders.add(folder)
-        if keep_times:
-            shutil.copy2(source, destination)
-        else:
-            shutil.copyfile(source, destination)
+        if not _copy_file(source, destination, keep_times):
+            if keep_times:
+                shutil.copy2(source, destination)
+            else:
+                shutil.copyfile(source, destination)
+
+
+def _copy_file(source: str, destination: str, keep_times: bool) -> bool:
+    """Copy a regular file's bytes (and with `keep_times` its times and permission bits, as
+    `shutil.copy2`) with few system calls; False when shutil must do it (not a regular file,
+    extended attributes to copy, sendfile refused, an error to report as shutil reports it)."""
+    try:
+        src = os.open(source, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(src)
+        if not stat.S_ISREG(info.st_mode) or (keep_times and _has_xattrs(src)):
+            return False
+        try:
+            dst = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        except OSError:
+            return False
+        try:
+            offset = 0
+            while offset < info.st_size:
+                sent = os.sendfile(dst, src, offset, info.st_size - offset)
+                if sent == 0:  # shrank while copied: shutil copies what is there
+                    return False
+                offset += sent
+            if keep_times:
+                os.utime(dst, ns=(info.st_atime_ns, info.st_mtime_ns))
+                os.chmod(dst, stat.S_IMODE(info.st_mode))
+        except OSError:
+            return False
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
+    return True
+
+
+def _has_xattrs(fd: int) -> bool:
+    try:
+        return bool(os.listxattr(fd))
+    except (OSError, AttributeError):  # not supported there: shutil copies none either
+        return False
 
 
 def _write_redirect_pages(package: Package, target: Path, base: str, progress: Progress) -> None:
@@ -360,10 +435,8 @@ def _write_redirect_pages(package: Package, target: Path, base: str, progress: P
         destination = redirect.target
         if destination.startswith("/") and not destination.startswith("//"):
             destination = base + destination.lstrip("/")
-        file = _write(
-            target / redirect.source.strip("/") / "index.html", redirect_page(destination)
-        )
-        progress.note(f"  {redirect.source} -> {redirect.target} ({file.relative_to(target)})")
+        file = _write(str(target), _page_relative(redirect.source), redirect_page(destination))
+        progress.note(f"  {redirect.source} -> {redirect.target} ({file})")
 
 
 def redirect_page(destination: str) -> str:
@@ -391,7 +464,34 @@ def _list_server_only(package: Package, router: Router, progress: Progress) -> N
         progress.note(f"  not built: dynamic URL {entry.pattern} ({entry.document})")
 
 
-def _write(file: Path, text: str) -> Path:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(text, encoding="utf-8")
-    return file
+def _write(target: str, relative: str, text: str) -> str:
+    """Write `text` (UTF-8) to the file `relative` of the build folder `target`, as
+    `Path.write_text` would, with the fewest system calls (one mkdir per folder, open, write,
+    close); `relative` back."""
+    file = f"{target}/{relative}" if relative else target
+    folder = os.path.dirname(file)
+    if folder not in _folders:
+        _make_folder(folder)
+        _folders.add(folder)
+    if os.linesep != "\n":  # text files' newlines, as write_text writes them
+        text = text.replace("\n", os.linesep)
+    data = memoryview(text.encode("utf-8"))
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)
+    return relative
+
+
+def _make_folder(folder: str) -> None:
+    """`Path(folder).mkdir(parents=True, exist_ok=True)`, with one mkdir when the parent is
+    there."""
+    try:
+        os.mkdir(folder)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    except FileExistsError:
+        if not os.path.isdir(folder):
+            raise

@@ -40,8 +40,9 @@ class Progress:
             width = shutil.get_terminal_size().columns - 1
             print("\r" + line[:width].ljust(width), end="", file=self.out, flush=True)
             self.bar_shown = True
-        elif self.verbosity >= NORMAL:
-            print(text, file=self.out, flush=True)
+        elif self.verbosity >= NORMAL:  # one write per line (print writes the newline apart)
+            self.out.write(text + "\n")
+            self.out.flush()
 
     def error(self, text: str) -> None:
         self._clear_bar()

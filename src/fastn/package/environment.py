@@ -23,9 +23,8 @@ from __future__ import annotations
 import html
 import os
 import threading
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,7 +36,7 @@ from fastn.ftd.page import RenderedPage, RequestInfo
 from fastn.ftd.render.html import render_page, render_payload, render_redirect
 from fastn.package.builtin import font_faces
 from fastn.package.config import Package
-from fastn.package.resolver import PackageModules
+from fastn.package.resolver import PackageModules, read_source
 from fastn.processors import runner
 from fastn.processors.context import ProcessorSettings, Resources
 
@@ -75,6 +74,8 @@ class Environment:
         self.watch_files = watch_files
         self.favicon = favicon  # the package's `favicon:`, for pages that set none
         self._files: dict[str, tuple[Path, float]] = {}  # module id -> its file, mtime when read
+        # module id -> its file, when files cannot change (see `module_path`)
+        self._paths: dict[str, str | None] = {}
         self._interpreter: Interpreter | None = None
         # module id -> its model, its processors and the modules it depends on, for the
         # interpreter's life
@@ -85,19 +86,41 @@ class Environment:
         self._resources: tuple[asyncio.AbstractEventLoop, Resources] | None = None
         self._interpreter_lock = threading.Lock()  # the interpreter and what is kept with it
         self._font_faces: str | None = None
+        self._keep_loop = False  # see keep_event_loop
+        # the kept event loop, with the (process, thread) it belongs to
+        self._loop: tuple[tuple[int, int], asyncio.AbstractEventLoop] | None = None
 
     # ------------------------------------------------------------ modules
 
     def module_path(self, module_id: str) -> Path | None:
         """The file of a module: ``pkg/a/b`` -> ``a/b.ftd`` or ``a/b/index.ftd`` in that package."""
-        return self.modules.module_path(module_id)
+        file = self._module_file(module_id)
+        return None if file is None else Path(file)
+
+    def _module_file(self, module_id: str) -> str | None:
+        """`module_path` as a plain string, looked up once when files cannot change."""
+        if self.watch_files:  # a file may come or go at any time
+            return self.modules.module_file(module_id)
+        try:
+            return self._paths[module_id]
+        except KeyError:
+            file = self._paths[module_id] = self.modules.module_file(module_id)
+            return file
 
     def source(self, module_id: str) -> str | None:
         """The module's text, noting the file it came from (to see when it changes)."""
-        text = self.modules.source(module_id)
-        path = self.module_path(module_id) if self.watch_files else None
-        if path is not None:
-            self._files[module_id] = (path, path.stat().st_mtime)
+        text = self.modules.generated(module_id)
+        if text is None:
+            file = self._module_file(module_id)
+            if file is None:
+                return None
+            text, mtime = read_source(file)
+            if self.watch_files:
+                self._files[module_id] = (Path(file), mtime)
+        elif self.watch_files:
+            path = self.module_path(module_id)
+            if path is not None:
+                self._files[module_id] = (path, path.stat().st_mtime)
         return text
 
     def resolve(self, importer: str, written: str) -> str:
@@ -159,17 +182,22 @@ class Environment:
     def render_sync(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render from code without an event loop of its own (`fastn build`): processors get
         connections for this call only."""
-        with self._located(doc_id):
+        try:  # not a `with`: this runs for every page a build writes
             doc, plan = self._prepare(doc_id)
             if not plan.steps:
                 return self._constant_page(doc)
-            values, headers = _run_to_end(self._run_once(doc, plan, request))
+            values, headers = self._run_to_end(self._run_once(doc, plan, request))
             return self._page(doc, values, headers)
+        except FtdError as error:
+            self._locate(error)
+            raise
+        except RecursionError:
+            raise self._too_deep(doc_id) from None
 
     async def render(self, doc_id: str, request: RequestInfo | None = None) -> RenderedPage:
         """Render in the server: connections stay open for the next requests on this loop;
         the CPU work runs in worker threads (see the module's doc)."""
-        with self._located(doc_id):
+        try:
             prepared = self._prepared_already(doc_id)
             doc, plan = prepared or await _in_render_thread(self._prepare, doc_id)
             if not plan.steps:
@@ -182,6 +210,11 @@ class Environment:
                 self._loop_resources(),
             )
             return await _in_render_thread(self._page, doc, values, headers)
+        except FtdError as error:
+            self._locate(error)
+            raise
+        except RecursionError:
+            raise self._too_deep(doc_id) from None
 
     async def aclose(self) -> None:
         """Close the connections processors keep (HTTP session, database pools)."""
@@ -196,7 +229,7 @@ class Environment:
             interpreter = self.interpreter(module_id)  # a deleted file is a change: all dropped
             prepared = self._prepared.get(module_id)
             if prepared is None:
-                if self.module_path(module_id) is None:
+                if self._module_file(module_id) is None:
                     raise FtdError(f"document `{doc_id}` not found", doc_id, 0)
                 with interpreter.all_or_nothing():  # a failure must not reach other documents
                     doc = interpreter.document(module_id)
@@ -273,48 +306,91 @@ class Environment:
             self._font_faces = font_faces(self.modules.packages())
         return self._font_faces
 
-    @contextmanager
-    def _located(self, doc_id: str) -> Iterator[None]:
-        """Errors name the file on disk (relative to the working directory) when it is known.
+    def _locate(self, error: FtdError) -> None:
+        """Errors name the file on disk (relative to the working directory) when it is known."""
+        path = self.module_path(error.doc_id) if error.doc_id else None
+        if path is not None and error.path is None:
+            error.path = os.path.relpath(path)
 
-        A document nests at most `p1.MAX_NESTING` sections, but components used within
-        components can still go deeper than Python's stack: that is the document's error too.
-        """
+    def _too_deep(self, doc_id: str) -> FtdError:
+        """A document nests at most `p1.MAX_NESTING` sections, but components used within
+        components can still go deeper than Python's stack: that is the document's error too."""
+        module_id = self.document_id(doc_id)
+        path = self.module_path(module_id)
+        return FtdError(
+            "nesting deeper than fastn can follow (components used within components?)",
+            module_id,
+            0,
+            os.path.relpath(path) if path else None,
+        )
+
+    # ------------------------------------------------------------ event loop of render_sync
+
+    def keep_event_loop(self) -> None:
+        """From now on `render_sync` runs processors on one event loop kept between calls
+        (a build: one loop for all its pages, not one made and closed per page) in the thread
+        and process that first uses it; `close_event_loop` ends it. Connections are still
+        per call."""
+        self._keep_loop = True
+
+    def close_event_loop(self) -> None:
+        """End the kept event loop as `asyncio.run` ends its own."""
+        kept = self._loop
+        self._loop = None
+        if kept is None or kept[0] != (os.getpid(), threading.get_ident()):
+            return
+        import asyncio
+
+        loop = kept[1]
         try:
-            yield
-        except FtdError as e:
-            path = self.module_path(e.doc_id) if e.doc_id else None
-            if path is not None and e.path is None:
-                e.path = os.path.relpath(path)
-            raise
-        except RecursionError:
-            module_id = self.document_id(doc_id)
-            path = self.module_path(module_id)
-            raise FtdError(
-                "nesting deeper than fastn can follow (components used within components?)",
-                module_id,
-                0,
-                os.path.relpath(path) if path else None,
-            ) from None
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    def _run_to_end(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
+        """Run `coroutine` on an event loop of its own (or the kept one): here, or in a helper
+        thread when this thread already runs one (code inside an event loop, Playwright's
+        sync API…)."""
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            loop = self._kept_loop() if self._keep_loop else None
+            if loop is None:
+                return asyncio.run(coroutine)
+            # not asyncio.Runner.run: the SIGINT handler it sets and checks per call makes
+            # `signal.getsignal` format the repr of the finished task, the page's whole data
+            return loop.run_until_complete(coroutine)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    def _kept_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The kept event loop, made for this thread and process (a forked build worker
+        makes its own); None in another thread of the process that made it."""
+        import asyncio
+
+        owner = (os.getpid(), threading.get_ident())
+        if self._loop is None or self._loop[0][0] != owner[0]:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = (owner, loop)
+        elif self._loop[0] != owner:
+            return None
+        return self._loop[1]
 
 
 async def _in_render_thread(function: Callable[..., Result], *args: Any) -> Result:
     import asyncio
 
     return await asyncio.get_running_loop().run_in_executor(_render_threads, function, *args)
-
-
-def _run_to_end(coroutine: Coroutine[Any, Any, Result]) -> Result:
-    """Run `coroutine` on a fresh event loop: here, or in a helper thread when this thread
-    already runs one (code inside an event loop, Playwright's sync API…)."""
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def render_file(path: Path) -> str:

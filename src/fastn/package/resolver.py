@@ -21,6 +21,7 @@ import mimetypes
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from stat import S_ISREG
 
 from fastn.ftd import ast
 from fastn.ftd.interpreter import FTD, PROCESSORS, ModuleNotFound
@@ -41,6 +42,8 @@ class PackageModules:
         self.root = root
         self._packages: dict[str, Package | None] = {root.name: root}
         self._owners: dict[str, Package] = {}
+        # package name -> the imports its modules get without saying so (`auto_imports`)
+        self._package_imports: dict[str, list[ast.Import]] = {}
         # package name -> the root's module standing for it (`provided-via`)
         self._provided = {d.name: d.provided_via for d in root.dependencies if d.provided_via}
 
@@ -113,6 +116,17 @@ class PackageModules:
         return written
 
     def source(self, module_id: str) -> str | None:
+        text = self.generated(module_id)
+        if text is not None:
+            return text
+        path = self.module_path(module_id)
+        if path is None:
+            return None
+        return read_source(path)[0]
+
+    def generated(self, module_id: str) -> str | None:
+        """The text of a module made by fastn (`fastn`, `fastn/processors`, a package's
+        `assets`), None for the others (read from their file)."""
         if module_id == FASTN_MODULE:
             return fastn_module(self.root)
         if module_id == PROCESSORS:
@@ -121,15 +135,20 @@ class PackageModules:
             package = self._assets_package(module_id)
             if package is not None:
                 return assets_module(package)
-        path = self.module_path(module_id)
-        if path is None:
-            return None
-        return path.read_text(encoding="utf-8")
+        return None
 
     def auto_imports(self, module_id: str) -> Sequence[ast.Import]:
         if module_id in _BUILT_IN:
             return []
         package = self.owner(module_id)
+        imports = self._package_imports.get(package.name)
+        if imports is None:
+            imports = self._package_imports[package.name] = self._imports_of(package)
+        return [i for i in imports if self.resolve(module_id, i.module) != module_id]
+
+    def _imports_of(self, package: Package) -> list[ast.Import]:
+        """What every module of `package` imports without saying so (the same for each: made
+        once per package)."""
         origin = os.path.relpath(package.root / PACKAGE_FILE)
         imports = []
         for auto in package.auto_imports:
@@ -157,7 +176,7 @@ class PackageModules:
         if package.system:
             path = self._provided.get(package.name, package.name)
             imports.append(ast.Import(path, package.system, [], [], 0, origin))
-        return [i for i in imports if self.resolve(module_id, i.module) != module_id]
+        return imports
 
     def foreign(self, module_id: str, path: tuple[str, ...]) -> str | None:
         """`files.a.b.svg` of `PACKAGE/assets`: the URL of that file of the package."""
@@ -175,16 +194,23 @@ class PackageModules:
         named like a URL of its package's sitemap is that item's `document:`. Its own file
         comes first: fastn.com imports `fastn.com/events` (events/index.ftd) while its
         sitemap serves `/events/` from ftd/events.ftd, and fastn builds those pages."""
+        file = self.module_file(module_id)
+        return None if file is None else Path(file)
+
+    def module_file(self, module_id: str) -> str | None:
+        """`module_path` as a plain string (what the build reads for each document)."""
         package = self.owner(module_id)
         if _starts(module_id, package.name):
             rest = module_id[len(package.name) + 1 :] or "index"
         else:
             rest = module_id  # a document of the root named without the package name
-        own = find_module_file(package.root, rest)
+        own = _find_module_file(str(package.root), rest)
         if own is not None or package.sitemap is None:
             return own
         document = package.sitemap.document_for(document_url(rest))
-        return find_module_file(package.root, _document_module(document)) if document else None
+        if document is None:
+            return None
+        return _find_module_file(str(package.root), _document_module(document))
 
     def _aliases(self, package: Package) -> dict[str, str]:
         """Alias and full name of each dependency → the dependency's full name. A dependency
@@ -214,10 +240,39 @@ class PackageModules:
 
 def find_module_file(root: Path, rest: str) -> Path | None:
     """`a/b` → `a/b.ftd` or `a/b/index.ftd` under `root`."""
-    for candidate in (root / f"{rest}.ftd", root / rest / "index.ftd"):
-        if candidate.is_file():
-            return candidate
+    file = _find_module_file(str(root), rest)
+    return None if file is None else Path(file)
+
+
+def _find_module_file(root: str, rest: str) -> str | None:
+    # plain strings and os.stat: this runs for every document a build or a server prepares
+    for candidate in (f"{root}/{rest}.ftd", f"{root}/{rest}/index.ftd"):
+        try:
+            if S_ISREG(os.stat(candidate).st_mode):
+                return candidate  # `module_path` gives it as a Path (normalised)
+        except (OSError, ValueError):
+            continue
     return None
+
+
+def read_source(path: str | Path) -> tuple[str, float]:
+    """A module's text (UTF-8, newlines made `\\n` as Python's text files do) and the file's
+    modification time, with the fewest system calls (open, fstat, read, close)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        info = os.fstat(fd)
+        data = os.read(fd, info.st_size + 1)
+        if len(data) > info.st_size:  # it grew since fstat: read the rest
+            parts = [data]
+            while chunk := os.read(fd, 1 << 16):
+                parts.append(chunk)
+            data = b"".join(parts)
+    finally:
+        os.close(fd)
+    text = data.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, info.st_mtime
 
 
 def _document_module(document: str) -> str:

@@ -95,20 +95,29 @@ class Router:
 
     def resolve(self, path: str) -> Route | None:
         """The route for a decoded request path, or None when the package has nothing there."""
+        return self._resolve(path, None)
+
+    def _resolve(self, path: str, real_folders: dict[str, str] | None) -> Route | None:
+        """`resolve`; `real_folders` (folder → its real path) when folders cannot change
+        while it is used (`documents`), so that each folder's real path is looked up once."""
         parts = safe_parts(path)
         if parts is None:
             return None
         if parts and parts[0] == "-":
             return self._file_of_package(parts[1:])
-        found = self._sitemap_document(path)
+        found = self._sitemap_document(path, real_folders)
         if found is not None:
             return found
         if SUFFIX_PART in parts:  # `/doc/-/more/`: the document of `/doc/`
-            found = self._lookup(parts[: parts.index(SUFFIX_PART)], file_wanted=False)
+            found = self._lookup(
+                parts[: parts.index(SUFFIX_PART)], file_wanted=False, real_folders=real_folders
+            )
             if found is None:
                 return None
             return replace(found, page_id=page_id(path))
-        found = self._lookup(parts, file_wanted=bool(parts) and not path.endswith("/"))
+        found = self._lookup(
+            parts, file_wanted=bool(parts) and not path.endswith("/"), real_folders=real_folders
+        )
         if found is not None:
             return found
         for pattern in self._patterns:
@@ -120,46 +129,59 @@ class Router:
     # Plain string paths and os.stat: this runs for every request that is not a redirect or
     # a mapped proxy (a proxied API call too), so it asks the file system as little as it can.
 
-    def _lookup(self, parts: list[str], file_wanted: bool) -> Route | None:
+    def _lookup(
+        self, parts: list[str], file_wanted: bool, real_folders: dict[str, str] | None = None
+    ) -> Route | None:
         """The file at `parts` (when `file_wanted`), else the document there."""
         if not parts:
-            return self._document(["index"])
+            return self._document(["index"], real_folders=real_folders)
         target = self._root_text + "/".join(parts)
         kind = _file_kind(target)
-        if kind is None and len(parts) > 1 and _file_kind(os.path.dirname(target)) is None:
+        if (
+            kind is None
+            and len(parts) > 1
+            # a folder holding a file listed already is one
+            and (real_folders is None or os.path.dirname(target) not in real_folders)
+            and _file_kind(os.path.dirname(target)) is None
+        ):
             return None  # no folder `a/` for `a/b`: no `a/b.ftd` nor `a/b/index.ftd` either
         if kind == "file" and file_wanted and self._served(target):
             return FileRoute(Path(target))
         candidates = [parts, [*parts, "index"]] if kind == "dir" else [parts]
-        return self._document(*candidates)
+        return self._document(*candidates, real_folders=real_folders)
 
-    def _sitemap_document(self, path: str) -> DocumentRoute | None:
+    def _sitemap_document(
+        self, path: str, real_folders: dict[str, str] | None = None
+    ) -> DocumentRoute | None:
         """The route of a sitemap item's `document:` for `path`, when its file exists."""
         if self._sitemap is None:
             return None
         document = self._sitemap.document_for(path)
         if document is None:
             return None
-        found = self.document_of_file(document)
+        found = self.document_of_file(document, real_folders)
         return None if found is None else replace(found, page_id=page_id(path))
 
-    def document_of_file(self, name: str) -> DocumentRoute | None:
+    def document_of_file(
+        self, name: str, real_folders: dict[str, str] | None = None
+    ) -> DocumentRoute | None:
         """The document a sitemap's `document:` names: `a/b.ftd`, `/a/b/`, `a/b` (its
         `a/b.ftd` or `a/b/index.ftd`, as fastn looks it up), or None."""
         parts = safe_parts(name.strip().removesuffix(DOCUMENT_SUFFIX))
         if not parts:
             return None
-        return self._document(parts, [*parts, "index"])
+        return self._document(parts, [*parts, "index"], real_folders=real_folders)
 
-    def _document(self, *candidates: list[str]) -> DocumentRoute | None:
+    def _document(
+        self, *candidates: list[str], real_folders: dict[str, str] | None = None
+    ) -> DocumentRoute | None:
         for parts in candidates:
             if any(part.startswith(MODULE_ONLY_PREFIX) for part in parts):
                 continue
             doc_id = "/".join(parts)
-            file = self._root_text + doc_id + DOCUMENT_SUFFIX
-            if not os.path.isfile(file):
+            real = _real_file(self._root_text + doc_id + DOCUMENT_SUFFIX, real_folders)
+            if real is None:
                 continue
-            real = os.path.realpath(file)
             # FASTN.ftd compared case-insensitively: on macOS/Windows `/fastn/` opens it
             if real.startswith(self._root_prefix) and real.lower() != self._package_file:
                 return DocumentRoute(doc_id)
@@ -177,11 +199,11 @@ class Router:
             return None
         return FileRoute(Path(file))
 
-    def _served(self, file: str) -> bool:
+    def _served(self, file: str, real_folders: dict[str, str] | None = None) -> bool:
         """Is this file of the package served as it is? Not a document's source, a database,
         an editor's leftover, nor a file reached through a symlink pointing out of the
         package (the name is checked at both ends of a symlink)."""
-        real = os.path.realpath(file)
+        real = _realpath(file, real_folders)
         return (
             served_name(os.path.basename(file))
             and served_name(os.path.basename(real))
@@ -197,24 +219,26 @@ class Router:
         """(url, route) of every page reachable by a plain URL (what `fastn build` writes):
         each document at its own URL, then the URLs the sitemap's `document:` items serve."""
         skipped = {pattern.doc_id for pattern in self._patterns}
+        real_folders: dict[str, str] = {}  # for this listing only
         for relative in _package_files(self.root, lambda name: name.endswith(DOCUMENT_SUFFIX)):
             doc_id = relative.removesuffix(DOCUMENT_SUFFIX)
             if relative == PACKAGE_FILE or doc_id in skipped:
                 continue
             url = document_url(doc_id)
-            route = self.resolve(url)
+            route = self._resolve(url, real_folders)
             if isinstance(route, DocumentRoute) and route.doc_id == doc_id and not route.page_id:
                 yield url, route
         items = self._sitemap.document_items() if self._sitemap else []
         for url in dict.fromkeys(page_id(item.id or "") for item in items):
-            route = self.resolve(url)
+            route = self._resolve(url, real_folders)
             if isinstance(route, DocumentRoute) and route.page_id:
                 yield url, route
 
     def static_files(self) -> Iterator[str]:
         """Package-relative paths of every file served as is."""
+        real_folders: dict[str, str] = {}  # for this listing only
         for relative in _package_files(self.root, served_name):
-            if self._served(self._root_text + relative):
+            if self._served(self._root_text + relative, real_folders):
                 yield relative
 
 
@@ -236,6 +260,47 @@ def page_id(path: str) -> str:
 def served_name(name: str) -> bool:
     """False for a file name that is never served as a static file (see the module's doc)."""
     return _NEVER_SERVED.fullmatch(name.lower()) is None
+
+
+def _real_file(file: str, real_folders: dict[str, str] | None) -> str | None:
+    """`os.path.realpath(file)` when `file` is a file (or a symlink to one), else None. With
+    `real_folders`, one lstat: a file that is no symlink is in its folder's real path, looked
+    up there (and noted)."""
+    if real_folders is None:
+        return os.path.realpath(file) if os.path.isfile(file) else None
+    try:
+        mode = os.lstat(file).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return _in_real_folder(file, real_folders)
+    if stat.S_ISLNK(mode) and os.path.isfile(file):
+        return os.path.realpath(file)
+    return None
+
+
+def _realpath(file: str, real_folders: dict[str, str] | None) -> str:
+    """`os.path.realpath(file)`; with `real_folders`, the real path of the file's folder is
+    looked up there (and noted), and only the file itself is checked for a symlink."""
+    if real_folders is None:
+        return os.path.realpath(file)
+    try:
+        if stat.S_ISLNK(os.lstat(file).st_mode):
+            return os.path.realpath(file)
+    except (OSError, ValueError):
+        return os.path.realpath(file)
+    return _in_real_folder(file, real_folders)
+
+
+def _in_real_folder(file: str, real_folders: dict[str, str]) -> str:
+    """The real path of `file` (no symlink itself, nor `.`/`..`): its folder's, plus its name."""
+    folder, _, name = file.rpartition("/")
+    if not name or name in ("..", "."):
+        return os.path.realpath(file)
+    real_folder = real_folders.get(folder)
+    if real_folder is None:
+        real_folder = real_folders[folder] = os.path.realpath(folder)
+    return os.path.join(real_folder, name)
 
 
 def _file_kind(path: str) -> str | None:

@@ -234,13 +234,14 @@ class Mapper:
                 f"found {describe(data)}"
             )
         fields_of = self._fields_of(name)
-        used: set[str] = set()
+        used: set[str] | None = set() if self.strict else None  # the keys read, when checked
         fields: dict[str, Any] = {}
         for field, key, other_key, reader in fields_of:
             if key not in data:
                 key = other_key if other_key in data else None
             if key is not None:
-                used.add(key)
+                if used is not None:
+                    used.add(key)
                 item = data[key]
                 if reader is not None and item is not None:
                     try:
@@ -260,7 +261,7 @@ class Mapper:
                     f"{where_text(where)}: no value for field `{field.name}` of `{_display(name)}`",
                     missing=True,
                 )
-        if self.strict and len(used) != len(data):
+        if used is not None and len(used) != len(data):
             extra = [key for key in data if key not in used]
             raise MappingError(
                 f"{where_text(where)}: `{extra[0]}` is not a field of `{_display(name)}`"

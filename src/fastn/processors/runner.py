@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from time import perf_counter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from fastn.ftd import ast
 from fastn.ftd.errors import FtdError
@@ -32,6 +33,7 @@ from fastn.ftd.model import (
     RecordDef,
     RecordExpr,
     Ref,
+    VariableDef,
 )
 from fastn.ftd.page import RequestInfo
 from fastn.ftd.render.evaluate import Frame, State, evaluate
@@ -99,11 +101,28 @@ class Plan:
     steps: tuple[Step, ...]  # every step comes after those it waits for
 
 
+# interpreter -> what `_Reach` found each of its variables refers to (see `_Reach.references`);
+# dropped with the interpreter
+_VALUE_REFERENCES: WeakKeyDictionary[
+    Interpreter, dict[str, tuple[VariableDef, tuple[tuple[bool, str], ...]]]
+] = WeakKeyDictionary()
+
+
+NO_STEPS = Plan(())
+
+
 def plan(doc: Document, interpreter: Interpreter, module_id: str) -> Plan:
     """The processors document `module_id` runs (resolving its processor variables first);
     what their arguments read joins `doc`."""
+    # `doc` holds every variable it reaches (its processor variables too): without a
+    # processor variable among them there is nothing to run, nor a reason to walk it
+    if all(var.call is None for var in doc.variables.values()):
+        return NO_STEPS
+    references = _VALUE_REFERENCES.get(interpreter)
+    if references is None:
+        references = _VALUE_REFERENCES[interpreter] = {}
     with interpreter.extending(doc) as view:
-        reach = _Reach(view, through_processors=True)
+        reach = _Reach(view, through_processors=True, references=references)
         for name, decl in interpreter.module(module_id).decls.items():
             if isinstance(decl, ast.VariableDecl) and decl.processor:
                 reach.add(interpreter.variable(f"{module_id}#{name}", decl.line).name)
@@ -255,12 +274,20 @@ class _Reach:
     processor waits for).
     """
 
-    def __init__(self, doc: Document, through_processors: bool) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        through_processors: bool,
+        references: dict[str, tuple[VariableDef, tuple[tuple[bool, str], ...]]] | None = None,
+    ) -> None:
         self.doc = doc
         self.through_processors = through_processors
         self.found: dict[str, None] = {}  # ordered set
         self.pending: list[str] = []
         self.components: set[str] = set()
+        # variable name -> (the variable, what its value or processor arguments refer to),
+        # kept by the interpreter's planning (every page reaches the same shared variables)
+        self.references = references
 
     def document(self) -> None:
         for node in self.doc.tree:
@@ -275,15 +302,35 @@ class _Reach:
             self.pending.append(name)
 
     def drain(self) -> list[str]:
+        references = self.references
         while self.pending:
-            var = self.doc.variables.get(self.pending.pop())
+            name = self.pending.pop()
+            var = self.doc.variables.get(name)
             if var is None:
                 continue
-            if var.call is None:
-                self.value(var.value)
-            elif self.through_processors:
-                self.values([*var.call.args.values(), var.call.caption])
+            if var.call is not None and not self.through_processors:
+                continue
+            if references is None:
+                self._variable(var)
+                continue
+            known = references.get(name)
+            if known is None or known[0] is not var:
+                recorder = _References()
+                recorder._variable(var)
+                known = references[name] = (var, tuple(recorder.references))
+            for is_component, referred in known[1]:
+                if is_component:
+                    self.invoked(referred)
+                else:
+                    self.add(referred)
         return list(self.found)
+
+    def _variable(self, var: VariableDef) -> None:
+        """What the variable's value refers to (a processor's: its arguments)."""
+        if var.call is None:
+            self.value(var.value)
+        else:
+            self.values([*var.call.args.values(), var.call.caption])
 
     def values(self, values: Iterable[Any]) -> None:
         for value in values:
