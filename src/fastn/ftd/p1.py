@@ -17,6 +17,7 @@ import dataclasses
 import json
 import re
 import sys
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,21 @@ def clean_line(line: str) -> str:
     return line
 
 
+def _clean(line: str, text: str) -> str:
+    """``clean_line(line)`` for a ``line`` whose left-trimmed copy ``text`` is at hand."""
+    if text.startswith(("\\-- ", "\\;;")):
+        return " " * (len(line) - len(text)) + text[1:]
+    if "<hl>" in text:
+        return _respace(line)
+    if ";" in text:
+        return _strip_inline_comment(line)
+    return line
+
+
+# a line of a block that starts with whitespace (`_trim_block` has indentation to trim)
+_INDENTED_LINE = re.compile(r"^[^\S\n]", re.M)
+
+
 def _trim_block(lines: list[str]) -> str:
     """Remove the common indentation of a block of lines and trailing whitespace.
 
@@ -222,17 +238,6 @@ def _kv(
 
 
 @dataclass(slots=True)
-class _SectionLine:
-    """The parts of a ``-- [KIND ]NAME: CAPTION`` line."""
-
-    name: str
-    kind: str | None
-    caption: str | None
-    is_commented: bool
-    is_end: bool  # `-- end: X`: `caption` is X
-
-
-@dataclass(slots=True)
 class _PendingList:
     """A ``-- name.key:`` block header waiting for its ``-- end: name.key``."""
 
@@ -252,22 +257,47 @@ class _Frame:
     pending: _PendingList | None = None
 
 
+# The parts of a `-- [KIND ]NAME: CAPTION` line: name, kind, caption, is_commented, is_end
+# (`-- end: X`: the caption is X). A tuple: one is made for every section line.
+_SectionLine = tuple[str, str | None, str | None, bool, bool]
+
+
 # ---------------------------------------------------------------------------------------
 # The parser
 
 
 class _Parser:
-    """One parse of one document; ``run`` returns the top-level sections."""
+    """One parse of one document; ``run`` returns the top-level sections.
 
-    __slots__ = ("doc_id", "lines", "trimmed", "count", "stack", "open")
+    The indexes of the section lines (``-- `` or ``/-- `` after the indentation) are found
+    once, so "is this a section line" is a set lookup and "where is the next section line"
+    a bisection: the text of a body is then taken as one slice of lines.
+    """
+
+    __slots__ = (
+        "doc_id",
+        "lines",
+        "trimmed",
+        "count",
+        "stack",
+        "open",
+        "starts",
+        "start_set",
+        "deep",
+    )
 
     def __init__(self, text: str, doc_id: str):
         self.doc_id = doc_id
         self.lines = text.split("\n")
-        self.trimmed = [line.lstrip() for line in self.lines]
+        self.trimmed = trimmed = [line.lstrip() for line in self.lines]
         self.count = len(self.lines)
+        self.starts = [i for i, text in enumerate(trimmed) if text.startswith(_SECTION_MARKERS)]
+        self.start_set = frozenset(self.starts)
         self.stack: list[_Frame] = []  # every section not yet made a child, in order
         self.open: list[_Frame] = []  # the frames of `stack` not closed by `-- end:`
+        # The stack held more than MAX_NESTING sections at some point. Only then can a section
+        # be nested that deep: its ancestors are all on the stack when it is pushed.
+        self.deep = False
 
     def error(self, message: str, index: int) -> ParseError:
         return ParseError(message, self.doc_id, index + 1)
@@ -275,16 +305,35 @@ class _Parser:
     # -- scanning ------------------------------------------------------------------------
 
     def is_section_at(self, index: int) -> bool:
-        return index < self.count and _is_section_start(self.trimmed[index])
+        return index in self.start_set
+
+    def next_section(self, index: int) -> int:
+        """The first section line at or after ``index`` (``count`` if there is none)."""
+        starts = self.starts
+        position = bisect_left(starts, index)
+        return starts[position] if position < len(starts) else self.count
+
+    def next_unindented_section(self, index: int) -> int:
+        """The first section line at or after ``index`` that is not indented."""
+        lines = self.lines
+        starts = self.starts
+        for position in range(bisect_left(starts, index), len(starts)):
+            if lines[starts[position]].startswith(_SECTION_MARKERS):
+                return starts[position]
+        return self.count
 
     def skip_comments(self, index: int) -> int:
-        while index < self.count and self.trimmed[index].startswith(";;"):
+        trimmed, count = self.trimmed, self.count
+        while index < count and trimmed[index].startswith(";;"):
             index += 1
         return index
 
     def skip_blank_and_comments(self, index: int) -> int:
-        trimmed = self.trimmed
-        while index < self.count and (not trimmed[index] or trimmed[index].startswith(";;")):
+        trimmed, count = self.trimmed, self.count
+        while index < count:
+            text = trimmed[index]
+            if text and not text.startswith(";;"):
+                break
             index += 1
         return index
 
@@ -293,25 +342,41 @@ class _Parser:
             f"start section body '{self.lines[index].strip()}' after a newline!!", index
         )
 
+    def text_between(self, index: int, stop: int) -> str:
+        """The lines ``index`` to ``stop`` without comments, cleaned, indentation trimmed."""
+        lines = self.lines[index:stop]
+        text = "\n".join(lines)
+        if ";" in text or "\\" in text or "<hl>" in text:
+            lines = [
+                _clean(line, trimmed)
+                for line, trimmed in zip(lines, self.trimmed[index:stop], strict=True)
+                if not trimmed.startswith(";;")
+            ]
+            text = "\n".join(lines)
+        if _INDENTED_LINE.search(text) is None:
+            return text.rstrip()  # what _trim_block gives when no line is indented
+        return _trim_block(lines)
+
     # -- driver --------------------------------------------------------------------------
 
     def run(self) -> list[Section]:
         index = 0
+        count, start_set, stack, open_frames = self.count, self.start_set, self.stack, self.open
         while True:
             index = self.skip_blank_and_comments(index)
-            if index >= self.count:
-                return [frame.section for frame in self.stack]
-            if not self.is_section_at(index):
+            if index >= count:
+                break
+            if index not in start_set:
                 raise self.error(SECTION_NOT_FOUND, index)
             head = self.section_line(index)
-            if head.is_end:
-                if not head.is_commented:  # `/-- end: X` is a comment: it ends nothing
-                    self.end(head.caption, index)
-                index = self.skip_text_after_end(index + 1)
+            if head[4]:  # `-- end: X`
+                if not head[3]:  # `/-- end: X` is a comment: it ends nothing
+                    self.end(head[2], index)
+                index = self.next_section(index + 1)  # text after an end: see skip_text_after_end
                 continue
-            parent = self.open[-1] if self.open else None
-            if parent is not None:
-                if self.is_block_header_of(parent.section, head.name):
+            if open_frames:
+                parent = open_frames[-1]
+                if self.is_block_header_of(parent.section, head[0]):
                     if parent.has_children or parent.pending is not None:
                         raise self.error(SECTION_NOT_FOUND, index)
                     index = self.block_header(parent, head, index)
@@ -319,12 +384,21 @@ class _Parser:
                 if parent.pending is None:
                     parent.has_children = True
             section, index = self.section(head, index)
-            frame = _Frame(section, len(self.stack), has_children=section.body is not None)
-            self.stack.append(frame)
-            self.open.append(frame)
+            frame = _Frame(section, len(stack), section.body is not None)
+            stack.append(frame)
+            open_frames.append(frame)
+            if len(stack) > MAX_NESTING:
+                self.deep = True
+        return [frame.section for frame in stack]
 
     def section_line(self, index: int) -> _SectionLine:
-        line = clean_line(self.lines[index]).strip()
+        text = self.trimmed[index]  # a section line: no escape, clean_line's first case
+        if "<hl>" in text:
+            line = text.rstrip()
+        elif ";" in text:
+            line = _strip_inline_comment(text).strip()
+        else:
+            line = text.rstrip()
         is_commented = line.startswith("/")
         rest = line[4:] if is_commented else line[3:]
         colon = rest.find(":")
@@ -333,30 +407,29 @@ class _Parser:
         name_with_kind = rest[:colon].strip()
         caption = rest[colon + 1 :].strip() or None
         if name_with_kind == "end":
-            return _SectionLine("end", None, caption, is_commented, True)
+            return "end", None, caption, is_commented, True
         kind, name = _split_kind(name_with_kind)
-        return _SectionLine(name, kind, caption, is_commented, False)
+        return name, kind, caption, is_commented, False
 
     def is_block_header_of(self, parent: Section, name: str) -> bool:
         """``-- parent.key:`` is a block header, unless ``key`` starts with a module header.
 
         (``module m: x`` in a component lets ``-- parent.m.comp:`` invoke ``x``'s ``comp``.)
         """
-        prefix = parent.name + "."
-        if not name.startswith(prefix):
+        parent_name = parent.name
+        size = len(parent_name)
+        if name[size : size + 1] != "." or not name.startswith(parent_name):
             return False
-        rest = name[len(prefix) :]
-        return not any(
-            isinstance(header, KV) and header.kind == "module" and rest.startswith(header.key)
-            for header in parent.headers
-        )
+        rest = name[size + 1 :]
+        for header in parent.headers:
+            if header.kind == "module" and isinstance(header, KV) and rest.startswith(header.key):
+                return False
+        return True
 
     def skip_text_after_end(self, index: int) -> int:
         """Lines after `-- end: X` up to the next section are notes to the reader: fastn
         builds documents with text there (fastn-community's design-system does it)."""
-        while index < self.count and not self.is_section_at(index):
-            index += 1
-        return index
+        return self.next_section(index)
 
     def end(self, name: str | None, index: int) -> None:
         """``-- end: name``: close the nearest open section (or section list) called name."""
@@ -395,56 +468,40 @@ class _Parser:
     def section(self, head: _SectionLine, index: int) -> tuple[Section, int]:
         line_number = index + 1
         caption = None
-        if head.caption is not None:
-            caption = KV(CAPTION_KEY, None, head.caption, None, "Public", "Caption", line_number)
-        section = Section(
-            head.name, head.kind, caption, [], None, [], head.is_commented, line_number, False
-        )
-        index = self.inline_headers(section.headers, index + 1)
-        if index >= self.count or self.is_section_at(index):
+        if head[2] is not None:
+            caption = KV(CAPTION_KEY, None, head[2], None, "Public", "Caption", line_number)
+        headers: list[Header] = []
+        section = Section(head[0], head[1], caption, headers, None, [], head[3], line_number, False)
+        index = self.inline_headers(headers, index + 1)
+        if index >= self.count or index in self.start_set:
             return section, index
         if self.trimmed[index]:
             raise self.body_not_after_blank(index)
         first = self.skip_blank_and_comments(index)
-        if first >= self.count or self.is_section_at(first):
+        stop = self.next_section(index)
+        if first >= stop:  # only blank lines and comments up to the next section (or the end)
             return section, first
-        value, index = self.read_text(index, self.is_section_at)
+        value = self.text_between(index, stop)
         if value:
             section.body = Body(value.strip(), first + 1)
-        return section, index
+        return section, stop
 
     def inline_headers(self, headers: list[Header], index: int) -> int:
         """Read ``key: value`` lines right below a section line; stop at anything else."""
-        trimmed = self.trimmed
-        while index < self.count:
+        trimmed, lines, count = self.trimmed, self.lines, self.count
+        while index < count:
             text = trimmed[index]
-            if not text or _is_section_start(text):
+            if not text or text.startswith(_SECTION_MARKERS):
                 break
             if text.startswith(";;"):
                 index += 1
                 continue
-            line = clean_line(self.lines[index])
+            line = _clean(lines[index], text)
             if ":" not in line:
                 break
             headers.append(_header_kv(line, "Header", index + 1))
             index += 1
         return index
-
-    def read_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str, int]:
-        """Free text from ``index`` until a line ``stops_at`` accepts.
-
-        Returns (indentation-trimmed text, index after it).
-        """
-        kept: list[str] = []
-        trimmed = self.trimmed
-        while index < self.count and not stops_at(index):
-            if not trimmed[index].startswith(";;"):
-                kept.append(clean_line(self.lines[index]))
-            index += 1
-        return _trim_block(kept), index
-
-    def is_unindented_section_at(self, index: int) -> bool:
-        return self.lines[index].startswith(_SECTION_MARKERS)
 
     # -- block headers: `-- name.key:` ---------------------------------------------------
 
@@ -452,15 +509,15 @@ class _Parser:
         """Read one block header of ``frame``'s section; return the index after it."""
         parent = frame.section
         parent.block_body = True
-        key = head.name[len(parent.name) + 1 :]
-        kind, caption, line_index = head.kind, head.caption, index
+        key = head[0][len(parent.name) + 1 :]
+        kind, caption, line_index = head[1], head[2], index
         condition, index = self.condition_line(index + 1)
 
         if kind is None and "caption" in key:
             if parent.caption is not None:
                 raise self.error(MORE_THAN_ONE_CAPTION, line_index)
             if caption is None:
-                caption, index = self.block_text(index, self.is_unindented_section_at)
+                caption, index = self.block_text(index, self.next_unindented_section)
             if caption is not None:
                 parent.caption = KV(
                     CAPTION_KEY, None, caption, condition, "Public", "Caption", line_index + 1
@@ -472,7 +529,7 @@ class _Parser:
                 parent.body = Body(caption, line_index + 1)
                 return index
             first = self.skip_blank_and_comments(index)
-            value, index = self.block_text(index, self.is_section_at)
+            value, index = self.block_text(index, self.next_section)
             if value is not None:
                 parent.body = Body(value, first + 1)
             return index
@@ -483,7 +540,7 @@ class _Parser:
                 following += 1
             if (
                 following >= self.count
-                or self.is_section_at(following)
+                or following in self.start_set
                 or ":" not in self.lines[following]
             ):
                 value = _kv(key, kind, caption, condition, "Caption", line_index + 1)
@@ -498,9 +555,9 @@ class _Parser:
                 f"header `{key}` expects fields or text after it, found the end of the file",
                 line_index,
             )
-        if self.is_section_at(following):
+        if following in self.start_set:
             next_head = self.section_line(following)
-            if next_head.is_end or not self.is_block_header_of(parent, next_head.name):
+            if next_head[4] or not self.is_block_header_of(parent, next_head[0]):
                 frame.pending = _PendingList(key, kind, condition, line_index + 1)
                 return following
         header, index = self.header_value(key, kind, caption, condition, index, line_index)
@@ -516,16 +573,17 @@ class _Parser:
                 return value.strip() or None, candidate + 1
         return None, index
 
-    def block_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str | None, int]:
-        """Text after a blank line below a ``-- name.caption:`` / ``-- name.body:`` header."""
+    def block_text(self, index: int, stop_after: Callable[[int], int]) -> tuple[str | None, int]:
+        """Text after a blank line below a ``-- name.caption:`` / ``-- name.body:`` header,
+        up to the section line ``stop_after(index)`` finds."""
         first = self.skip_comments(index)
-        if first < self.count and self.trimmed[first] and not self.is_section_at(first):
+        if first < self.count and self.trimmed[first] and first not in self.start_set:
             raise self.body_not_after_blank(first)
         start = self.skip_blank_and_comments(index)
-        if start >= self.count or stops_at(start):
+        stop = stop_after(index)
+        if start >= stop:  # blank lines and comments only: `start` is `stop`
             return None, start
-        value, index = self.read_text(index, stops_at)
-        return value.strip() or None, index
+        return self.text_between(index, stop).strip() or None, stop
 
     def header_value(
         self,
@@ -542,31 +600,29 @@ class _Parser:
         other line starts the text, which then runs to the next section line.
         """
         fields: dict[str, Header] = {}
-        text_lines: list[str] | None = None
+        body = None
         text_start = 0
         first_line_checked = False
         lines, trimmed = self.lines, self.trimmed
-        while index < self.count and not _is_section_start(trimmed[index]):
+        stop = self.next_section(index)
+        while index < stop:
             text = trimmed[index]
             if text.startswith(";;"):
                 index += 1
                 continue
-            if text_lines is None:
-                if not first_line_checked and text and ":" not in text:
-                    raise self.body_not_after_blank(index)
-                first_line_checked = True
-                if not text:
-                    index += 1
-                    continue
-                if ":" in text and not text.startswith("\\"):
-                    field = _header_kv(lines[index], "Header", index + 1)
-                    fields[field.key] = field
-                    index += 1
-                    continue
-                text_lines, text_start = [], index
-            text_lines.append(clean_line(lines[index]))
-            index += 1
-        body = (_trim_block(text_lines) or None) if text_lines else None
+            if not first_line_checked and text and ":" not in text:
+                raise self.body_not_after_blank(index)
+            first_line_checked = True
+            if not text:
+                index += 1
+                continue
+            if ":" in text and not text.startswith("\\"):
+                field = _header_kv(lines[index], "Header", index + 1)
+                fields[field.key] = field
+                index += 1
+                continue
+            text_start, index = index, stop
+            body = self.text_between(text_start, stop) or None
         line_number = line_index + 1
         if fields or (caption is not None and body is not None):
             body_line = text_start + 1 if body is not None else None
@@ -621,8 +677,10 @@ MAX_NESTING = 100
 
 def parse(text: str, doc_id: str = "foo") -> list[Section]:
     """The sections of an ftd document (comments ``/``-ed out are kept, see remove_comments)."""
-    sections = _Parser(text, doc_id).run()
-    _check_nesting(sections, doc_id)
+    parser = _Parser(text, doc_id)
+    sections = parser.run()
+    if parser.deep:
+        _check_nesting(sections, doc_id)
     return sections
 
 
