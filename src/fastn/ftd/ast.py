@@ -502,16 +502,21 @@ def invocation(section: p1.Section) -> Invocation:
     condition: str | None = None
     condition_line = section.line_number
     loop: Loop | None = None
+    processor: str | None = None  # the first `$processor$` (as _header_value finds it)
+    processor_found = False
     for header in section.headers:
         key = header.key
         if header.kind is None and key in _CONTROL_KEYS:
-            value = header.value if isinstance(header, p1.KV) else None
+            is_kv = isinstance(header, p1.KV)
+            value = header.value if is_kv else None
             if key == "if":
                 if not value:
                     raise error("`if` needs a condition", header.line_number)
                 condition, condition_line = value, header.line_number
             elif key in ("for", "$loop$"):
                 loop = _loop(key, value, header.line_number)
+            elif is_kv and not processor_found:  # `$processor$`
+                processor, processor_found = value, True
             continue
         if key.startswith("$on-") and key.endswith("$"):
             value = header.value if isinstance(header, p1.KV) else None
@@ -522,7 +527,10 @@ def invocation(section: p1.Section) -> Invocation:
         mutable = key.startswith("$")
         if mutable:
             key = key[1:]
-        name, *path = key.split(".")
+        if "." in key:
+            name, *path = key.split(".")
+        else:
+            name, path = key, []
         properties.append(
             Property(
                 name,
@@ -534,41 +542,37 @@ def invocation(section: p1.Section) -> Invocation:
                 header.line_number,
             )
         )
-    if section.caption is not None and section.caption.value is not None:
+    caption = section.caption
+    if caption is not None and caption.value is not None:
         properties.append(
             Property(
                 "",
                 False,
                 [],
-                RawText(section.caption.value, section.caption.line_number),
+                RawText(caption.value, caption.line_number),
                 None,
                 "caption",
-                section.caption.line_number,
+                caption.line_number,
             )
         )
-    if section.body is not None:
+    body = section.body
+    if body is not None:
         properties.append(
             Property(
-                "",
-                False,
-                [],
-                RawText(section.body.value, section.body.line_number),
-                None,
-                "body",
-                section.body.line_number,
+                "", False, [], RawText(body.value, body.line_number), None, "body", body.line_number
             )
         )
     children = [invocation(s) for s in section.sub_sections if not s.is_commented]
     return Invocation(
-        name=section.name,
-        properties=properties,
-        condition=condition,
-        condition_line=condition_line,
-        loop=loop,
-        events=events,
-        children=children,
-        line=section.line_number,
-        processor=_header_value(section, "$processor$"),
+        section.name,
+        properties,
+        condition,
+        condition_line,
+        loop,
+        events,
+        children,
+        section.line_number,
+        processor,
     )
 
 
@@ -595,7 +599,7 @@ def _loop(key: str, value: str | None, line: int) -> Loop:
 def parse_document(text: str, doc_id: str) -> list[Statement]:
     """p1-parse ``text``, drop commented-out parts and classify every top-level section."""
     try:
-        sections = p1.remove_comments(p1.parse(text, doc_id))
+        sections = p1.remove_comments_in_place(p1.parse(text, doc_id))
     except FtdError as e:
         e.located(doc_id, e.line)
         raise

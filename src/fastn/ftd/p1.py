@@ -778,6 +778,60 @@ def remove_comments(sections: list[Section]) -> list[Section]:
     return [_uncommented_section(s) for s in sections if not s.is_commented]
 
 
+def _uncomment_header_in_place(header: Header) -> bool:
+    """``_uncommented_header`` changing ``header`` itself; False: drop it."""
+    kind, key = header.kind, header.key
+    if kind is not None:
+        if kind.startswith("/"):
+            return False
+        if key.startswith("\\/"):
+            header.kind = kind.lstrip("\\")  # as _uncommented_header: the kind, on purpose
+    elif key.startswith("/"):
+        return False
+    elif key.startswith("\\/"):
+        header.key = key[1:]
+    if isinstance(header, SectionHeader):
+        header.section = remove_comments_in_place(header.section)
+    return True
+
+
+def remove_comments_in_place(sections: list[Section]) -> list[Section]:
+    """``remove_comments`` for sections nobody else holds: the same result, made by changing
+    the sections (only the kept ones are returned), not by copying every one."""
+    kept = []
+    for section in sections:
+        if section.is_commented:
+            continue
+        kept.append(section)
+        caption = section.caption
+        if caption is not None:
+            value = caption.value
+            if value is not None and (value.startswith("/") or "\\/" in value):
+                keep, caption.value = _uncommented_value(value)
+                if not keep:
+                    section.caption = None
+        body = section.body
+        if body is not None:
+            value = body.value
+            if value.startswith("/") or "\\/" in value:
+                keep, body.value = _uncommented_value(value)  # type: ignore[assignment]
+                if not keep:
+                    section.body = None
+        headers = section.headers
+        for header in headers:
+            kind = header.kind
+            if (
+                header.key[:1] in "/\\"  # also an empty key: the exact test below decides
+                or (kind is not None and kind.startswith("/"))
+                or isinstance(header, SectionHeader)
+            ):
+                section.headers = [h for h in headers if _uncomment_header_in_place(h)]
+                break
+        if section.sub_sections:
+            section.sub_sections = remove_comments_in_place(section.sub_sections)
+    return kept
+
+
 # ---------------------------------------------------------------------------------------
 # JSON (§1.9), the shape of fastn's p1 test oracle
 
