@@ -217,11 +217,10 @@ def _header_kv(text: str, source: str, line_number: int) -> KV:
         condition = condition.strip() or None
         name_part = name_part.strip()
     space = name_part.rfind(" ")
-    if space < 0:
-        kind, key = None, name_part
-    else:
-        kind, key = name_part[:space].strip() or None, name_part[space + 1 :]
-    return _kv(key, kind, value.strip() or None, condition, source, line_number)
+    if space < 0:  # no kind: no access modifier either
+        return KV(name_part, None, value.strip() or None, condition, "Public", source, line_number)
+    kind = name_part[:space].strip() or None
+    return _kv(name_part[space + 1 :], kind, value.strip() or None, condition, source, line_number)
 
 
 def _kv(
@@ -295,8 +294,9 @@ class _Parser:
         self.start_set = frozenset(self.starts)
         self.stack: list[_Frame] = []  # every section not yet made a child, in order
         self.open: list[_Frame] = []  # the frames of `stack` not closed by `-- end:`
-        # The stack held more than MAX_NESTING sections at some point. Only then can a section
-        # be nested that deep: its ancestors are all on the stack when it is pushed.
+        # More than MAX_NESTING sections were open at some point. Only then can a section be
+        # nested that deep: when it is pushed, all its ancestors-to-be are open (a section
+        # leaves `open` when it is ended, or with its parent, and then takes no children).
         self.deep = False
 
     def error(self, message: str, index: int) -> ParseError:
@@ -361,10 +361,15 @@ class _Parser:
 
     def run(self) -> list[Section]:
         index = 0
-        count, start_set, stack, open_frames = self.count, self.start_set, self.stack, self.open
+        trimmed, count, start_set = self.trimmed, self.count, self.start_set
+        stack, open_frames = self.stack, self.open
         while True:
-            index = self.skip_blank_and_comments(index)
-            if index >= count:
+            while index < count:  # skip_blank_and_comments
+                text = trimmed[index]
+                if text and not text.startswith(";;"):
+                    break
+                index += 1
+            else:
                 break
             if index not in start_set:
                 raise self.error(SECTION_NOT_FOUND, index)
@@ -387,7 +392,7 @@ class _Parser:
             frame = _Frame(section, len(stack), section.body is not None)
             stack.append(frame)
             open_frames.append(frame)
-            if len(stack) > MAX_NESTING:
+            if len(open_frames) > MAX_NESTING:
                 self.deep = True
         return [frame.section for frame in stack]
 
@@ -472,12 +477,31 @@ class _Parser:
             caption = KV(CAPTION_KEY, None, head[2], None, "Public", "Caption", line_number)
         headers: list[Header] = []
         section = Section(head[0], head[1], caption, headers, None, [], head[3], line_number, False)
-        index = self.inline_headers(headers, index + 1)
-        if index >= self.count or index in self.start_set:
+        trimmed, count = self.trimmed, self.count
+        index += 1
+        while index < count:  # inline headers: `key: value` lines right below
+            text = trimmed[index]
+            if not text:
+                break
+            if text.startswith(";;"):
+                index += 1
+                continue
+            if index in self.start_set:
+                return section, index
+            if ";" in text or "\\" in text:
+                text = _clean(text, text)
+            if ":" not in text:
+                raise self.body_not_after_blank(index)  # text not after a blank line
+            headers.append(_header_kv(text, "Header", index + 1))
+            index += 1
+        else:
             return section, index
-        if self.trimmed[index]:
-            raise self.body_not_after_blank(index)
-        first = self.skip_blank_and_comments(index)
+        first = index + 1  # the blank line ends the headers; the body follows it
+        while first < count:
+            text = trimmed[first]
+            if text and not text.startswith(";;"):
+                break
+            first += 1
         stop = self.next_section(index)
         if first >= stop:  # only blank lines and comments up to the next section (or the end)
             return section, first
@@ -485,23 +509,6 @@ class _Parser:
         if value:
             section.body = Body(value.strip(), first + 1)
         return section, stop
-
-    def inline_headers(self, headers: list[Header], index: int) -> int:
-        """Read ``key: value`` lines right below a section line; stop at anything else."""
-        trimmed, lines, count = self.trimmed, self.lines, self.count
-        while index < count:
-            text = trimmed[index]
-            if not text or text.startswith(_SECTION_MARKERS):
-                break
-            if text.startswith(";;"):
-                index += 1
-                continue
-            line = _clean(lines[index], text)
-            if ":" not in line:
-                break
-            headers.append(_header_kv(line, "Header", index + 1))
-            index += 1
-        return index
 
     # -- block headers: `-- name.key:` ---------------------------------------------------
 
