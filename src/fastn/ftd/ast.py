@@ -531,17 +531,13 @@ def invocation(section: p1.Section) -> Invocation:
             name, *path = key.split(".")
         else:
             name, path = key, []
-        properties.append(
-            Property(
-                name,
-                mutable,
-                path,
-                raw_from_header(header),
-                header.condition,
-                "header",
-                header.line_number,
-            )
-        )
+        line = header.line_number
+        if isinstance(header, p1.KV):  # raw_from_header, inlined for the common case
+            value = header.value
+            raw = RawNull(line) if value is None or value == "NULL" else RawText(value, line)
+        else:
+            raw = raw_from_header(header)
+        properties.append(Property(name, mutable, path, raw, header.condition, "header", line))
     caption = section.caption
     if caption is not None and caption.value is not None:
         properties.append(

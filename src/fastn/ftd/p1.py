@@ -397,20 +397,17 @@ class _Parser:
         return [frame.section for frame in stack]
 
     def section_line(self, index: int) -> _SectionLine:
-        text = self.trimmed[index]  # a section line: no escape, clean_line's first case
-        if "<hl>" in text:
-            line = text.rstrip()
-        elif ";" in text:
-            line = _strip_inline_comment(text).strip()
-        else:
-            line = text.rstrip()
-        is_commented = line.startswith("/")
-        rest = line[4:] if is_commented else line[3:]
-        colon = rest.find(":")
-        if colon < 0:
-            raise self.error(f": is missing in: {line}", index)
-        name_with_kind = rest[:colon].strip()
-        caption = rest[colon + 1 :].strip() or None
+        # a section line starts with `-- ` or `/-- `: it is no escape (clean_line's first
+        # case), and the first `:` of the (cleaned) line is the one after the name
+        text = self.trimmed[index]
+        if ";" in text and "<hl>" not in text:
+            text = _strip_inline_comment(text)
+        name_part, colon, caption = text.partition(":")
+        if not colon:
+            raise self.error(f": is missing in: {text.strip()}", index)
+        is_commented = text[0] == "/"
+        name_with_kind = (name_part[4:] if is_commented else name_part[3:]).strip()
+        caption = caption.strip() or None
         if name_with_kind == "end":
             return "end", None, caption, is_commented, True
         kind, name = _split_kind(name_with_kind)
@@ -502,9 +499,11 @@ class _Parser:
             if text and not text.startswith(";;"):
                 break
             first += 1
-        stop = self.next_section(index)
-        if first >= stop:  # only blank lines and comments up to the next section (or the end)
+        else:
             return section, first
+        if first in self.start_set:  # only blank lines and comments up to the next section
+            return section, first
+        stop = self.next_section(first)
         value = self.text_between(index, stop)
         if value:
             section.body = Body(value.strip(), first + 1)
