@@ -493,6 +493,7 @@ def _component(section: p1.Section) -> ComponentDecl:
 
 
 _CONTROL_KEYS = frozenset({"if", "for", "$loop$", "$processor$"})
+_KV = p1.KV
 
 
 def invocation(section: p1.Section) -> Invocation:
@@ -507,7 +508,7 @@ def invocation(section: p1.Section) -> Invocation:
     for header in section.headers:
         key = header.key
         if header.kind is None and key in _CONTROL_KEYS:
-            is_kv = isinstance(header, p1.KV)
+            is_kv = isinstance(header, _KV)
             value = header.value if is_kv else None
             if key == "if":
                 if not value:
@@ -518,21 +519,21 @@ def invocation(section: p1.Section) -> Invocation:
             elif is_kv and not processor_found:  # `$processor$`
                 processor, processor_found = value, True
             continue
-        if key.startswith("$on-") and key.endswith("$"):
-            value = header.value if isinstance(header, p1.KV) else None
-            if not value:
-                raise error(f"event `{key}` needs an action", header.line_number)
-            events.append(Event(key[4:-1], value, header.line_number))
-            continue
         mutable = key.startswith("$")
         if mutable:
+            if key.startswith("$on-") and key.endswith("$"):
+                value = header.value if isinstance(header, _KV) else None
+                if not value:
+                    raise error(f"event `{key}` needs an action", header.line_number)
+                events.append(Event(key[4:-1], value, header.line_number))
+                continue
             key = key[1:]
         if "." in key:
             name, *path = key.split(".")
         else:
             name, path = key, []
         line = header.line_number
-        if isinstance(header, p1.KV):  # raw_from_header, inlined for the common case
+        if isinstance(header, _KV):  # raw_from_header, inlined for the common case
             value = header.value
             raw = RawNull(line) if value is None or value == "NULL" else RawText(value, line)
         else:
@@ -595,7 +596,7 @@ def _loop(key: str, value: str | None, line: int) -> Loop:
 def parse_document(text: str, doc_id: str) -> list[Statement]:
     """p1-parse ``text``, drop commented-out parts and classify every top-level section."""
     try:
-        sections = p1.remove_comments_in_place(p1.parse(text, doc_id))
+        sections = p1.parse_uncommented(text, doc_id)
     except FtdError as e:
         e.located(doc_id, e.line)
         raise

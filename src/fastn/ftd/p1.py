@@ -283,6 +283,7 @@ class _Parser:
         "starts",
         "start_set",
         "deep",
+        "commented",
     )
 
     def __init__(self, text: str, doc_id: str):
@@ -298,6 +299,10 @@ class _Parser:
         # nested that deep: when it is pushed, all its ancestors-to-be are open (a section
         # leaves `open` when it is ended, or with its parent, and then takes no children).
         self.deep = False
+        # Something `remove_comments` changes may have been parsed: a `/`-ed section line,
+        # or a caption, body, header key or kind starting with `/`, or a `\\/` anywhere.
+        # When this stays False, remove_comments would return the sections unchanged.
+        self.commented = "\\/" in text
 
     def error(self, message: str, index: int) -> ParseError:
         return ParseError(message, self.doc_id, index + 1)
@@ -408,6 +413,8 @@ class _Parser:
         is_commented = text[0] == "/"
         name_with_kind = (name_part[4:] if is_commented else name_part[3:]).strip()
         caption = caption.strip() or None
+        if is_commented or "/" in name_with_kind or (caption is not None and caption[0] == "/"):
+            self.commented = True  # a commented section, or a `/` kind, key or caption
         if name_with_kind == "end":
             return "end", None, caption, is_commented, True
         kind, name = _split_kind(name_with_kind)
@@ -489,6 +496,8 @@ class _Parser:
                 text = _clean(text, text)
             if ":" not in text:
                 raise self.body_not_after_blank(index)  # text not after a blank line
+            if text[0] == "/":  # its kind or key starts with `/`
+                self.commented = True
             headers.append(_header_kv(text, "Header", index + 1))
             index += 1
         else:
@@ -504,9 +513,11 @@ class _Parser:
         if first in self.start_set:  # only blank lines and comments up to the next section
             return section, first
         stop = self.next_section(first)
-        value = self.text_between(index, stop)
+        value = self.text_between(index, stop).strip()
         if value:
-            section.body = Body(value.strip(), first + 1)
+            section.body = Body(value, first + 1)
+            if value[0] == "/":
+                self.commented = True
         return section, stop
 
     # -- block headers: `-- name.key:` ---------------------------------------------------
@@ -589,7 +600,12 @@ class _Parser:
         stop = stop_after(index)
         if start >= stop:  # blank lines and comments only: `start` is `stop`
             return None, start
-        return self.text_between(index, stop).strip() or None, stop
+        value = self.text_between(index, stop).strip()
+        if not value:
+            return None, stop
+        if value[0] == "/":  # a caption or body starting with `/`
+            self.commented = True
+        return value, stop
 
     def header_value(
         self,
@@ -688,6 +704,16 @@ def parse(text: str, doc_id: str = "foo") -> list[Section]:
     if parser.deep:
         _check_nesting(sections, doc_id)
     return sections
+
+
+def parse_uncommented(text: str, doc_id: str = "foo") -> list[Section]:
+    """``remove_comments(parse(text, doc_id))``: the comments removed in place, and only
+    when the parse met something a ``/`` can comment out."""
+    parser = _Parser(text, doc_id)
+    sections = parser.run()
+    if parser.deep:
+        _check_nesting(sections, doc_id)
+    return remove_comments_in_place(sections) if parser.commented else sections
 
 
 def _check_nesting(sections: list[Section], doc_id: str) -> None:
