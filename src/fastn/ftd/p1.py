@@ -6,7 +6,8 @@ every section is pushed on a stack, and an ``end`` turns everything pushed after
 section it names into that section's children. Sections never ended stay top-level.
 
 The parser is a single forward pass over the list of lines (plus a left-trimmed copy), so
-it never re-slices the text.
+it never re-slices the text. The section lines (``-- `` or ``/-- `` after the indentation)
+are found first: a body runs to the next of them and is taken as one slice of lines.
 
 Run ``python -m fastn.ftd.p1 FILE.ftd`` to print the sections of a file as JSON.
 """
@@ -97,11 +98,6 @@ class Section:
 # Line helpers
 
 
-def _is_section_start(trimmed: str) -> bool:
-    """``-- `` or ``/-- `` after the indentation: the line starts a section (or ends one)."""
-    return trimmed.startswith(_SECTION_MARKERS)
-
-
 def _respace(line: str) -> str:
     """Replace the indentation by the same number of spaces."""
     text = line.lstrip()
@@ -165,14 +161,15 @@ def _trim_block(lines: list[str]) -> str:
     As in fastn, a line of only spaces or tabs counts towards the common indentation: a
     tab-indented blank line above ``\\-- `` code keeps that code's one-space indent.
     """
-    indents = [len(line) - len(line.lstrip()) for line in lines if line]
+    texts = [line.lstrip() for line in lines]
+    indents = [len(line) - len(text) for line, text in zip(lines, texts, strict=True) if line]
     if not indents:
         return ""
     common = min(indents)
-    out = []
-    for line in lines:
-        text = line.lstrip()
-        out.append(" " * (len(line) - len(text) - common) + text if text else "")
+    out = [
+        " " * (len(line) - len(text) - common) + text if text else ""
+        for line, text in zip(lines, texts, strict=True)
+    ]
     return "\n".join(out).rstrip()
 
 
@@ -309,9 +306,6 @@ class _Parser:
 
     # -- scanning ------------------------------------------------------------------------
 
-    def is_section_at(self, index: int) -> bool:
-        return index in self.start_set
-
     def next_section(self, index: int) -> int:
         """The first section line at or after ``index`` (``count`` if there is none)."""
         starts = self.starts
@@ -382,7 +376,9 @@ class _Parser:
             if head[4]:  # `-- end: X`
                 if not head[3]:  # `/-- end: X` is a comment: it ends nothing
                     self.end(head[2], index)
-                index = self.next_section(index + 1)  # text after an end: see skip_text_after_end
+                # lines after `-- end: X` up to the next section are notes to the reader:
+                # fastn builds documents with text there (fastn-community's design-system)
+                index = self.next_section(index + 1)
                 continue
             if open_frames:
                 parent = open_frames[-1]
@@ -434,11 +430,6 @@ class _Parser:
             if header.kind == "module" and isinstance(header, KV) and rest.startswith(header.key):
                 return False
         return True
-
-    def skip_text_after_end(self, index: int) -> int:
-        """Lines after `-- end: X` up to the next section are notes to the reader: fastn
-        builds documents with text there (fastn-community's design-system does it)."""
-        return self.next_section(index)
 
     def end(self, name: str | None, index: int) -> None:
         """``-- end: name``: close the nearest open section (or section list) called name."""
