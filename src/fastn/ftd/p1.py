@@ -382,7 +382,13 @@ class _Parser:
                 continue
             if open_frames:
                 parent = open_frames[-1]
-                if self.is_block_header_of(parent.section, head[0]):
+                parent_name = parent.section.name
+                name = head[0]
+                if (
+                    name[len(parent_name) : len(parent_name) + 1] == "."
+                    and name.startswith(parent_name)
+                    and self.is_block_header_of(parent.section, name)
+                ):
                     if parent.has_children or parent.pending is not None:
                         raise self.error(SECTION_NOT_FOUND, index)
                     index = self.block_header(parent, head, index)
@@ -413,8 +419,14 @@ class _Parser:
             self.commented = True  # a commented section, or a `/` kind, key or caption
         if name_with_kind == "end":
             return "end", None, caption, is_commented, True
-        kind, name = _split_kind(name_with_kind)
-        return name, kind, caption, is_commented, False
+        if "(" in name_with_kind:
+            kind, name = _split_kind(name_with_kind)
+            return name, kind, caption, is_commented, False
+        space = name_with_kind.rfind(" ")  # _split_kind without its `(...)` case
+        if space < 0:
+            return name_with_kind, None, caption, is_commented, False
+        kind = name_with_kind[:space].strip() or None
+        return name_with_kind[space + 1 :], kind, caption, is_commented, False
 
     def is_block_header_of(self, parent: Section, name: str) -> bool:
         """``-- parent.key:`` is a block header, unless ``key`` starts with a module header.
