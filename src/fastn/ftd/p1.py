@@ -151,8 +151,9 @@ def _clean(line: str, text: str) -> str:
     return line
 
 
-# a line of a block that starts with whitespace (`_trim_block` has indentation to trim)
-_INDENTED_LINE = re.compile(r"^[^\S\n]", re.M)
+# a line after the first that starts with whitespace (`_trim_block` has indentation to trim);
+# not `^` with re.M: that pattern is tried at every character, this one jumps to newlines
+_INDENTED_LATER_LINE = re.compile(r"\n[^\S\n]")
 
 
 def _trim_block(lines: list[str]) -> str:
@@ -352,7 +353,8 @@ class _Parser:
                 if not trimmed.startswith(";;")
             ]
             text = "\n".join(lines)
-        if _INDENTED_LINE.search(text) is None:
+        first = text[:1]
+        if (first == "\n" or not first.isspace()) and _INDENTED_LATER_LINE.search(text) is None:
             return text.rstrip()  # what _trim_block gives when no line is indented
         return _trim_block(lines)
 
