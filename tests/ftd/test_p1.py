@@ -264,6 +264,31 @@ def test_remove_comments() -> None:
     assert parsed[0].caption.value == "/hidden"  # the input is left alone
 
 
+def test_parse_uncommented_is_remove_comments_of_parse() -> None:
+    texts = [
+        "-- foo: /hidden\n/k: 1\n/string j: 2\n\\/kept: 3\nplain: 4\n\n\\/body\n\n"
+        "/-- gone:\n-- child:\n-- end: foo\n/-- also-gone:\n",
+        "-- foo:\n-- foo.items:\n-- a:\n/-- b:\n-- end: foo.items\n",
+        "-- foo:\n\n/body\n",
+        "-- foo:\n-- foo.caption:\n\n/caption\n",
+        "-- foo:\n-- foo.body:\n\n/body\n",
+        "-- foo:\n-- /string foo.k: v\n",
+        "-- foo: kept\nurl: /path\n\nbody with a /path\n",
+    ]
+    for text in texts:
+        expected = p1.remove_comments(p1.parse(text))
+        assert p1.parse_uncommented(text) == expected
+        assert p1.remove_comments_in_place(p1.parse(text)) == expected
+
+
+def test_nesting_limit_counts_depth_not_sections() -> None:
+    flat = "".join(f"-- s{i}:\n" for i in range(3 * p1.MAX_NESTING))
+    assert len(p1.parse(flat)) == 3 * p1.MAX_NESTING
+    deep = flat + "".join(f"-- end: s{i}\n" for i in reversed(range(3 * p1.MAX_NESTING)))
+    with pytest.raises(ParseError, match="nesting deeper than"):
+        p1.parse(deep)
+
+
 def test_remove_comments_inside_section_list_header() -> None:
     text = "-- foo:\n-- foo.items:\n-- a:\n/-- b:\n-- end: foo.items\n"
     (items,) = p1.remove_comments(p1.parse(text))[0].headers
@@ -374,5 +399,9 @@ def check_parses_or_fails_cleanly(text: str) -> None:
     except ParseError as error:
         assert 1 <= error.line <= text.count("\n") + 1
         return
-    json.dumps(p1.to_json(p1.remove_comments(sections)))
+    uncommented = p1.remove_comments(sections)
+    json.dumps(p1.to_json(uncommented))
     p1.without_line_numbers(sections)
+    # the two fast ways of removing comments give the same sections
+    assert p1.parse_uncommented(text) == uncommented
+    assert p1.remove_comments_in_place(p1.parse(text)) == uncommented

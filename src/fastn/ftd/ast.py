@@ -493,6 +493,7 @@ def _component(section: p1.Section) -> ComponentDecl:
 
 
 _CONTROL_KEYS = frozenset({"if", "for", "$loop$", "$processor$"})
+_KV = p1.KV
 
 
 def invocation(section: p1.Section) -> Invocation:
@@ -502,73 +503,73 @@ def invocation(section: p1.Section) -> Invocation:
     condition: str | None = None
     condition_line = section.line_number
     loop: Loop | None = None
+    processor: str | None = None  # the first `$processor$` (as _header_value finds it)
+    processor_found = False
     for header in section.headers:
         key = header.key
         if header.kind is None and key in _CONTROL_KEYS:
-            value = header.value if isinstance(header, p1.KV) else None
+            is_kv = isinstance(header, _KV)
+            value = header.value if is_kv else None
             if key == "if":
                 if not value:
                     raise error("`if` needs a condition", header.line_number)
                 condition, condition_line = value, header.line_number
             elif key in ("for", "$loop$"):
                 loop = _loop(key, value, header.line_number)
-            continue
-        if key.startswith("$on-") and key.endswith("$"):
-            value = header.value if isinstance(header, p1.KV) else None
-            if not value:
-                raise error(f"event `{key}` needs an action", header.line_number)
-            events.append(Event(key[4:-1], value, header.line_number))
+            elif is_kv and not processor_found:  # `$processor$`
+                processor, processor_found = value, True
             continue
         mutable = key.startswith("$")
         if mutable:
+            if key.startswith("$on-") and key.endswith("$"):
+                value = header.value if isinstance(header, _KV) else None
+                if not value:
+                    raise error(f"event `{key}` needs an action", header.line_number)
+                events.append(Event(key[4:-1], value, header.line_number))
+                continue
             key = key[1:]
-        name, *path = key.split(".")
-        properties.append(
-            Property(
-                name,
-                mutable,
-                path,
-                raw_from_header(header),
-                header.condition,
-                "header",
-                header.line_number,
-            )
-        )
-    if section.caption is not None and section.caption.value is not None:
+        if "." in key:
+            name, *path = key.split(".")
+        else:
+            name, path = key, []
+        line = header.line_number
+        if isinstance(header, _KV):  # raw_from_header, inlined for the common case
+            value = header.value
+            raw = RawNull(line) if value is None or value == "NULL" else RawText(value, line)
+        else:
+            raw = raw_from_header(header)
+        properties.append(Property(name, mutable, path, raw, header.condition, "header", line))
+    caption = section.caption
+    if caption is not None and caption.value is not None:
         properties.append(
             Property(
                 "",
                 False,
                 [],
-                RawText(section.caption.value, section.caption.line_number),
+                RawText(caption.value, caption.line_number),
                 None,
                 "caption",
-                section.caption.line_number,
+                caption.line_number,
             )
         )
-    if section.body is not None:
+    body = section.body
+    if body is not None:
         properties.append(
             Property(
-                "",
-                False,
-                [],
-                RawText(section.body.value, section.body.line_number),
-                None,
-                "body",
-                section.body.line_number,
+                "", False, [], RawText(body.value, body.line_number), None, "body", body.line_number
             )
         )
     children = [invocation(s) for s in section.sub_sections if not s.is_commented]
     return Invocation(
-        name=section.name,
-        properties=properties,
-        condition=condition,
-        condition_line=condition_line,
-        loop=loop,
-        events=events,
-        children=children,
-        line=section.line_number,
-        processor=_header_value(section, "$processor$"),
+        section.name,
+        properties,
+        condition,
+        condition_line,
+        loop,
+        events,
+        children,
+        section.line_number,
+        processor,
     )
 
 
@@ -595,7 +596,7 @@ def _loop(key: str, value: str | None, line: int) -> Loop:
 def parse_document(text: str, doc_id: str) -> list[Statement]:
     """p1-parse ``text``, drop commented-out parts and classify every top-level section."""
     try:
-        sections = p1.remove_comments(p1.parse(text, doc_id))
+        sections = p1.parse_uncommented(text, doc_id)
     except FtdError as e:
         e.located(doc_id, e.line)
         raise

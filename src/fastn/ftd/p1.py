@@ -6,7 +6,8 @@ every section is pushed on a stack, and an ``end`` turns everything pushed after
 section it names into that section's children. Sections never ended stay top-level.
 
 The parser is a single forward pass over the list of lines (plus a left-trimmed copy), so
-it never re-slices the text.
+it never re-slices the text. The section lines (``-- `` or ``/-- `` after the indentation)
+are found first: a body runs to the next of them and is taken as one slice of lines.
 
 Run ``python -m fastn.ftd.p1 FILE.ftd`` to print the sections of a file as JSON.
 """
@@ -17,6 +18,7 @@ import dataclasses
 import json
 import re
 import sys
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,11 +98,6 @@ class Section:
 # Line helpers
 
 
-def _is_section_start(trimmed: str) -> bool:
-    """``-- `` or ``/-- `` after the indentation: the line starts a section (or ends one)."""
-    return trimmed.startswith(_SECTION_MARKERS)
-
-
 def _respace(line: str) -> str:
     """Replace the indentation by the same number of spaces."""
     text = line.lstrip()
@@ -143,20 +140,37 @@ def clean_line(line: str) -> str:
     return line
 
 
+def _clean(line: str, text: str) -> str:
+    """``clean_line(line)`` for a ``line`` whose left-trimmed copy ``text`` is at hand."""
+    if text.startswith(("\\-- ", "\\;;")):
+        return " " * (len(line) - len(text)) + text[1:]
+    if "<hl>" in text:
+        return _respace(line)
+    if ";" in text:
+        return _strip_inline_comment(line)
+    return line
+
+
+# a line after the first that starts with whitespace (`_trim_block` has indentation to trim);
+# not `^` with re.M: that pattern is tried at every character, this one jumps to newlines
+_INDENTED_LATER_LINE = re.compile(r"\n[^\S\n]")
+
+
 def _trim_block(lines: list[str]) -> str:
     """Remove the common indentation of a block of lines and trailing whitespace.
 
     As in fastn, a line of only spaces or tabs counts towards the common indentation: a
     tab-indented blank line above ``\\-- `` code keeps that code's one-space indent.
     """
-    indents = [len(line) - len(line.lstrip()) for line in lines if line]
+    texts = [line.lstrip() for line in lines]
+    indents = [len(line) - len(text) for line, text in zip(lines, texts, strict=True) if line]
     if not indents:
         return ""
     common = min(indents)
-    out = []
-    for line in lines:
-        text = line.lstrip()
-        out.append(" " * (len(line) - len(text) - common) + text if text else "")
+    out = [
+        " " * (len(line) - len(text) - common) + text if text else ""
+        for line, text in zip(lines, texts, strict=True)
+    ]
     return "\n".join(out).rstrip()
 
 
@@ -201,11 +215,10 @@ def _header_kv(text: str, source: str, line_number: int) -> KV:
         condition = condition.strip() or None
         name_part = name_part.strip()
     space = name_part.rfind(" ")
-    if space < 0:
-        kind, key = None, name_part
-    else:
-        kind, key = name_part[:space].strip() or None, name_part[space + 1 :]
-    return _kv(key, kind, value.strip() or None, condition, source, line_number)
+    if space < 0:  # no kind: no access modifier either
+        return KV(name_part, None, value.strip() or None, condition, "Public", source, line_number)
+    kind = name_part[:space].strip() or None
+    return _kv(name_part[space + 1 :], kind, value.strip() or None, condition, source, line_number)
 
 
 def _kv(
@@ -219,17 +232,6 @@ def _kv(
     """A header KV; ``public`` / ``private`` in the kind become its access modifier."""
     kind, access = _split_access(kind)
     return KV(key, kind, value, condition, access, source, line_number)
-
-
-@dataclass(slots=True)
-class _SectionLine:
-    """The parts of a ``-- [KIND ]NAME: CAPTION`` line."""
-
-    name: str
-    kind: str | None
-    caption: str | None
-    is_commented: bool
-    is_end: bool  # `-- end: X`: `caption` is X
 
 
 @dataclass(slots=True)
@@ -252,39 +254,86 @@ class _Frame:
     pending: _PendingList | None = None
 
 
+# The parts of a `-- [KIND ]NAME: CAPTION` line: name, kind, caption, is_commented, is_end
+# (`-- end: X`: the caption is X). A tuple: one is made for every section line.
+_SectionLine = tuple[str, str | None, str | None, bool, bool]
+
+
 # ---------------------------------------------------------------------------------------
 # The parser
 
 
 class _Parser:
-    """One parse of one document; ``run`` returns the top-level sections."""
+    """One parse of one document; ``run`` returns the top-level sections.
 
-    __slots__ = ("doc_id", "lines", "trimmed", "count", "stack", "open")
+    The indexes of the section lines (``-- `` or ``/-- `` after the indentation) are found
+    once, so "is this a section line" is a set lookup and "where is the next section line"
+    a bisection: the text of a body is then taken as one slice of lines.
+    """
+
+    __slots__ = (
+        "doc_id",
+        "lines",
+        "trimmed",
+        "count",
+        "stack",
+        "open",
+        "starts",
+        "start_set",
+        "deep",
+        "commented",
+    )
 
     def __init__(self, text: str, doc_id: str):
         self.doc_id = doc_id
         self.lines = text.split("\n")
-        self.trimmed = [line.lstrip() for line in self.lines]
+        self.trimmed = trimmed = [line.lstrip() for line in self.lines]
         self.count = len(self.lines)
+        self.starts = [i for i, text in enumerate(trimmed) if text.startswith(_SECTION_MARKERS)]
+        self.start_set = frozenset(self.starts)
         self.stack: list[_Frame] = []  # every section not yet made a child, in order
         self.open: list[_Frame] = []  # the frames of `stack` not closed by `-- end:`
+        # More than MAX_NESTING sections were open at some point. Only then can a section be
+        # nested that deep: when it is pushed, all its ancestors-to-be are open (a section
+        # leaves `open` when it is ended, or with its parent, and then takes no children).
+        self.deep = False
+        # Something `remove_comments` changes may have been parsed: a `/`-ed section line,
+        # or a caption, body, header key or kind starting with `/`, or a `\\/` anywhere.
+        # When this stays False, remove_comments would return the sections unchanged.
+        self.commented = "\\/" in text
 
     def error(self, message: str, index: int) -> ParseError:
         return ParseError(message, self.doc_id, index + 1)
 
     # -- scanning ------------------------------------------------------------------------
 
-    def is_section_at(self, index: int) -> bool:
-        return index < self.count and _is_section_start(self.trimmed[index])
+    def next_section(self, index: int) -> int:
+        """The first section line at or after ``index`` (``count`` if there is none)."""
+        starts = self.starts
+        position = bisect_left(starts, index)
+        return starts[position] if position < len(starts) else self.count
+
+    def next_unindented_section(self, index: int) -> int:
+        """The first section line at or after ``index`` that is not indented."""
+        lines = self.lines
+        starts = self.starts
+        for position in range(bisect_left(starts, index), len(starts)):
+            if lines[starts[position]].startswith(_SECTION_MARKERS):
+                return starts[position]
+        return self.count
 
     def skip_comments(self, index: int) -> int:
-        while index < self.count and self.trimmed[index].startswith(";;"):
+        trimmed, count = self.trimmed, self.count
+        while index < count and trimmed[index].startswith(";;"):
             index += 1
         return index
 
     def skip_blank_and_comments(self, index: int) -> int:
-        trimmed = self.trimmed
-        while index < self.count and (not trimmed[index] or trimmed[index].startswith(";;")):
+        trimmed, count = self.trimmed, self.count
+        while index < count:
+            text = trimmed[index]
+            if text and not text.startswith(";;"):
+                break
             index += 1
         return index
 
@@ -293,25 +342,55 @@ class _Parser:
             f"start section body '{self.lines[index].strip()}' after a newline!!", index
         )
 
+    def text_between(self, index: int, stop: int) -> str:
+        """The lines ``index`` to ``stop`` without comments, cleaned, indentation trimmed."""
+        lines = self.lines[index:stop]
+        text = "\n".join(lines)
+        if ";" in text or "\\" in text or "<hl>" in text:
+            lines = [
+                _clean(line, trimmed)
+                for line, trimmed in zip(lines, self.trimmed[index:stop], strict=True)
+                if not trimmed.startswith(";;")
+            ]
+            text = "\n".join(lines)
+        first = text[:1]
+        if (first == "\n" or not first.isspace()) and _INDENTED_LATER_LINE.search(text) is None:
+            return text.rstrip()  # what _trim_block gives when no line is indented
+        return _trim_block(lines)
+
     # -- driver --------------------------------------------------------------------------
 
     def run(self) -> list[Section]:
         index = 0
+        trimmed, count, start_set = self.trimmed, self.count, self.start_set
+        stack, open_frames = self.stack, self.open
         while True:
-            index = self.skip_blank_and_comments(index)
-            if index >= self.count:
-                return [frame.section for frame in self.stack]
-            if not self.is_section_at(index):
+            while index < count:  # skip_blank_and_comments
+                text = trimmed[index]
+                if text and not text.startswith(";;"):
+                    break
+                index += 1
+            else:
+                break
+            if index not in start_set:
                 raise self.error(SECTION_NOT_FOUND, index)
             head = self.section_line(index)
-            if head.is_end:
-                if not head.is_commented:  # `/-- end: X` is a comment: it ends nothing
-                    self.end(head.caption, index)
-                index = self.skip_text_after_end(index + 1)
+            if head[4]:  # `-- end: X`
+                if not head[3]:  # `/-- end: X` is a comment: it ends nothing
+                    self.end(head[2], index)
+                # lines after `-- end: X` up to the next section are notes to the reader:
+                # fastn builds documents with text there (fastn-community's design-system)
+                index = self.next_section(index + 1)
                 continue
-            parent = self.open[-1] if self.open else None
-            if parent is not None:
-                if self.is_block_header_of(parent.section, head.name):
+            if open_frames:
+                parent = open_frames[-1]
+                parent_name = parent.section.name
+                name = head[0]
+                if (
+                    name[len(parent_name) : len(parent_name) + 1] == "."
+                    and name.startswith(parent_name)
+                    and self.is_block_header_of(parent.section, name)
+                ):
                     if parent.has_children or parent.pending is not None:
                         raise self.error(SECTION_NOT_FOUND, index)
                     index = self.block_header(parent, head, index)
@@ -319,44 +398,52 @@ class _Parser:
                 if parent.pending is None:
                     parent.has_children = True
             section, index = self.section(head, index)
-            frame = _Frame(section, len(self.stack), has_children=section.body is not None)
-            self.stack.append(frame)
-            self.open.append(frame)
+            frame = _Frame(section, len(stack), section.body is not None)
+            stack.append(frame)
+            open_frames.append(frame)
+            if len(open_frames) > MAX_NESTING:
+                self.deep = True
+        return [frame.section for frame in stack]
 
     def section_line(self, index: int) -> _SectionLine:
-        line = clean_line(self.lines[index]).strip()
-        is_commented = line.startswith("/")
-        rest = line[4:] if is_commented else line[3:]
-        colon = rest.find(":")
-        if colon < 0:
-            raise self.error(f": is missing in: {line}", index)
-        name_with_kind = rest[:colon].strip()
-        caption = rest[colon + 1 :].strip() or None
+        # a section line starts with `-- ` or `/-- `: it is no escape (clean_line's first
+        # case), and the first `:` of the (cleaned) line is the one after the name
+        text = self.trimmed[index]
+        if ";" in text and "<hl>" not in text:
+            text = _strip_inline_comment(text)
+        name_part, colon, caption = text.partition(":")
+        if not colon:
+            raise self.error(f": is missing in: {text.strip()}", index)
+        is_commented = text[0] == "/"
+        name_with_kind = (name_part[4:] if is_commented else name_part[3:]).strip()
+        caption = caption.strip() or None
+        if is_commented or "/" in name_with_kind or (caption is not None and caption[0] == "/"):
+            self.commented = True  # a commented section, or a `/` kind, key or caption
         if name_with_kind == "end":
-            return _SectionLine("end", None, caption, is_commented, True)
-        kind, name = _split_kind(name_with_kind)
-        return _SectionLine(name, kind, caption, is_commented, False)
+            return "end", None, caption, is_commented, True
+        if "(" in name_with_kind:
+            kind, name = _split_kind(name_with_kind)
+            return name, kind, caption, is_commented, False
+        space = name_with_kind.rfind(" ")  # _split_kind without its `(...)` case
+        if space < 0:
+            return name_with_kind, None, caption, is_commented, False
+        kind = name_with_kind[:space].strip() or None
+        return name_with_kind[space + 1 :], kind, caption, is_commented, False
 
     def is_block_header_of(self, parent: Section, name: str) -> bool:
         """``-- parent.key:`` is a block header, unless ``key`` starts with a module header.
 
         (``module m: x`` in a component lets ``-- parent.m.comp:`` invoke ``x``'s ``comp``.)
         """
-        prefix = parent.name + "."
-        if not name.startswith(prefix):
+        parent_name = parent.name
+        size = len(parent_name)
+        if name[size : size + 1] != "." or not name.startswith(parent_name):
             return False
-        rest = name[len(prefix) :]
-        return not any(
-            isinstance(header, KV) and header.kind == "module" and rest.startswith(header.key)
-            for header in parent.headers
-        )
-
-    def skip_text_after_end(self, index: int) -> int:
-        """Lines after `-- end: X` up to the next section are notes to the reader: fastn
-        builds documents with text there (fastn-community's design-system does it)."""
-        while index < self.count and not self.is_section_at(index):
-            index += 1
-        return index
+        rest = name[size + 1 :]
+        for header in parent.headers:
+            if header.kind == "module" and isinstance(header, KV) and rest.startswith(header.key):
+                return False
+        return True
 
     def end(self, name: str | None, index: int) -> None:
         """``-- end: name``: close the nearest open section (or section list) called name."""
@@ -395,56 +482,48 @@ class _Parser:
     def section(self, head: _SectionLine, index: int) -> tuple[Section, int]:
         line_number = index + 1
         caption = None
-        if head.caption is not None:
-            caption = KV(CAPTION_KEY, None, head.caption, None, "Public", "Caption", line_number)
-        section = Section(
-            head.name, head.kind, caption, [], None, [], head.is_commented, line_number, False
-        )
-        index = self.inline_headers(section.headers, index + 1)
-        if index >= self.count or self.is_section_at(index):
-            return section, index
-        if self.trimmed[index]:
-            raise self.body_not_after_blank(index)
-        first = self.skip_blank_and_comments(index)
-        if first >= self.count or self.is_section_at(first):
-            return section, first
-        value, index = self.read_text(index, self.is_section_at)
-        if value:
-            section.body = Body(value.strip(), first + 1)
-        return section, index
-
-    def inline_headers(self, headers: list[Header], index: int) -> int:
-        """Read ``key: value`` lines right below a section line; stop at anything else."""
-        trimmed = self.trimmed
-        while index < self.count:
+        if head[2] is not None:
+            caption = KV(CAPTION_KEY, None, head[2], None, "Public", "Caption", line_number)
+        headers: list[Header] = []
+        section = Section(head[0], head[1], caption, headers, None, [], head[3], line_number, False)
+        trimmed, count = self.trimmed, self.count
+        index += 1
+        while index < count:  # inline headers: `key: value` lines right below
             text = trimmed[index]
-            if not text or _is_section_start(text):
+            if not text:
                 break
             if text.startswith(";;"):
                 index += 1
                 continue
-            line = clean_line(self.lines[index])
-            if ":" not in line:
+            if index in self.start_set:
+                return section, index
+            if ";" in text or "\\" in text:
+                text = _clean(text, text)
+            if ":" not in text:
+                raise self.body_not_after_blank(index)  # text not after a blank line
+            if text[0] == "/":  # its kind or key starts with `/`
+                self.commented = True
+            headers.append(_header_kv(text, "Header", index + 1))
+            index += 1
+        else:
+            return section, index
+        first = index + 1  # the blank line ends the headers; the body follows it
+        while first < count:
+            text = trimmed[first]
+            if text and not text.startswith(";;"):
                 break
-            headers.append(_header_kv(line, "Header", index + 1))
-            index += 1
-        return index
-
-    def read_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str, int]:
-        """Free text from ``index`` until a line ``stops_at`` accepts.
-
-        Returns (indentation-trimmed text, index after it).
-        """
-        kept: list[str] = []
-        trimmed = self.trimmed
-        while index < self.count and not stops_at(index):
-            if not trimmed[index].startswith(";;"):
-                kept.append(clean_line(self.lines[index]))
-            index += 1
-        return _trim_block(kept), index
-
-    def is_unindented_section_at(self, index: int) -> bool:
-        return self.lines[index].startswith(_SECTION_MARKERS)
+            first += 1
+        else:
+            return section, first
+        if first in self.start_set:  # only blank lines and comments up to the next section
+            return section, first
+        stop = self.next_section(first)
+        value = self.text_between(index, stop).strip()
+        if value:
+            section.body = Body(value, first + 1)
+            if value[0] == "/":
+                self.commented = True
+        return section, stop
 
     # -- block headers: `-- name.key:` ---------------------------------------------------
 
@@ -452,15 +531,15 @@ class _Parser:
         """Read one block header of ``frame``'s section; return the index after it."""
         parent = frame.section
         parent.block_body = True
-        key = head.name[len(parent.name) + 1 :]
-        kind, caption, line_index = head.kind, head.caption, index
+        key = head[0][len(parent.name) + 1 :]
+        kind, caption, line_index = head[1], head[2], index
         condition, index = self.condition_line(index + 1)
 
         if kind is None and "caption" in key:
             if parent.caption is not None:
                 raise self.error(MORE_THAN_ONE_CAPTION, line_index)
             if caption is None:
-                caption, index = self.block_text(index, self.is_unindented_section_at)
+                caption, index = self.block_text(index, self.next_unindented_section)
             if caption is not None:
                 parent.caption = KV(
                     CAPTION_KEY, None, caption, condition, "Public", "Caption", line_index + 1
@@ -472,7 +551,7 @@ class _Parser:
                 parent.body = Body(caption, line_index + 1)
                 return index
             first = self.skip_blank_and_comments(index)
-            value, index = self.block_text(index, self.is_section_at)
+            value, index = self.block_text(index, self.next_section)
             if value is not None:
                 parent.body = Body(value, first + 1)
             return index
@@ -483,7 +562,7 @@ class _Parser:
                 following += 1
             if (
                 following >= self.count
-                or self.is_section_at(following)
+                or following in self.start_set
                 or ":" not in self.lines[following]
             ):
                 value = _kv(key, kind, caption, condition, "Caption", line_index + 1)
@@ -498,9 +577,9 @@ class _Parser:
                 f"header `{key}` expects fields or text after it, found the end of the file",
                 line_index,
             )
-        if self.is_section_at(following):
+        if following in self.start_set:
             next_head = self.section_line(following)
-            if next_head.is_end or not self.is_block_header_of(parent, next_head.name):
+            if next_head[4] or not self.is_block_header_of(parent, next_head[0]):
                 frame.pending = _PendingList(key, kind, condition, line_index + 1)
                 return following
         header, index = self.header_value(key, kind, caption, condition, index, line_index)
@@ -516,16 +595,22 @@ class _Parser:
                 return value.strip() or None, candidate + 1
         return None, index
 
-    def block_text(self, index: int, stops_at: Callable[[int], bool]) -> tuple[str | None, int]:
-        """Text after a blank line below a ``-- name.caption:`` / ``-- name.body:`` header."""
+    def block_text(self, index: int, stop_after: Callable[[int], int]) -> tuple[str | None, int]:
+        """Text after a blank line below a ``-- name.caption:`` / ``-- name.body:`` header,
+        up to the section line ``stop_after(index)`` finds."""
         first = self.skip_comments(index)
-        if first < self.count and self.trimmed[first] and not self.is_section_at(first):
+        if first < self.count and self.trimmed[first] and first not in self.start_set:
             raise self.body_not_after_blank(first)
         start = self.skip_blank_and_comments(index)
-        if start >= self.count or stops_at(start):
+        stop = stop_after(index)
+        if start >= stop:  # blank lines and comments only: `start` is `stop`
             return None, start
-        value, index = self.read_text(index, stops_at)
-        return value.strip() or None, index
+        value = self.text_between(index, stop).strip()
+        if not value:
+            return None, stop
+        if value[0] == "/":  # a caption or body starting with `/`
+            self.commented = True
+        return value, stop
 
     def header_value(
         self,
@@ -542,31 +627,29 @@ class _Parser:
         other line starts the text, which then runs to the next section line.
         """
         fields: dict[str, Header] = {}
-        text_lines: list[str] | None = None
+        body = None
         text_start = 0
         first_line_checked = False
         lines, trimmed = self.lines, self.trimmed
-        while index < self.count and not _is_section_start(trimmed[index]):
+        stop = self.next_section(index)
+        while index < stop:
             text = trimmed[index]
             if text.startswith(";;"):
                 index += 1
                 continue
-            if text_lines is None:
-                if not first_line_checked and text and ":" not in text:
-                    raise self.body_not_after_blank(index)
-                first_line_checked = True
-                if not text:
-                    index += 1
-                    continue
-                if ":" in text and not text.startswith("\\"):
-                    field = _header_kv(lines[index], "Header", index + 1)
-                    fields[field.key] = field
-                    index += 1
-                    continue
-                text_lines, text_start = [], index
-            text_lines.append(clean_line(lines[index]))
-            index += 1
-        body = (_trim_block(text_lines) or None) if text_lines else None
+            if not first_line_checked and text and ":" not in text:
+                raise self.body_not_after_blank(index)
+            first_line_checked = True
+            if not text:
+                index += 1
+                continue
+            if ":" in text and not text.startswith("\\"):
+                field = _header_kv(lines[index], "Header", index + 1)
+                fields[field.key] = field
+                index += 1
+                continue
+            text_start, index = index, stop
+            body = self.text_between(text_start, stop) or None
         line_number = line_index + 1
         if fields or (caption is not None and body is not None):
             body_line = text_start + 1 if body is not None else None
@@ -621,9 +704,21 @@ MAX_NESTING = 100
 
 def parse(text: str, doc_id: str = "foo") -> list[Section]:
     """The sections of an ftd document (comments ``/``-ed out are kept, see remove_comments)."""
-    sections = _Parser(text, doc_id).run()
-    _check_nesting(sections, doc_id)
+    parser = _Parser(text, doc_id)
+    sections = parser.run()
+    if parser.deep:
+        _check_nesting(sections, doc_id)
     return sections
+
+
+def parse_uncommented(text: str, doc_id: str = "foo") -> list[Section]:
+    """``remove_comments(parse(text, doc_id))``: the comments removed in place, and only
+    when the parse met something a ``/`` can comment out."""
+    parser = _Parser(text, doc_id)
+    sections = parser.run()
+    if parser.deep:
+        _check_nesting(sections, doc_id)
+    return remove_comments_in_place(sections) if parser.commented else sections
 
 
 def _check_nesting(sections: list[Section], doc_id: str) -> None:
@@ -718,6 +813,60 @@ def _uncommented_section(section: Section) -> Section:
 def remove_comments(sections: list[Section]) -> list[Section]:
     """Drop what ``/`` comments out (sections, headers, captions, bodies); new objects."""
     return [_uncommented_section(s) for s in sections if not s.is_commented]
+
+
+def _uncomment_header_in_place(header: Header) -> bool:
+    """``_uncommented_header`` changing ``header`` itself; False: drop it."""
+    kind, key = header.kind, header.key
+    if kind is not None:
+        if kind.startswith("/"):
+            return False
+        if key.startswith("\\/"):
+            header.kind = kind.lstrip("\\")  # as _uncommented_header: the kind, on purpose
+    elif key.startswith("/"):
+        return False
+    elif key.startswith("\\/"):
+        header.key = key[1:]
+    if isinstance(header, SectionHeader):
+        header.section = remove_comments_in_place(header.section)
+    return True
+
+
+def remove_comments_in_place(sections: list[Section]) -> list[Section]:
+    """``remove_comments`` for sections nobody else holds: the same result, made by changing
+    the sections (only the kept ones are returned), not by copying every one."""
+    kept = []
+    for section in sections:
+        if section.is_commented:
+            continue
+        kept.append(section)
+        caption = section.caption
+        if caption is not None:
+            value = caption.value
+            if value is not None and (value.startswith("/") or "\\/" in value):
+                keep, caption.value = _uncommented_value(value)
+                if not keep:
+                    section.caption = None
+        body = section.body
+        if body is not None:
+            value = body.value
+            if value.startswith("/") or "\\/" in value:
+                keep, body.value = _uncommented_value(value)  # type: ignore[assignment]
+                if not keep:
+                    section.body = None
+        headers = section.headers
+        for header in headers:
+            kind = header.kind
+            if (
+                header.key[:1] in "/\\"  # also an empty key: the exact test below decides
+                or (kind is not None and kind.startswith("/"))
+                or isinstance(header, SectionHeader)
+            ):
+                section.headers = [h for h in headers if _uncomment_header_in_place(h)]
+                break
+        if section.sub_sections:
+            section.sub_sections = remove_comments_in_place(section.sub_sections)
+    return kept
 
 
 # ---------------------------------------------------------------------------------------
