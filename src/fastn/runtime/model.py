@@ -55,7 +55,25 @@ class NotSerializable(ValueError):
     """A value the browser cannot receive as data (an ``ftd.ui`` value): send its expression."""
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # values that are JSON as they are
+
+
 def encode_value(value: Any) -> Any:
+    # exact types first, their leaves inline (a sitemap is thousands of records a page)
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is RecordValue:
+        return {
+            "$r": value.type_name,
+            "f": {k: v if type(v) in _LEAVES else encode_value(v) for k, v in value.items()},
+        }
+    if kind is list:
+        return [v if type(v) in _LEAVES else encode_value(v) for v in value]
+    return _encode_other(value)
+
+
+def _encode_other(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -327,11 +345,7 @@ def css_key(declarations: dict[str, dict[str, str]]) -> str:
 
 def code_key(text: Any, lang: Any, theme: str, line_numbers: Any) -> str:
     """Identifies one highlighted ``ftd.code`` block (the runtime builds the same JSON)."""
-    return json.dumps(
-        [None if text is None else str(text), lang, theme, bool(line_numbers)],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    return _json([None if text is None else str(text), lang, theme, bool(line_numbers)])
 
 
 def plain_text_html(text: str) -> str:
@@ -344,19 +358,21 @@ def plain_text_html(text: str) -> str:
 
 def model_script(model: dict[str, Any]) -> str:
     """The model as a JSON data block (``<`` escaped, so no text can close the tag)."""
-    data = "{" + ",".join(f"{_json(key)}:{_spliced(value)}" for key, value in model.items()) + "}"
-    data = data.replace("<", "\\u003c")
+    data = "{" + ",".join(f"{_str_json(key)}:{_spliced(value)}" for key, value in model.items())
+    data = (data + "}").replace("<", "\\u003c")
     return f'<script type="application/json" id="fastn-model">{data}</script>'
 
 
 def _spliced(value: Any) -> str:
     if isinstance(value, EncodedEntries):
-        return "{" + ",".join(f"{_json(key)}:{entry}" for key, entry in value.items()) + "}"
+        return "{" + ",".join([f"{_str_json(key)}:{entry}" for key, entry in value.items()]) + "}"
     return _json(value)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# what `json.dumps(value, separators=(",", ":"), ensure_ascii=False)` does, without making
+# an encoder each time (a page encodes hundreds of entries)
+_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_str_json = json.encoder.encode_basestring  # the same for a str (a name)
 
 
 def boot_script(breakpoint: Any, interactive: bool) -> str:
