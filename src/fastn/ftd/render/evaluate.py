@@ -40,6 +40,7 @@ class BoundUI:
 
 
 _NOTHING_LIVE: frozenset[str] = frozenset()
+_MISSING = object()
 
 
 @dataclass(slots=True)
@@ -80,10 +81,12 @@ class State:
             self.mutable_reads.add(name)
 
     def get(self, name: str) -> Any:
-        if name in self.values:
-            if name in self.live:
-                self.touch(name if self.live[name] else None)
-            return self.values[name]
+        value = self.values.get(name, _MISSING)
+        if value is not _MISSING:
+            live = self.live.get(name)
+            if live is not None:
+                self.touch(name if live else None)
+            return value
         var = self.doc.variables.get(name)
         if var is None:
             raise FtdError(f"unknown variable `{name}`")
@@ -112,9 +115,12 @@ def _set_path(target: Any, path: tuple[str, ...], value: Any) -> Any:
 
 def follow(value: Any, path: tuple[str, ...]) -> Any:
     for seg in path:
-        if value is None:
+        kind = type(value)
+        if kind is RecordValue or kind is dict:  # the most common: a record's field
+            value = value.get(seg)
+        elif value is None:
             return None
-        if isinstance(value, list):
+        elif isinstance(value, list):
             try:
                 value = value[int(seg)]
             except (ValueError, IndexError):
@@ -129,31 +135,40 @@ def follow(value: Any, path: tuple[str, ...]) -> Any:
 
 
 def evaluate(value: Any, frame: Frame, state: State) -> Any:
+    # the kinds in the order of how often a page meets them; a literal item or field is
+    # read inline (most are)
     kind = type(value)
-    if kind is Lit:
-        return value.value
     if kind is Ref:
         return resolve_ref(value, frame, state)
-    if kind is Cond:
-        for condition, branch in value.branches:
-            if expr.is_truthy(evaluate(condition, frame, state)):
-                return evaluate(branch, frame, state)
-        return None if value.default is None else evaluate(value.default, frame, state)
-    if kind is RecordExpr:
-        return RecordValue(
-            value.type_name, {k: evaluate(v, frame, state) for k, v in value.fields.items()}
-        )
-    if kind is ListExpr:
-        return [evaluate(item, frame, state) for item in value.items]
-    if kind is OrExpr:
-        return OrValue(value.type_name, value.variant, evaluate(value.payload, frame, state))
-    if kind is UI:
-        return BoundUI(value.node, frame)
+    if kind is Lit:
+        return value.value
     if kind is ExprValue:
         try:
             return expr.evaluate(value.tree, _ExprScope(value, frame, state))
         except expr.ExprError as e:  # e.g. a name the interpreter left for the evaluator
             raise FtdError(f"cannot evaluate `{{{value.source}}}`: {e}") from None
+    if kind is UI:
+        return BoundUI(value.node, frame)
+    if kind is ListExpr:
+        return [
+            item.value if type(item) is Lit else evaluate(item, frame, state)
+            for item in value.items
+        ]
+    if kind is RecordExpr:
+        return RecordValue(
+            value.type_name,
+            {
+                k: v.value if type(v) is Lit else evaluate(v, frame, state)
+                for k, v in value.fields.items()
+            },
+        )
+    if kind is Cond:
+        for condition, branch in value.branches:
+            if expr.is_truthy(evaluate(condition, frame, state)):
+                return evaluate(branch, frame, state)
+        return None if value.default is None else evaluate(value.default, frame, state)
+    if kind is OrExpr:
+        return OrValue(value.type_name, value.variant, evaluate(value.payload, frame, state))
     if kind is Call:
         return call(value, frame, state)
     raise TypeError(f"not a value expression: {value!r}")
@@ -162,12 +177,16 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
 def resolve_ref(ref: Ref, frame: Frame, state: State) -> Any:
     scope = ref.scope
     name = ref.name
-    if scope == "global":
-        base = state.get(name)
-    elif scope == "arg":
+    if scope == "arg":
         if name in frame.live_args:
             state.touch()
         base = frame.args.get(name)
+    elif scope == "global":
+        base = state.get(name)
+    elif scope == "inherited":
+        if name in frame.live_inherited:
+            state.touch()
+        base = frame.inherited.get(name)
     elif scope == "loop" or scope == "counter":
         if name in frame.live_loops:
             state.touch()
@@ -175,10 +194,6 @@ def resolve_ref(ref: Ref, frame: Frame, state: State) -> Any:
         if scope == "counter":
             return index
         base = item
-    elif scope == "inherited":
-        if name in frame.live_inherited:
-            state.touch()
-        base = frame.inherited.get(name)
     else:
         return None
     return follow(base, ref.path) if ref.path else base
