@@ -150,10 +150,10 @@ def _globals(doc: Document, state: Any) -> EncodedEntries:
         constant = _constant(doc, var)
         if constant is not None:
             if constant.entry is None:
-                constant.entry = _json(_global_entry(doc, state, name, var))
+                constant.entry = _script_json(_global_entry(doc, state, name, var))
             out[name] = constant.entry
         else:
-            out[name] = _json(_global_entry(doc, state, name, var))
+            out[name] = _script_json(_global_entry(doc, state, name, var))
     return out
 
 
@@ -273,7 +273,8 @@ def _records(doc: Document, kinds: list[Kind]) -> dict[str, list[list[Any]]]:
 
 
 class EncodedEntries(dict[str, str]):
-    """Entries of the model that are JSON text already, spliced into it as they are."""
+    """Entries of the model that are JSON text already (``<`` escaped, see
+    :func:`model_script`), spliced into it as they are."""
 
 
 def _component_json(comp: ComponentDef) -> str:
@@ -284,14 +285,14 @@ def _component_json(comp: ComponentDef) -> str:
             entry: dict[str, Any] = {"web": 1, "args": _fields(comp.args)}
         else:
             entry = {"args": _fields(comp.args), "body": encode_node(comp.body)}
-        comp.model_json = _json(entry)
+        comp.model_json = _script_json(entry)
     return comp.model_json
 
 
 def _function_json(fn: FunctionDef) -> str:
     """A function's entry, encoded once (as components are)."""
     if fn.model_json is None:
-        fn.model_json = _json(
+        fn.model_json = _script_json(
             {
                 "params": _fields(fn.params),
                 "body": None if fn.body is None else fn.body.to_json(),
@@ -337,9 +338,19 @@ def page_model(renderer: Any) -> dict[str, Any]:
 
 def css_key(declarations: dict[str, dict[str, str]]) -> str:
     """Declarations as one string, built the same way by the runtime's stylesheet."""
+    contexts = sorted(declarations.items()) if len(declarations) > 1 else declarations.items()
     return "\x1e".join(
-        context + "\x1d" + "\x1f".join(f"{prop}:{value}" for prop, value in sorted(decls.items()))
-        for context, decls in sorted(declarations.items())
+        [
+            context
+            + "\x1d"
+            + "\x1f".join(
+                [
+                    f"{prop}:{value}"
+                    for prop, value in (sorted(decls.items()) if len(decls) > 1 else decls.items())
+                ]
+            )
+            for context, decls in contexts
+        ]
     )
 
 
@@ -357,22 +368,42 @@ def plain_text_html(text: str) -> str:
 
 
 def model_script(model: dict[str, Any]) -> str:
-    """The model as a JSON data block (``<`` escaped, so no text can close the tag)."""
-    data = "{" + ",".join(f"{_str_json(key)}:{_spliced(value)}" for key, value in model.items())
-    data = (data + "}").replace("<", "\\u003c")
-    return f'<script type="application/json" id="fastn-model">{data}</script>'
+    """The model as a JSON data block (``<`` escaped, so no text can close the tag).
 
-
-def _spliced(value: Any) -> str:
-    if isinstance(value, EncodedEntries):
-        return "{" + ",".join([f"{_str_json(key)}:{entry}" for key, entry in value.items()]) + "}"
-    return _json(value)
+    One join of every piece: the model of a page of a big site is half a megabyte, most of
+    it entries encoded once for every page (which are escaped already)."""
+    pieces = ['<script type="application/json" id="fastn-model">']
+    append = pieces.append
+    separator = "{"
+    for key, value in model.items():
+        append(f"{separator}{_script_str(key)}:")
+        separator = ","
+        if isinstance(value, EncodedEntries):
+            opening = "{"
+            for name, entry in value.items():
+                append(f"{opening}{_script_str(name)}:")
+                append(entry)
+                opening = ","
+            append("}" if value else "{}")
+        else:
+            append(_script_json(value))
+    append("}</script>" if model else "{}</script>")
+    return "".join(pieces)
 
 
 # what `json.dumps(value, separators=(",", ":"), ensure_ascii=False)` does, without making
 # an encoder each time (a page encodes hundreds of entries)
 _json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _str_json = json.encoder.encode_basestring  # the same for a str (a name)
+
+
+def _script_json(value: Any) -> str:
+    """JSON text for the model's script tag: ``<`` escaped (it only occurs in strings)."""
+    return _json(value).replace("<", "\\u003c")
+
+
+def _script_str(name: str) -> str:
+    return _str_json(name).replace("<", "\\u003c")
 
 
 def boot_script(breakpoint: Any, interactive: bool) -> str:
