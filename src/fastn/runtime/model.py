@@ -164,6 +164,11 @@ class _Constant:
     those a page may update) nor a processor's. Its `entry` is encoded once for every page."""
 
     entry: str | None = None
+    reads: tuple[str, ...] = ()  # the globals its value expression reads (constants too)
+    # its value, shared by every page (:meth:`fastn.ftd.render.evaluate.State.get`), with
+    # the constants it was computed from: (name, definition, value), all it reads in turn
+    value: Any = None
+    computed_from: tuple[tuple[str, VariableDef, Any], ...] | None = None
 
 
 def _constant(doc: Document, var: VariableDef) -> _Constant | None:
@@ -172,6 +177,9 @@ def _constant(doc: Document, var: VariableDef) -> _Constant | None:
     if var.model_constant is None:
         var.model_constant = _find_constant(doc, var, set()) or False
     return var.model_constant or None
+
+
+constant_of = _constant  # for the evaluator, which shares constants' values among pages
 
 
 def _find_constant(doc: Document, var: VariableDef, resolving: set[str]) -> _Constant | None:
@@ -189,7 +197,7 @@ def _find_constant(doc: Document, var: VariableDef, resolving: set[str]) -> _Con
             read.model_constant = _find_constant(doc, read, resolving) or False
         if not read.model_constant:
             return None
-    return _Constant()
+    return _Constant(reads=tuple(sorted(reads)))
 
 
 def _reads_globals_only(value: Any, names: set[str]) -> bool:

@@ -27,6 +27,7 @@ from fastn.ftd.model import (
     Ref,
 )
 from fastn.ftd.values import OrValue, RecordValue
+from fastn.runtime.model import constant_of
 
 _TEMPLATE_NAME = re.compile(r"\$([A-Za-z_][\w-]*)")
 
@@ -73,6 +74,7 @@ class State:
         self.touches = 0  # how many live reads so far: compare before/after an evaluation
         self.live: dict[str, bool] = {}  # global -> is it mutable, for globals that are live
         self.mutable_reads: set[str] = set()  # mutable globals read at all
+        self._computed: dict[str, Any] = {}  # constant -> the value this state gave it
 
     def touch(self, name: str | None = None) -> None:
         """Note a live read (of the mutable global ``name``, when it is one)."""
@@ -90,6 +92,14 @@ class State:
         var = self.doc.variables.get(name)
         if var is None:
             raise FtdError(f"unknown variable `{name}`")
+        constant = None
+        if not var.mutable and not var.processor and not self._updates:
+            constant = constant_of(self.doc, var)
+            if constant is not None and constant.computed_from is not None:
+                value = self._reuse(constant)
+                if value is not _MISSING:
+                    self.values[name] = self._computed[name] = value
+                    return value
         before = self.touches
         value = self.processors.get(name) if var.processor else evaluate(var.value, Frame(), self)
         for path, update in self._updates.get(name, ()):
@@ -99,7 +109,52 @@ class State:
         if var.mutable or self.touches != before:
             self.live[name] = var.mutable
             self.touch(name if var.mutable else None)
+        elif constant is not None:
+            self._computed[name] = value
+            self._remember(constant, value)
         return value
+
+    # A constant global (literals and constants only, see fastn.runtime.model._Constant) has
+    # the same value on every page: computed once, then shared (values are not changed in
+    # place; a document with updates `-- x.y: …` computes its own). The constants it was
+    # computed from are noted with it: each page gets those same values too, unless the
+    # page has another value already for one of them (then it computes its own). Only
+    # values this state computed count (the renderer sets `ftd#breakpoint-width` itself).
+
+    def _reuse(self, constant: Any) -> Any:
+        values = self.values
+        variables = self.doc.variables
+        for name, var, value in constant.computed_from:
+            if variables.get(name) is not var:
+                return _MISSING
+            current = values.get(name, _MISSING)
+            if current is not _MISSING and current is not value:
+                return _MISSING
+        for name, _, value in constant.computed_from:
+            if name not in values:
+                values[name] = self._computed[name] = value
+        return constant.value
+
+    def _remember(self, constant: Any, value: Any) -> None:
+        variables = self.doc.variables
+        computed_from: dict[str, tuple[str, Any, Any]] = {}
+        pending = list(constant.reads)
+        while pending:
+            name = pending.pop()
+            if name in computed_from:
+                continue
+            var = variables.get(name)
+            read = constant_of(self.doc, var) if var is not None else None
+            if (
+                read is None
+                or name not in self._computed
+                or self.values.get(name) is not self._computed[name]
+            ):
+                return  # not computed here as a constant (a value set from outside)
+            computed_from[name] = (name, var, self._computed[name])
+            pending.extend(read.reads)
+        constant.value = value
+        constant.computed_from = tuple(computed_from.values())
 
 
 def _set_path(target: Any, path: tuple[str, ...], value: Any) -> Any:
