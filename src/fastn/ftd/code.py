@@ -526,14 +526,22 @@ def highlight(
     """Render `ftd.code`: fastn's classes and `data-line`, Pygments colours inside."""
     lang = lang or DEFAULT_LANG
     theme = theme or DEFAULT_THEME
-    text, marked = _remove_highlight_markers(code)
+    data_line, inner_html = _highlighted(code, lang)
     code_classes = (f"language-{lang}", theme_class(theme))
     return CodeBlock(
         pre_classes=code_classes + (("line-numbers",) if show_line_numbers else ()),
         code_classes=code_classes,
-        data_line=_line_ranges(marked) or None,
-        inner_html=_highlighted_lines(text, lang, set(marked)),
+        data_line=data_line,
+        inner_html=inner_html,
     )
+
+
+@lru_cache(maxsize=1024)  # bounded: the code comes from documents
+def _highlighted(code: str, lang: str) -> tuple[str | None, str]:
+    """`data-line` and the highlighted lines of a block. The same block is highlighted for
+    each theme a page may show (light and dark) and on every page that includes it."""
+    text, marked = _remove_highlight_markers(code)
+    return _line_ranges(marked) or None, _highlighted_lines(text, lang, set(marked))
 
 
 def _is_dark(hex_color: str) -> bool:

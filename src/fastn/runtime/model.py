@@ -55,7 +55,25 @@ class NotSerializable(ValueError):
     """A value the browser cannot receive as data (an ``ftd.ui`` value): send its expression."""
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # values that are JSON as they are
+
+
 def encode_value(value: Any) -> Any:
+    # exact types first, their leaves inline (a sitemap is thousands of records a page)
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is RecordValue:
+        return {
+            "$r": value.type_name,
+            "f": {k: v if type(v) in _LEAVES else encode_value(v) for k, v in value.items()},
+        }
+    if kind is list:
+        return [v if type(v) in _LEAVES else encode_value(v) for v in value]
+    return _encode_other(value)
+
+
+def _encode_other(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -132,10 +150,10 @@ def _globals(doc: Document, state: Any) -> EncodedEntries:
         constant = _constant(doc, var)
         if constant is not None:
             if constant.entry is None:
-                constant.entry = _json(_global_entry(doc, state, name, var))
+                constant.entry = _script_json(_global_entry(doc, state, name, var))
             out[name] = constant.entry
         else:
-            out[name] = _json(_global_entry(doc, state, name, var))
+            out[name] = _script_json(_global_entry(doc, state, name, var))
     return out
 
 
@@ -146,6 +164,11 @@ class _Constant:
     those a page may update) nor a processor's. Its `entry` is encoded once for every page."""
 
     entry: str | None = None
+    reads: tuple[str, ...] = ()  # the globals its value expression reads (constants too)
+    # its value, shared by every page (:meth:`fastn.ftd.render.evaluate.State.get`), with
+    # the constants it was computed from: (name, definition, value), all it reads in turn
+    value: Any = None
+    computed_from: tuple[tuple[str, VariableDef, Any], ...] | None = None
 
 
 def _constant(doc: Document, var: VariableDef) -> _Constant | None:
@@ -154,6 +177,9 @@ def _constant(doc: Document, var: VariableDef) -> _Constant | None:
     if var.model_constant is None:
         var.model_constant = _find_constant(doc, var, set()) or False
     return var.model_constant or None
+
+
+constant_of = _constant  # for the evaluator, which shares constants' values among pages
 
 
 def _find_constant(doc: Document, var: VariableDef, resolving: set[str]) -> _Constant | None:
@@ -171,7 +197,7 @@ def _find_constant(doc: Document, var: VariableDef, resolving: set[str]) -> _Con
             read.model_constant = _find_constant(doc, read, resolving) or False
         if not read.model_constant:
             return None
-    return _Constant()
+    return _Constant(reads=tuple(sorted(reads)))
 
 
 def _reads_globals_only(value: Any, names: set[str]) -> bool:
@@ -255,7 +281,8 @@ def _records(doc: Document, kinds: list[Kind]) -> dict[str, list[list[Any]]]:
 
 
 class EncodedEntries(dict[str, str]):
-    """Entries of the model that are JSON text already, spliced into it as they are."""
+    """Entries of the model that are JSON text already (``<`` escaped, see
+    :func:`model_script`), spliced into it as they are."""
 
 
 def _component_json(comp: ComponentDef) -> str:
@@ -266,14 +293,14 @@ def _component_json(comp: ComponentDef) -> str:
             entry: dict[str, Any] = {"web": 1, "args": _fields(comp.args)}
         else:
             entry = {"args": _fields(comp.args), "body": encode_node(comp.body)}
-        comp.model_json = _json(entry)
+        comp.model_json = _script_json(entry)
     return comp.model_json
 
 
 def _function_json(fn: FunctionDef) -> str:
     """A function's entry, encoded once (as components are)."""
     if fn.model_json is None:
-        fn.model_json = _json(
+        fn.model_json = _script_json(
             {
                 "params": _fields(fn.params),
                 "body": None if fn.body is None else fn.body.to_json(),
@@ -319,19 +346,25 @@ def page_model(renderer: Any) -> dict[str, Any]:
 
 def css_key(declarations: dict[str, dict[str, str]]) -> str:
     """Declarations as one string, built the same way by the runtime's stylesheet."""
+    contexts = sorted(declarations.items()) if len(declarations) > 1 else declarations.items()
     return "\x1e".join(
-        context + "\x1d" + "\x1f".join(f"{prop}:{value}" for prop, value in sorted(decls.items()))
-        for context, decls in sorted(declarations.items())
+        [
+            context
+            + "\x1d"
+            + "\x1f".join(
+                [
+                    f"{prop}:{value}"
+                    for prop, value in (sorted(decls.items()) if len(decls) > 1 else decls.items())
+                ]
+            )
+            for context, decls in contexts
+        ]
     )
 
 
 def code_key(text: Any, lang: Any, theme: str, line_numbers: Any) -> str:
     """Identifies one highlighted ``ftd.code`` block (the runtime builds the same JSON)."""
-    return json.dumps(
-        [None if text is None else str(text), lang, theme, bool(line_numbers)],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    return _json([None if text is None else str(text), lang, theme, bool(line_numbers)])
 
 
 def plain_text_html(text: str) -> str:
@@ -343,20 +376,42 @@ def plain_text_html(text: str) -> str:
 
 
 def model_script(model: dict[str, Any]) -> str:
-    """The model as a JSON data block (``<`` escaped, so no text can close the tag)."""
-    data = "{" + ",".join(f"{_json(key)}:{_spliced(value)}" for key, value in model.items()) + "}"
-    data = data.replace("<", "\\u003c")
-    return f'<script type="application/json" id="fastn-model">{data}</script>'
+    """The model as a JSON data block (``<`` escaped, so no text can close the tag).
+
+    One join of every piece: the model of a page of a big site is half a megabyte, most of
+    it entries encoded once for every page (which are escaped already)."""
+    pieces = ['<script type="application/json" id="fastn-model">']
+    append = pieces.append
+    separator = "{"
+    for key, value in model.items():
+        append(f"{separator}{_script_str(key)}:")
+        separator = ","
+        if isinstance(value, EncodedEntries):
+            opening = "{"
+            for name, entry in value.items():
+                append(f"{opening}{_script_str(name)}:")
+                append(entry)
+                opening = ","
+            append("}" if value else "{}")
+        else:
+            append(_script_json(value))
+    append("}</script>" if model else "{}</script>")
+    return "".join(pieces)
 
 
-def _spliced(value: Any) -> str:
-    if isinstance(value, EncodedEntries):
-        return "{" + ",".join(f"{_json(key)}:{entry}" for key, entry in value.items()) + "}"
-    return _json(value)
+# what `json.dumps(value, separators=(",", ":"), ensure_ascii=False)` does, without making
+# an encoder each time (a page encodes hundreds of entries)
+_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_str_json = json.encoder.encode_basestring  # the same for a str (a name)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+def _script_json(value: Any) -> str:
+    """JSON text for the model's script tag: ``<`` escaped (it only occurs in strings)."""
+    return _json(value).replace("<", "\\u003c")
+
+
+def _script_str(name: str) -> str:
+    return _str_json(name).replace("<", "\\u003c")
 
 
 def boot_script(breakpoint: Any, interactive: bool) -> str:

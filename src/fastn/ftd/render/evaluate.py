@@ -27,6 +27,7 @@ from fastn.ftd.model import (
     Ref,
 )
 from fastn.ftd.values import OrValue, RecordValue
+from fastn.runtime.model import constant_of
 
 _TEMPLATE_NAME = re.compile(r"\$([A-Za-z_][\w-]*)")
 
@@ -40,6 +41,7 @@ class BoundUI:
 
 
 _NOTHING_LIVE: frozenset[str] = frozenset()
+_MISSING = object()
 
 
 @dataclass(slots=True)
@@ -72,6 +74,7 @@ class State:
         self.touches = 0  # how many live reads so far: compare before/after an evaluation
         self.live: dict[str, bool] = {}  # global -> is it mutable, for globals that are live
         self.mutable_reads: set[str] = set()  # mutable globals read at all
+        self._computed: dict[str, Any] = {}  # constant -> the value this state gave it
 
     def touch(self, name: str | None = None) -> None:
         """Note a live read (of the mutable global ``name``, when it is one)."""
@@ -80,13 +83,23 @@ class State:
             self.mutable_reads.add(name)
 
     def get(self, name: str) -> Any:
-        if name in self.values:
-            if name in self.live:
-                self.touch(name if self.live[name] else None)
-            return self.values[name]
+        value = self.values.get(name, _MISSING)
+        if value is not _MISSING:
+            live = self.live.get(name)
+            if live is not None:
+                self.touch(name if live else None)
+            return value
         var = self.doc.variables.get(name)
         if var is None:
             raise FtdError(f"unknown variable `{name}`")
+        constant = None
+        if not var.mutable and not var.processor and not self._updates:
+            constant = constant_of(self.doc, var)
+            if constant is not None and constant.computed_from is not None:
+                value = self._reuse(constant)
+                if value is not _MISSING:
+                    self.values[name] = self._computed[name] = value
+                    return value
         before = self.touches
         value = self.processors.get(name) if var.processor else evaluate(var.value, Frame(), self)
         for path, update in self._updates.get(name, ()):
@@ -96,7 +109,52 @@ class State:
         if var.mutable or self.touches != before:
             self.live[name] = var.mutable
             self.touch(name if var.mutable else None)
+        elif constant is not None:
+            self._computed[name] = value
+            self._remember(constant, value)
         return value
+
+    # A constant global (literals and constants only, see fastn.runtime.model._Constant) has
+    # the same value on every page: computed once, then shared (values are not changed in
+    # place; a document with updates `-- x.y: …` computes its own). The constants it was
+    # computed from are noted with it: each page gets those same values too, unless the
+    # page has another value already for one of them (then it computes its own). Only
+    # values this state computed count (the renderer sets `ftd#breakpoint-width` itself).
+
+    def _reuse(self, constant: Any) -> Any:
+        values = self.values
+        variables = self.doc.variables
+        for name, var, value in constant.computed_from:
+            if variables.get(name) is not var:
+                return _MISSING
+            current = values.get(name, _MISSING)
+            if current is not _MISSING and current is not value:
+                return _MISSING
+        for name, _, value in constant.computed_from:
+            if name not in values:
+                values[name] = self._computed[name] = value
+        return constant.value
+
+    def _remember(self, constant: Any, value: Any) -> None:
+        variables = self.doc.variables
+        computed_from: dict[str, tuple[str, Any, Any]] = {}
+        pending = list(constant.reads)
+        while pending:
+            name = pending.pop()
+            if name in computed_from:
+                continue
+            var = variables.get(name)
+            read = constant_of(self.doc, var) if var is not None else None
+            if (
+                read is None
+                or name not in self._computed
+                or self.values.get(name) is not self._computed[name]
+            ):
+                return  # not computed here as a constant (a value set from outside)
+            computed_from[name] = (name, var, self._computed[name])
+            pending.extend(read.reads)
+        constant.value = value
+        constant.computed_from = tuple(computed_from.values())
 
 
 def _set_path(target: Any, path: tuple[str, ...], value: Any) -> Any:
@@ -112,9 +170,12 @@ def _set_path(target: Any, path: tuple[str, ...], value: Any) -> Any:
 
 def follow(value: Any, path: tuple[str, ...]) -> Any:
     for seg in path:
-        if value is None:
+        kind = type(value)
+        if kind is RecordValue or kind is dict:  # the most common: a record's field
+            value = value.get(seg)
+        elif value is None:
             return None
-        if isinstance(value, list):
+        elif isinstance(value, list):
             try:
                 value = value[int(seg)]
             except (ValueError, IndexError):
@@ -129,31 +190,40 @@ def follow(value: Any, path: tuple[str, ...]) -> Any:
 
 
 def evaluate(value: Any, frame: Frame, state: State) -> Any:
+    # the kinds in the order of how often a page meets them; a literal item or field is
+    # read inline (most are)
     kind = type(value)
-    if kind is Lit:
-        return value.value
     if kind is Ref:
         return resolve_ref(value, frame, state)
-    if kind is Cond:
-        for condition, branch in value.branches:
-            if expr.is_truthy(evaluate(condition, frame, state)):
-                return evaluate(branch, frame, state)
-        return None if value.default is None else evaluate(value.default, frame, state)
-    if kind is RecordExpr:
-        return RecordValue(
-            value.type_name, {k: evaluate(v, frame, state) for k, v in value.fields.items()}
-        )
-    if kind is ListExpr:
-        return [evaluate(item, frame, state) for item in value.items]
-    if kind is OrExpr:
-        return OrValue(value.type_name, value.variant, evaluate(value.payload, frame, state))
-    if kind is UI:
-        return BoundUI(value.node, frame)
+    if kind is Lit:
+        return value.value
     if kind is ExprValue:
         try:
             return expr.evaluate(value.tree, _ExprScope(value, frame, state))
         except expr.ExprError as e:  # e.g. a name the interpreter left for the evaluator
             raise FtdError(f"cannot evaluate `{{{value.source}}}`: {e}") from None
+    if kind is UI:
+        return BoundUI(value.node, frame)
+    if kind is ListExpr:
+        return [
+            item.value if type(item) is Lit else evaluate(item, frame, state)
+            for item in value.items
+        ]
+    if kind is RecordExpr:
+        return RecordValue(
+            value.type_name,
+            {
+                k: v.value if type(v) is Lit else evaluate(v, frame, state)
+                for k, v in value.fields.items()
+            },
+        )
+    if kind is Cond:
+        for condition, branch in value.branches:
+            if expr.is_truthy(evaluate(condition, frame, state)):
+                return evaluate(branch, frame, state)
+        return None if value.default is None else evaluate(value.default, frame, state)
+    if kind is OrExpr:
+        return OrValue(value.type_name, value.variant, evaluate(value.payload, frame, state))
     if kind is Call:
         return call(value, frame, state)
     raise TypeError(f"not a value expression: {value!r}")
@@ -162,12 +232,16 @@ def evaluate(value: Any, frame: Frame, state: State) -> Any:
 def resolve_ref(ref: Ref, frame: Frame, state: State) -> Any:
     scope = ref.scope
     name = ref.name
-    if scope == "global":
-        base = state.get(name)
-    elif scope == "arg":
+    if scope == "arg":
         if name in frame.live_args:
             state.touch()
         base = frame.args.get(name)
+    elif scope == "global":
+        base = state.get(name)
+    elif scope == "inherited":
+        if name in frame.live_inherited:
+            state.touch()
+        base = frame.inherited.get(name)
     elif scope == "loop" or scope == "counter":
         if name in frame.live_loops:
             state.touch()
@@ -175,10 +249,6 @@ def resolve_ref(ref: Ref, frame: Frame, state: State) -> Any:
         if scope == "counter":
             return index
         base = item
-    elif scope == "inherited":
-        if name in frame.live_inherited:
-            state.touch()
-        base = frame.inherited.get(name)
     else:
         return None
     return follow(base, ref.path) if ref.path else base
