@@ -20,12 +20,13 @@ import re
 import shutil
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, time_ns
 from typing import TYPE_CHECKING, TextIO
 
 from fastn.ftd.errors import FtdError
@@ -73,9 +74,26 @@ def build(
         progress.error(f"warning: dependency {dependency.name} not found in {dependency.folder}")
     base = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
     target = package.root / BUILD_FOLDER
-    if target.is_dir():
-        shutil.rmtree(target)
-    target.mkdir()
+    removal = _remove_old_build(package.root, target)
+    try:
+        target.mkdir()
+        return _build(
+            package, target, base, progress, jobs, ignore_failed, nginx_conf, nginx_listen
+        )
+    finally:
+        removal.wait()
+
+
+def _build(
+    package: Package,
+    target: Path,
+    base: str,
+    progress: Progress,
+    jobs: int | None,
+    ignore_failed: bool,
+    nginx_conf: Path | None,
+    nginx_listen: str,
+) -> int:
     router = Router(package)
     jobs = jobs or _cores()
 
@@ -103,6 +121,81 @@ def build(
         progress.note(f"Wrote the nginx configuration {nginx_conf}")
     progress.note(f"Built {package.name} into {target} ({failures} failed)")
     return 1 if failures and not ignore_failed else 0
+
+
+# The previous build is renamed to `.build-removing-UNIQUE` in the package root (hidden, so no
+# route; the same file system, so renaming is instant) and deleted while the pages are built.
+OLD_BUILD_PREFIX = BUILD_FOLDER + "-removing-"
+
+
+class _Removal:
+    """Folders being deleted in the background: a child process on Linux (forked before the
+    build starts any thread or worker), a thread elsewhere (workers are spawned there)."""
+
+    def __init__(self, folders: list[str]) -> None:
+        self._pid = 0
+        self._thread: threading.Thread | None = None
+        if not folders:
+            return
+        if sys.platform == "linux":
+            self._pid = os.fork()
+            if self._pid == 0:  # pragma: no cover (the child)
+                try:
+                    _remove_folders(folders)
+                finally:
+                    os._exit(0)
+        else:
+            self._thread = threading.Thread(target=_remove_folders, args=(folders,), daemon=True)
+            self._thread.start()
+
+    def wait(self) -> None:
+        """Wait until the folders are deleted."""
+        if self._pid:
+            pid, self._pid = self._pid, 0
+            while True:
+                try:
+                    os.waitpid(pid, 0)
+                    break
+                except ChildProcessError:
+                    break
+                except InterruptedError:  # pragma: no cover (retried by Python since 3.5)
+                    continue
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
+def _remove_folders(folders: list[str]) -> None:
+    for folder in folders:
+        # rmtree never follows a symbolic link (it refuses one given to it): only what is
+        # inside the renamed folder itself is deleted
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_old_build(root: Path, target: Path) -> _Removal:
+    """Move the previous build out of the way and start deleting it, with what an interrupted
+    earlier build left; a symbolic link `.build` is removed, never what it points to."""
+    folders = []
+    with os.scandir(root) as entries:
+        leftovers = [entry.path for entry in entries if entry.name.startswith(OLD_BUILD_PREFIX)]
+    for leftover in leftovers:
+        if os.path.isdir(leftover) and not os.path.islink(leftover):
+            folders.append(leftover)
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        mode = 0
+    if stat.S_ISLNK(mode):
+        os.unlink(target)
+    elif stat.S_ISDIR(mode):
+        old = str(root / f"{OLD_BUILD_PREFIX}{os.getpid()}-{time_ns()}")
+        try:
+            os.rename(target, old)
+        except OSError:  # not renamable (a mount point…): deleted here, as it is
+            shutil.rmtree(target)
+        else:
+            folders.append(old)
+    return _Removal(folders)
 
 
 # Below this many documents one process builds them all: starting workers costs more.

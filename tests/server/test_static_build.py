@@ -246,3 +246,43 @@ def test_a_page_is_the_same_built_with_the_others_or_alone(package_folder) -> No
         assert 'id="fastn-model"' in built and "Hello" in built
         assert f"pages/p{number}/" in built
         assert f"pages/p{number + 1}/" not in built
+
+
+def test_the_previous_build_is_deleted_in_the_background(package_folder) -> None:
+    """The old `.build` is renamed away and deleted while the pages are built: its files are
+    gone after the build, with what an interrupted build left; nothing else is touched."""
+    package = package_folder(PACKAGE, FILES)
+    stale = package / ".build/stale/page/index.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old", encoding="utf-8")
+    leftover = package / ".build-removing-1-2"  # a build stopped by Ctrl-C while deleting
+    (leftover / "deep/er").mkdir(parents=True)
+    (leftover / "deep/er/file.html").write_text("old", encoding="utf-8")
+    outside = package.parent / f"{package.name}-outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep", encoding="utf-8")
+    (leftover / "link").symlink_to(outside)  # a link inside: removed, its target kept
+    (package / ".build-removing-link").symlink_to(outside)  # not a folder of ours: kept
+    assert run_build(package).returncode == 0
+    assert not (package / ".build/stale").exists()
+    assert (package / ".build/about/index.html").is_file()
+    assert not leftover.exists()
+    assert (outside / "keep.txt").read_text(encoding="utf-8") == "keep"
+    names = sorted(path.name for path in package.iterdir() if path.name.startswith(".build"))
+    assert names == [".build", ".build-removing-link"]
+
+
+def test_a_symlinked_build_folder_keeps_its_target(package_folder) -> None:
+    """`.build` linking elsewhere: the link is replaced by a folder, the linked folder's files
+    stay (the old code refused to delete through the link)."""
+    package = package_folder(PACKAGE, FILES)
+    elsewhere = package.parent / f"{package.name}-elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "unrelated.txt").write_text("mine", encoding="utf-8")
+    (package / ".build").symlink_to(elsewhere, target_is_directory=True)
+    result = run_build(package)
+    assert result.returncode == 0, result.stderr
+    assert (elsewhere / "unrelated.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(path.name for path in elsewhere.iterdir()) == ["unrelated.txt"]
+    assert not (package / ".build").is_symlink()
+    assert (package / ".build/about/index.html").is_file()
