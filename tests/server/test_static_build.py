@@ -286,3 +286,31 @@ def test_a_symlinked_build_folder_keeps_its_target(package_folder) -> None:
     assert sorted(path.name for path in elsewhere.iterdir()) == ["unrelated.txt"]
     assert not (package / ".build").is_symlink()
     assert (package / ".build/about/index.html").is_file()
+
+
+def test_the_previous_build_is_deleted_while_workers_build(package_folder) -> None:
+    """The deleting child process and the forked workers do not get in each other's way."""
+    files = {f"p{n}.ftd": f"-- ftd.text: Page {n}\n" for n in range(80)}
+    package = package_folder(PACKAGE, files)
+    for n in range(200):
+        stale = package / f".build/stale{n}/index.html"
+        stale.parent.mkdir(parents=True)
+        stale.write_text("old", encoding="utf-8")
+    result = run_build(package, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert not list((package / ".build").glob("stale*"))
+    assert (package / ".build/p79/index.html").is_file()
+    assert [path.name for path in package.iterdir() if path.name.startswith(".build")] == [".build"]
+
+
+def test_the_previous_build_is_deleted_by_a_thread_elsewhere(tmp_path, monkeypatch) -> None:
+    """Where workers are spawned (not Linux), a thread deletes the old build."""
+    from fastn import build
+
+    (tmp_path / ".build/a/b").mkdir(parents=True)
+    (tmp_path / ".build/a/b/page.html").write_text("old", encoding="utf-8")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    removal = build._remove_old_build(tmp_path, tmp_path / ".build")
+    assert not (tmp_path / ".build").exists()  # renamed away at once
+    removal.wait()
+    assert list(tmp_path.iterdir()) == []
