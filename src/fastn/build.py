@@ -12,6 +12,7 @@ stylesheets, images, CSS `url()`) start with the prefix, so the site works serve
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -138,6 +139,10 @@ class _Removal:
             self._pid = os.fork()
             if self._pid == 0:  # pragma: no cover (the child)
                 try:
+                    # no hold on the command's output: a reader sees its end when it exits
+                    quiet = os.open(os.devnull, os.O_RDWR)
+                    for fd in (0, 1, 2):
+                        os.dup2(quiet, fd)
                     _remove_folders(folders)
                 finally:
                     os._exit(0)
@@ -149,14 +154,8 @@ class _Removal:
         """Wait until the folders are deleted."""
         if self._pid:
             pid, self._pid = self._pid, 0
-            while True:
-                try:
-                    os.waitpid(pid, 0)
-                    break
-                except ChildProcessError:
-                    break
-                except InterruptedError:  # pragma: no cover (retried by Python since 3.5)
-                    continue
+            with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
+                os.waitpid(pid, 0)
         if self._thread is not None:
             self._thread.join()
             self._thread = None
