@@ -34,7 +34,7 @@ from fastn.package.documents import environment_for
 from fastn.package.resolver import PackageModules
 from fastn.package.routes import DOCUMENT_SUFFIX, DocumentRoute, Router
 from fastn.progress import NORMAL, Progress
-from fastn.runtime import runtime_url, write_runtime
+from fastn.runtime import URL_PREFIX, runtime_url, write_runtime
 
 if TYPE_CHECKING:
     from fastn.package.environment import Environment
@@ -239,8 +239,9 @@ def _build_documents(
         progress.done()
         meanwhile()
         return outcome
+    root = str(router.root)
     sized = sorted(  # the biggest first
-        ((d, _source_size(router.root / f"{d[1].doc_id}{DOCUMENT_SUFFIX}")) for d in documents),
+        ((d, _source_size(os.path.join(root, d[1].doc_id + DOCUMENT_SUFFIX))) for d in documents),
         key=lambda document_and_size: document_and_size[1],
         reverse=True,
     )
@@ -278,9 +279,9 @@ def _build_documents(
     return failures, runtime
 
 
-def _source_size(path: Path) -> int:
+def _source_size(path: str) -> int:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size  # not pathlib: ≈ 2.5 µs less a document
     except OSError:  # gone since it was listed: its build reports it
         return 0
 
@@ -383,7 +384,12 @@ def _build_document(document: tuple[str, DocumentRoute]) -> _Built:
     written = [_write(target, _page_relative(url), body)]
     if doc_id == NOT_FOUND_DOCUMENT and route.page_id is None:
         written.append(_write(target, NOT_FOUND_PAGE, body))
-    return _Built(url, written, (perf_counter() - started) * 1000, runtime=runtime_url() in body)
+    # the cheap test first: the runtime's URL is a hash of the whole runtime (≈ 1.5 ms, once)
+    runtime = _RUNTIME_FILES in body and runtime_url() in body
+    return _Built(url, written, (perf_counter() - started) * 1000, runtime=runtime)
+
+
+_RUNTIME_FILES = URL_PREFIX + "runtime."  # how `runtime_url()` starts
 
 
 def _page_relative(url: str) -> str:
