@@ -233,3 +233,19 @@ def test_an_edit_made_before_the_watcher_is_up_is_not_missed(tmp_path: Path) -> 
     assert before == 308  # not yet seen: the package as it was read
     assert live_reload.changes == 1
     assert after == 404
+
+
+def test_build_output_and_a_build_being_deleted_are_not_watched(tmp_path: Path) -> None:
+    """`fastn build` next to a running `fastn serve` writes `.build/` and deletes the previous
+    one as `.build-removing-…`: neither is a change of the package."""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "FASTN.ftd").write_text(PACKAGE)
+    (package / "index.ftd").write_text("-- ftd.text: Hello\n")
+    files = PackageFiles(package)
+    for folder in (".build", ".build-removing-123-456"):
+        (package / folder / "about").mkdir(parents=True)
+        (package / folder / "about" / "index.html").write_text("<p>old</p>")
+    assert files.changed() == []
+    (package / "index.ftd").write_text("-- ftd.text: Hello again\n")
+    assert files.changed() == ["index.ftd"]

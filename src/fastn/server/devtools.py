@@ -89,9 +89,11 @@ def end_event_streams() -> None:
 
 
 class _PackageFilter(DefaultFilter):
-    """watchfiles' defaults (.git, editors' swap files…) plus the build output."""
+    """watchfiles' defaults (.git, editors' swap files…) plus the build output, and a previous
+    build that `fastn build` is deleting (`.build-removing-…`)."""
 
     ignore_dirs = (*DefaultFilter.ignore_dirs, ".build")
+    ignore_entity_patterns = (*DefaultFilter.ignore_entity_patterns, r"^\.build-removing-")
 
 
 _WATCHED = _PackageFilter()
