@@ -23,6 +23,8 @@ the way to the document (`show-planning: true` under a section applies to its pa
 
 from __future__ import annotations
 
+import contextlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,7 @@ from fastn.package.sitemap import Sitemap, SitemapItem, bare_id, ids_match
 from fastn.processors.context import Invocation
 from fastn.processors.document import document_path
 from fastn.processors.errors import ProcessorError
+from fastn.runtime.model import share_encoding
 
 _EMPTY = {"sections": [], "subsections": [], "toc": []}
 
@@ -41,7 +44,42 @@ async def process(invocation: Invocation) -> Any:
     sitemap = invocation.settings.sitemap
     if sitemap is None:
         return invocation.result(_EMPTY)
-    return invocation.result(sitemap_data(sitemap, document_path(invocation)))
+    path = document_path(invocation)
+    kind = invocation.variable.kind
+    records = invocation.doc.records
+    if kind.is_list or kind.name not in records:
+        return invocation.result(sitemap_data(sitemap, path))
+    # a page (fastn.com's) asks twice with the same path: the second takes the first's value
+    pages = sitemap.derived.get(("sitemap", _shape(records, kind)))
+    if pages is None:
+        pages = sitemap.derived[("sitemap", _shape(records, kind))] = OrderedDict()
+    key = bare_id(path)
+    value = pages.get(key)
+    if value is None:
+        used_default = False
+
+        def on_default() -> None:
+            nonlocal used_default
+            used_default = True
+
+        value = invocation.result(sitemap_data(sitemap, path), on_default=on_default)
+        if used_default:  # a field default may depend on the document: not reused
+            return value
+        pages[key] = value
+        if len(pages) > _PAGES_KEPT:
+            with contextlib.suppress(KeyError):  # another thread may have taken it
+                pages.popitem(last=False)  # the oldest
+    return _own(invocation, value)
+
+
+# the pages (paths, which clients choose under `fastn serve`) whose `pr.sitemap` is kept
+_PAGES_KEPT = 64
+
+
+def _own(invocation: Invocation, value: Any) -> Any:
+    """A value shared with other pages, as this page may have it: itself, unless the page
+    has updates (`-- x.field: …` changes values in place), which get a copy of their own."""
+    return _fresh(value) if invocation.doc.updates else value
 
 
 async def process_full(invocation: Invocation) -> Any:
@@ -52,7 +90,7 @@ async def process_full(invocation: Invocation) -> Any:
     template = _full_template(invocation, sitemap)
     if template is None:
         return invocation.result(full_sitemap_data(sitemap, path))
-    return template.for_page(bare_id(path))
+    return _own(invocation, template.for_page(bare_id(path)))
 
 
 def _toc_item(
@@ -271,9 +309,16 @@ class _FullNode:
     inactive: RecordValue | None
     active: RecordValue | None
     children: list[_FullNode]
+    urls: frozenset[str]  # the compared URLs of the item and those below it
 
     def for_page(self, bare_path: str) -> tuple[RecordValue | None, bool]:
-        """(the item's record for the page, whether the page is the item or below it)."""
+        """(the item's record for the page, whether the page is the item or below it).
+
+        Away from the page, the record is the inactive one itself, shared by every page
+        (values are not changed in place; see :func:`_own`), so that the model's encoder
+        can reuse its encoding."""
+        if bare_path not in self.urls:
+            return self.inactive, False
         records = []
         below = False
         for child in self.children:
@@ -356,6 +401,7 @@ def _full_template(invocation: Invocation, sitemap: Sitemap) -> _FullTemplate | 
         nodes = _full_nodes(sections, mapped[0].get("sections"), mapped[1].get("sections"))
         if nodes is not None:
             template = _FullTemplate(mapped[0], nodes)
+            share_encoding(sitemap, _inactive_records(nodes))
     sitemap.derived[key] = template
     return template
 
@@ -380,8 +426,22 @@ def _full_nodes(items: list[SitemapItem], inactive: Any, active: Any) -> list[_F
         if children is None:
             return None
         bare_url = None if item.id is None else bare_id(item.id)
-        nodes.append(_FullNode(bare_url, off, on, children))
+        urls = frozenset(url for child in children for url in child.urls)
+        if bare_url is not None:
+            urls |= {bare_url}
+        nodes.append(_FullNode(bare_url, off, on, children, urls))
     return nodes
+
+
+def _inactive_records(nodes: list[_FullNode]) -> list[RecordValue]:
+    found = []
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        if node.inactive is not None:
+            found.append(node.inactive)
+        pending.extend(node.children)
+    return found
 
 
 def _records_of(value: Any, count: int) -> bool:

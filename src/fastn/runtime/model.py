@@ -58,19 +58,49 @@ class NotSerializable(ValueError):
 _LEAVES = frozenset({str, int, bool, type(None)})  # values that are JSON as they are
 
 
+# Records that many pages share and none changes (see :func:`share_encoding`): id -> (the
+# record, [its encoding, once made]), for the one owner that gave them last.
+_shared: dict[int, tuple[Any, list[Any]]] = {}
+_shared_owner: list[Any] = [None]
+_SHARED_KEPT = 20_000
+
+
+def share_encoding(owner: Any, records: list[RecordValue]) -> None:
+    """Let :func:`encode_value` encode each of `records` once and reuse that encoding: they
+    are values given to many pages (the full sitemap's records away from the page) that no
+    one changes in place. `owner` (the sitemap) holds them: when another owner shares, the
+    previous owner's records are forgotten (a changed sitemap under `fastn serve`)."""
+    if _shared_owner[0] is not owner or len(_shared) + len(records) > _SHARED_KEPT:
+        _shared.clear()
+        _shared_owner[0] = owner
+    for record in records[:_SHARED_KEPT]:
+        _shared[id(record)] = (record, [None])
+
+
 def encode_value(value: Any) -> Any:
     # exact types first, their leaves inline (a sitemap is thousands of records a page)
     kind = type(value)
     if kind in _LEAVES:
         return value
     if kind is RecordValue:
-        return {
-            "$r": value.type_name,
-            "f": {k: v if type(v) in _LEAVES else encode_value(v) for k, v in value.items()},
-        }
+        if _shared:
+            found = _shared.get(id(value))
+            if found is not None and found[0] is value:
+                encoded = found[1]
+                if encoded[0] is None:
+                    encoded[0] = _encode_record(value)
+                return encoded[0]
+        return _encode_record(value)
     if kind is list:
         return [v if type(v) in _LEAVES else encode_value(v) for v in value]
     return _encode_other(value)
+
+
+def _encode_record(value: RecordValue) -> Any:
+    return {
+        "$r": value.type_name,
+        "f": {k: v if type(v) in _LEAVES else encode_value(v) for k, v in value.items()},
+    }
 
 
 def _encode_other(value: Any) -> Any:
