@@ -436,3 +436,49 @@ def test_get_data_reads_the_attributes_the_sitemap_gives_the_page(tmp_path: Path
     assert texts(render(root, "planning/index").body) == ["true", "team"]
     # an item's own attributes win over its section's
     assert texts(render(root, "planning/plan").body) == ["true", "amit"]
+
+
+def test_a_page_changing_the_sitemap_in_place_changes_only_its_own(tmp_path: Path) -> None:
+    # what the sitemap processors give is shared by the pages of a package (mapped once);
+    # a page with `-- x.field: …` updates gets its own copy to change
+    plain = """
+-- import: fastn/processors as pr
+
+-- pr.sitemap-data $sm:
+$processor$: pr.sitemap
+
+-- pr.sitemap-data $all:
+$processor$: pr.full-sitemap
+
+-- ftd.text: $sm.sections.0.title
+
+-- ftd.text: $all.sections.0.title
+
+-- ftd.text: $all.sections.1.children.0.title
+"""
+    changing = (
+        plain
+        + """
+-- $sm.sections.0.title: Changed
+
+-- $all.sections.0.title: Also changed
+
+-- $all.sections.1.children.0.title: Changed too
+"""
+    )
+    files = {"deep.ftd": changing, "intro.ftd": plain, "guide/one.ftd": plain}
+    root = make_package(tmp_path, files, package_text(sections=SITEMAP))
+    package = parse_package((root / "FASTN.ftd").read_text(), root.resolve())
+    environment = environment_for(package)
+    shown = [
+        texts(environment.render_sync(page).body)
+        for page in ("intro", "deep", "intro", "guide/one", "deep", "guide/one")
+    ]
+    assert shown == [
+        ["Home", "Home", "Basics"],
+        ["Changed", "Also changed", "Changed too"],
+        ["Home", "Home", "Basics"],
+        ["Home", "Home", "Basics"],
+        ["Changed", "Also changed", "Changed too"],
+        ["Home", "Home", "Basics"],
+    ]

@@ -139,6 +139,16 @@ class Rows:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Premapped:
+    """Part of the data that is mapped already: `value`, a record `name` (the same for
+    every page, made by a processor that checked the records it depends on). Taken as it
+    is where a record `name` is expected."""
+
+    name: str
+    value: RecordValue
+
+
 class Mapper:
     """Fills ftd values of `doc`'s kinds; `default` evaluates a record field's default."""
 
@@ -228,6 +238,8 @@ class Mapper:
         return fields_of
 
     def record(self, data: Any, name: str, where: Where) -> RecordValue:
+        if type(data) is Premapped and data.name == name:
+            return data.value
         if not isinstance(data, dict):
             raise MappingError(
                 f"{where_text(where)}: expected the fields of `{_display(name)}`, "

@@ -23,16 +23,20 @@ the way to the document (`show-planning: true` under a section applies to its pa
 
 from __future__ import annotations
 
+import contextlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from fastn.ftd.kinds import Kind
-from fastn.ftd.model import RecordDef
+from fastn.ftd.model import Document, RecordDef
 from fastn.ftd.values import RecordValue
 from fastn.package.sitemap import Sitemap, SitemapItem, bare_id, ids_match
 from fastn.processors.context import Invocation
 from fastn.processors.document import document_path
 from fastn.processors.errors import ProcessorError
+from fastn.processors.mapping import PRIMITIVE_READERS, Mapper, MappingError, Premapped
+from fastn.runtime.model import share_encoding
 
 _EMPTY = {"sections": [], "subsections": [], "toc": []}
 
@@ -41,7 +45,44 @@ async def process(invocation: Invocation) -> Any:
     sitemap = invocation.settings.sitemap
     if sitemap is None:
         return invocation.result(_EMPTY)
-    return invocation.result(sitemap_data(sitemap, document_path(invocation)))
+    path = document_path(invocation)
+    kind = invocation.variable.kind
+    records = invocation.doc.records
+    if kind.is_list or kind.name not in records:
+        return invocation.result(sitemap_data(sitemap, path))
+    # a page (fastn.com's) asks twice with the same path: the second takes the first's value
+    shape = _shape(records, kind)
+    pages = sitemap.derived.get(("sitemap", shape))
+    if pages is None:
+        pages = sitemap.derived[("sitemap", shape)] = OrderedDict()
+    key = bare_id(path)
+    value = pages.get(key)
+    if value is None:
+        used_default = False
+
+        def on_default() -> None:
+            nonlocal used_default
+            used_default = True
+
+        pieces = _pieces_for(invocation, sitemap, shape)
+        value = invocation.result(sitemap_data(sitemap, path, pieces), on_default=on_default)
+        if used_default:  # a field default may depend on the document: not reused
+            return _own(invocation, value)  # (its pieces are shared all the same)
+        pages[key] = value
+        if len(pages) > _PAGES_KEPT:
+            with contextlib.suppress(KeyError):  # another thread may have taken it
+                pages.popitem(last=False)  # the oldest
+    return _own(invocation, value)
+
+
+# the pages (paths, which clients choose under `fastn serve`) whose `pr.sitemap` is kept
+_PAGES_KEPT = 64
+
+
+def _own(invocation: Invocation, value: Any) -> Any:
+    """A value shared with other pages, as this page may have it: itself, unless the page
+    has updates (`-- x.field: …` changes values in place), which get a copy of their own."""
+    return _fresh(value) if invocation.doc.updates else value
 
 
 async def process_full(invocation: Invocation) -> Any:
@@ -52,7 +93,7 @@ async def process_full(invocation: Invocation) -> Any:
     template = _full_template(invocation, sitemap)
     if template is None:
         return invocation.result(full_sitemap_data(sitemap, path))
-    return template.for_page(bare_id(path))
+    return _own(invocation, template.for_page(bare_id(path)))
 
 
 def _toc_item(
@@ -96,18 +137,29 @@ def page_url(item_id: str | None) -> str | None:
 
 
 class _Search:
-    """The TOC of one subsection for document `path`; `current` is the first active item."""
+    """The TOC of one subsection for document `path`; `current` is the first active item.
 
-    def __init__(self, path: str) -> None:
+    With `pieces`, an item that neither is the page nor holds it is the same on every page,
+    its mapped record taken from `pieces` (items of record `record`)."""
+
+    def __init__(self, path: str, pieces: _Pieces | None = None) -> None:
         self.path = path
         self.current: dict[str, Any] | None = None
+        self.pieces = pieces
+        self.bare_path = bare_id(path)
 
-    def items(self, items: list[SitemapItem]) -> tuple[bool, list[dict[str, Any]]]:
+    def items(self, items: list[SitemapItem], record: str | None = None) -> tuple[bool, list[Any]]:
         """(whether the current page is in `items` or below, the items to list)."""
+        pieces = self.pieces
+        children_record = None if pieces is None else pieces.element(record, "children")
         holds_current = False
         listed = []
         for item in items:
-            below, children = self.items(item.children)
+            if pieces is not None and self.bare_path not in pieces.subtree_ids(item):
+                if not item.skip:  # neither the page nor above it: as on every other page
+                    listed.append(pieces.inactive(record, item))
+                continue
+            below, children = self.items(item.children, children_record)
             active = ids_match(item.file_id or "", self.path)
             entry = _toc_item(
                 item, url=page_url(item.id), active=active, open_=active or below, children=children
@@ -125,24 +177,41 @@ def _active(item: SitemapItem, path: str) -> bool:
     return item.file_id is not None and ids_match(item.file_id, path)
 
 
-def sitemap_data(sitemap: Sitemap, path: str) -> dict[str, Any]:
-    """What `pr.sitemap` gives for the document at `path` (`/`, `docs/intro/`)."""
+def _entry(
+    pieces: _Pieces | None,
+    record: str | None,
+    item: SitemapItem,
+    url: str | None,
+    active: bool,
+) -> Any:
+    """A listed section or subsection (no children), open when active."""
+    if pieces is None:
+        return _toc_item(item, url=url, active=active, open_=active)
+    return pieces.entry(record, item, url, active)
+
+
+def sitemap_data(sitemap: Sitemap, path: str, pieces: _Pieces | None = None) -> dict[str, Any]:
+    """What `pr.sitemap` gives for the document at `path` (`/`, `docs/intro/`); with
+    `pieces`, what is the same on every page is given mapped already (see :class:`_Pieces`)."""
     data: dict[str, Any] = {"sections": [], "subsections": [], "toc": []}
+    record = None if pieces is None else pieces.element(pieces.top, "sections")
     sections = sitemap.sections
     for index, section in enumerate(sections):
         if ids_match(section.id or "", path):
-            _fill_from_section(data, section, path)
-        elif not _fill_from_subsections(data, section.children, path, sitemap):
+            _fill_from_section(data, section, path, pieces)
+        elif not _fill_from_subsections(data, section.children, path, sitemap, pieces):
             if not section.skip:
                 data["sections"].append(
-                    _toc_item(section, url=page_url(section.id), active=False, open_=False)
+                    _entry(pieces, record, section, page_url(section.id), False)
                 )
             continue
         entry = _toc_item(section, url=page_url(section.id), active=True, open_=True)
-        data["sections"].append(entry)
+        data["sections"].append(
+            entry if pieces is None else _entry(pieces, record, section, entry["url"], True)
+        )
         data["current-section"] = _current(entry, section)
         data["sections"].extend(
-            _toc_item(later, url=page_url(later.id), active=False, open_=False)
+            _entry(pieces, record, later, page_url(later.id), False)
             for later in sections[index + 1 :]
             if not later.skip
         )
@@ -150,64 +219,188 @@ def sitemap_data(sitemap: Sitemap, path: str) -> dict[str, Any]:
     return data
 
 
-def _fill_from_section(data: dict[str, Any], section: SitemapItem, path: str) -> None:
+def _fill_from_section(
+    data: dict[str, Any], section: SitemapItem, path: str, pieces: _Pieces | None
+) -> None:
     """The document is the section itself: its subsections, and the TOC of the active one."""
+    record = None if pieces is None else pieces.element(pieces.top, "subsections")
     for subsection in section.children:
         active = _active(subsection, path)
         if subsection.visible and (active or not subsection.skip):
-            entry = _toc_item(subsection, url=page_url(subsection.id), active=active, open_=active)
-            data["subsections"].append(entry)
+            url = page_url(subsection.id)
+            data["subsections"].append(_entry(pieces, record, subsection, url, active))
             if active:
+                entry = _toc_item(subsection, url=url, active=active, open_=active)
                 data["current-subsection"] = _current(entry, subsection)
     listed = [subsection for subsection in section.children if not subsection.skip]
     shown = next((s for s in listed if _active(s, path)), None)
     if shown is None:
         shown = listed[0] if listed else (section.children[0] if section.children else None)
     if shown is not None:
-        search = _Search(path)
-        data["toc"] = search.items(shown.children)[1]
+        search = _Search(path, pieces)
+        data["toc"] = search.items(shown.children, _toc_record(pieces))[1]
         data["current-page"] = search.current
 
 
+def _toc_record(pieces: _Pieces | None) -> str | None:
+    return None if pieces is None else pieces.element(pieces.top, "toc")
+
+
 def _fill_from_subsections(
-    data: dict[str, Any], subsections: list[SitemapItem], path: str, sitemap: Sitemap
+    data: dict[str, Any],
+    subsections: list[SitemapItem],
+    path: str,
+    sitemap: Sitemap,
+    pieces: _Pieces | None,
 ) -> bool:
     """Look for the document among a section's subsections and their TOC; False if absent."""
-    listed: list[dict[str, Any]] = []
+    listed: list[Any] = []
     bare_path = bare_id(path)
+    record = None if pieces is None else pieces.element(pieces.top, "subsections")
     for index, subsection in enumerate(subsections):
-        search = _Search(path)
+        search = _Search(path, pieces)
         is_subsection = (
             subsection.visible and subsection.id is not None and ids_match(subsection.id, path)
         )
         if is_subsection:
-            data["toc"] = search.items(subsection.children)[1]
+            data["toc"] = search.items(subsection.children, _toc_record(pieces))[1]
         else:
             holds_page = bare_path in _toc_ids(sitemap, subsection)
-            toc = search.items(subsection.children)[1] if holds_page else []
+            toc = search.items(subsection.children, _toc_record(pieces))[1] if holds_page else []
             if search.current is None:
                 if not subsection.skip:
                     listed.append(
-                        _toc_item(
-                            subsection, url=page_url(subsection.id), active=False, open_=False
-                        )
+                        _entry(pieces, record, subsection, page_url(subsection.id), False)
                     )
                 continue
             data["toc"] = toc
         data["current-page"] = search.current
         if subsection.visible:
             entry = _toc_item(subsection, url=page_url(subsection.id), active=True, open_=True)
-            listed.append(entry)
+            listed.append(
+                entry if pieces is None else _entry(pieces, record, subsection, entry["url"], True)
+            )
             data["current-subsection"] = _current(entry, subsection)
         # fastn gives the later subsections' URLs as written
         listed.extend(
-            _toc_item(later, url=later.id, active=False, open_=False)
+            _entry(pieces, record, later, later.id, False)
             for later in subsections[index + 1 :]
             if not later.skip
         )
         data["subsections"] = listed
         return True
     return False
+
+
+class _UsesDefault(Exception):
+    """A record field took its default, which may depend on the document."""
+
+
+def _refuse_default(expression: Any) -> Any:
+    raise _UsesDefault
+
+
+class _Pieces:
+    """The `toc-item` records of `pr.sitemap` that are the same on every page (sections and
+    subsections, TOC items away from the page), for one sitemap and record shape: each
+    mapped once, by the first page needing it, and shared by every page (values are not
+    changed in place, see :func:`_own`). One that cannot be mapped alone (it takes a field
+    default, or does not fit) is left as data, mapped page by page as before."""
+
+    def __init__(self, sitemap: Sitemap, doc: Document, top: str) -> None:
+        self.sitemap = sitemap
+        self.mapper = Mapper(doc, _refuse_default)
+        self.records = doc.records
+        self.top = top
+        self.made: dict[Any, Any] = {}
+        self.elements: dict[tuple[str | None, str], str | None] = {}
+
+    def element(self, record: str | None, field_name: str) -> str | None:
+        """The record of the items of list field `field_name` of `record`, if it is one."""
+        key = (record, field_name)
+        if key in self.elements:
+            return self.elements[key]
+        found = None
+        definition = None if record is None else self.records.get(record)
+        if definition is not None:
+            for f in definition.fields:
+                if f.name == field_name and f.kind.is_list and f.kind.name in self.records:
+                    found = f.kind.name
+        self.elements[key] = found
+        return found
+
+    def subtree_ids(self, item: SitemapItem) -> frozenset[str]:
+        """The documents of `item` and of the items below it, as `_Search` compares them."""
+        key = ("subtree-ids", id(item))  # the sitemap keeps its items alive
+        ids = self.sitemap.derived.get(key)
+        if ids is None:
+            found = {bare_id(item.file_id or "")}
+            for child in item.children:
+                found |= self.subtree_ids(child)
+            ids = self.sitemap.derived[key] = frozenset(found)
+        return ids
+
+    def entry(self, record: str | None, item: SitemapItem, url: str | None, active: bool) -> Any:
+        key = ("entry", record, id(item), url, active)
+        found = self.made.get(key)
+        if found is None:
+            data = _toc_item(item, url=url, active=active, open_=active)
+            found = self.made[key] = self._mapped(record, data)
+        return found
+
+    def inactive(self, record: str | None, item: SitemapItem) -> Any:
+        """The TOC item away from the page, with its items below."""
+        key = ("inactive", record, id(item))
+        found = self.made.get(key)
+        if found is None:
+            children_record = self.element(record, "children")
+            children = [
+                self.inactive(children_record, child) for child in item.children if not child.skip
+            ]
+            data = _toc_item(
+                item, url=page_url(item.id), active=False, open_=False, children=children
+            )
+            found = self.made[key] = self._mapped(record, data)
+        return found
+
+    def _mapped(self, record: str | None, data: dict[str, Any]) -> Any:
+        if record is None:
+            return data
+        try:
+            return Premapped(record, self.mapper.record(data, record, record))
+        except (MappingError, _UsesDefault):
+            return data
+
+
+def _pieces_for(invocation: Invocation, sitemap: Sitemap, shape: Any) -> _Pieces | None:
+    """The pieces for the variable's records (`shape`), None when these reach a kind that
+    is neither a record nor a primitive (an or-type: its variants are the document's)."""
+    records = invocation.doc.records
+    top = invocation.variable.kind.name
+    key = ("sitemap-pieces", shape)
+    if key in sitemap.derived:
+        return sitemap.derived[key]
+    pieces = None
+    if all(
+        f.kind.name in records or f.kind.name in PRIMITIVE_READERS or f.kind.name == "object"
+        for name in _reachable(records, top)
+        for f in records[name].fields
+    ):
+        pieces = _Pieces(sitemap, invocation.doc, top)
+    sitemap.derived[key] = pieces
+    return pieces
+
+
+def _reachable(records: dict[str, RecordDef], top: str) -> set[str]:
+    found: set[str] = set()
+    pending = [top]
+    while pending:
+        name = pending.pop()
+        if name in found or name not in records:
+            continue
+        found.add(name)
+        pending.extend(f.kind.name for f in records[name].fields)
+    return found
 
 
 def _toc_ids(sitemap: Sitemap, subsection: SitemapItem) -> frozenset[str]:
@@ -271,9 +464,16 @@ class _FullNode:
     inactive: RecordValue | None
     active: RecordValue | None
     children: list[_FullNode]
+    urls: frozenset[str]  # the compared URLs of the item and those below it
 
     def for_page(self, bare_path: str) -> tuple[RecordValue | None, bool]:
-        """(the item's record for the page, whether the page is the item or below it)."""
+        """(the item's record for the page, whether the page is the item or below it).
+
+        Away from the page, the record is the inactive one itself, shared by every page
+        (values are not changed in place; see :func:`_own`), so that the model's encoder
+        can reuse its encoding."""
+        if bare_path not in self.urls:
+            return self.inactive, False
         records = []
         below = False
         for child in self.children:
@@ -356,6 +556,7 @@ def _full_template(invocation: Invocation, sitemap: Sitemap) -> _FullTemplate | 
         nodes = _full_nodes(sections, mapped[0].get("sections"), mapped[1].get("sections"))
         if nodes is not None:
             template = _FullTemplate(mapped[0], nodes)
+            share_encoding(sitemap, _inactive_records(nodes))
     sitemap.derived[key] = template
     return template
 
@@ -380,8 +581,22 @@ def _full_nodes(items: list[SitemapItem], inactive: Any, active: Any) -> list[_F
         if children is None:
             return None
         bare_url = None if item.id is None else bare_id(item.id)
-        nodes.append(_FullNode(bare_url, off, on, children))
+        urls = frozenset(url for child in children for url in child.urls)
+        if bare_url is not None:
+            urls |= {bare_url}
+        nodes.append(_FullNode(bare_url, off, on, children, urls))
     return nodes
+
+
+def _inactive_records(nodes: list[_FullNode]) -> list[RecordValue]:
+    found = []
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        if node.inactive is not None:
+            found.append(node.inactive)
+        pending.extend(node.children)
+    return found
 
 
 def _records_of(value: Any, count: int) -> bool:

@@ -58,19 +58,55 @@ class NotSerializable(ValueError):
 _LEAVES = frozenset({str, int, bool, type(None)})  # values that are JSON as they are
 
 
+# Records that many pages share and none changes (see :func:`share_encoding`): id -> (the
+# record, [its encoding, its JSON text], each once made), for the one owner that gave them
+# last; and id of such an encoding -> its slot, to find it in a page's entry.
+_shared: dict[int, tuple[Any, list[Any]]] = {}
+_shared_encodings: dict[int, list[Any]] = {}
+_shared_owner: list[Any] = [None]
+_shared_used = [0]  # how many times an encoding was reused
+_SHARED_KEPT = 20_000
+
+
+def share_encoding(owner: Any, records: list[RecordValue]) -> None:
+    """Let :func:`encode_value` encode each of `records` once and reuse that encoding: they
+    are values given to many pages (the full sitemap's records away from the page) that no
+    one changes in place. `owner` (the sitemap) holds them: when another owner shares, the
+    previous owner's records are forgotten (a changed sitemap under `fastn serve`)."""
+    if _shared_owner[0] is not owner or len(_shared) + len(records) > _SHARED_KEPT:
+        _shared.clear()
+        _shared_encodings.clear()
+        _shared_owner[0] = owner
+    for record in records[:_SHARED_KEPT]:
+        _shared[id(record)] = (record, [None, None])
+
+
 def encode_value(value: Any) -> Any:
     # exact types first, their leaves inline (a sitemap is thousands of records a page)
     kind = type(value)
     if kind in _LEAVES:
         return value
     if kind is RecordValue:
-        return {
-            "$r": value.type_name,
-            "f": {k: v if type(v) in _LEAVES else encode_value(v) for k, v in value.items()},
-        }
+        if _shared:
+            found = _shared.get(id(value))
+            if found is not None and found[0] is value:
+                slot = found[1]
+                if slot[0] is None:
+                    slot[0] = _encode_record(value)
+                    _shared_encodings[id(slot[0])] = slot
+                _shared_used[0] += 1
+                return slot[0]
+        return _encode_record(value)
     if kind is list:
         return [v if type(v) in _LEAVES else encode_value(v) for v in value]
     return _encode_other(value)
+
+
+def _encode_record(value: RecordValue) -> Any:
+    return {
+        "$r": value.type_name,
+        "f": {k: v if type(v) in _LEAVES else encode_value(v) for k, v in value.items()},
+    }
 
 
 def _encode_other(value: Any) -> Any:
@@ -153,8 +189,42 @@ def _globals(doc: Document, state: Any) -> EncodedEntries:
                 constant.entry = _script_json(_global_entry(doc, state, name, var))
             out[name] = constant.entry
         else:
-            out[name] = _script_json(_global_entry(doc, state, name, var))
+            used = _shared_used[0]
+            entry = _global_entry(doc, state, name, var)
+            out[name] = _script_json(entry) if _shared_used[0] == used else _spliced_json(entry)
     return out
+
+
+_MARK = "\ue000"  # stands for a shared record's JSON text while the rest is encoded
+
+
+def _spliced_json(entry: Any) -> str:
+    """`_script_json(entry)`, the JSON text of the shared records in it (see
+    :func:`share_encoding`) made once: a page's full sitemap is mostly those."""
+    texts: list[str] = []
+
+    def marked(value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            slot = _shared_encodings.get(id(value))
+            if slot is not None and slot[0] is value:
+                if slot[1] is None:
+                    slot[1] = _script_json(value)
+                texts.append(slot[1])
+                return _MARK
+            return {key: marked(item) for key, item in value.items()}
+        if kind is list:
+            return [marked(item) for item in value]
+        return value
+
+    pieces = _script_json(marked(entry)).split(f'"{_MARK}"')
+    if len(pieces) != len(texts) + 1:  # the mark is a value of the page's own too
+        return _script_json(entry)
+    out = [pieces[0]]
+    for text, piece in zip(texts, pieces[1:], strict=True):
+        out.append(text)
+        out.append(piece)
+    return "".join(out)
 
 
 @dataclass(slots=True)
