@@ -15,6 +15,24 @@ def main(argv: list[str] | None = None) -> int:
     return arguments.handler(arguments)
 
 
+# Commands after which the process ends without Python freeing what it made object by object:
+# a build holds every document it rendered, and that freeing at exit cost ≈ 0.15 CPU-s on a
+# 1,000-page build (a quarter of the command). Nothing of theirs is left for exit handlers:
+# workers are joined, the old build's deletion waited for, the output written.
+_ENDS_AT_ONCE = {"build"}
+
+
+def run() -> None:
+    """The `fastn` command as a process (its console script): `main`, then the exit."""
+    arguments = _parser().parse_args()
+    status = arguments.handler(arguments)
+    if arguments.command in _ENDS_AT_ONCE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 def _parser() -> argparse.ArgumentParser:
     from fastn import __version__
 
@@ -253,4 +271,4 @@ def _render(arguments: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

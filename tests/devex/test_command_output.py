@@ -3,6 +3,8 @@ a coloured access log on a terminal, `--quiet` and `--verbose`."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from devex_support import Terminal, eventually, fastn, get
@@ -48,6 +50,29 @@ def test_build_verbose_on_a_terminal_has_lines_and_quiet_only_errors(package_fol
     assert quiet.returncode == 1
     assert quiet.stdout == ""
     assert quiet.stderr.startswith("broken.ftd:1: ")
+
+
+def test_the_console_script_ends_a_build_with_its_status_and_all_its_output(
+    package_folder,
+) -> None:
+    """`fastn` (the console script, `fastn.cli:run`) ends a build's process at once: the
+    status and every line written before still reach the caller through a pipe."""
+    package = package_folder(PACKAGE, FILES)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from fastn.cli import run; sys.argv[1:] = ['build']; run()",
+        ],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "  /a/ -> a/index.html (" in result.stdout
+    assert result.stdout.endswith("(1 failed)\n")
+    assert result.stderr.startswith("broken.ftd:1: ")
 
 
 def test_access_log_is_coloured_on_a_terminal(package_folder) -> None:
