@@ -386,32 +386,15 @@ class Renderer:
             if opening is None:
                 opening = self.plan_tags[id(plan)] = self.opening_tag(plan, props)
         if plan.image:  # as `kernel` draws it
-            attrs = [("src", _light(props.get("src")))]
-            if props.get("alt") is not None:
-                attrs.append(("alt", str(props["alt"])))
-            if props.get("fetch-priority") is not None:
-                attrs.append(("fetchpriority", str(props["fetch-priority"].value)))
-            if props.get("id") is not None:
-                attrs.insert(0, ("id", str(props["id"])))
+            attrs = _image_attributes(props)
+            _add_id(attrs, props)
             out.append(f"<img{_attributes(attrs)}{opening[4:]}")  # classes after `<div`
             return True
         closing = "</div>"
         if plan.extended:  # the tag and attributes as `kernel` gives them
-            tag = "div"
-            attrs: list[tuple[str, str]] = []
-            if not plan.container:
-                region = props.get("region")
-                if isinstance(region, OrValue):
-                    tag = str(region.value)
-                    attrs.append(("id", slugify(str(props.get("text") or ""))))
-            if props.get("id") is not None:
-                attrs.insert(0, ("id", str(props["id"])))
-            link = props.get("link")
-            if link is not None and tag == "div":
-                tag = "a"
-                attrs.append(("href", str(link)))
-                if props.get("open-in-new-tab"):
-                    attrs.append(("target", "_blank"))
+            tag, attrs = ("div", []) if plan.container else _text_tag(props)
+            _add_id(attrs, props)
+            tag = _linked(tag, attrs, props)
             if attrs or tag != "div":
                 opening = f"<{tag}{_attributes(attrs)}{opening[4:]}"  # after `<div`
                 closing = f"</{tag}>"
@@ -580,18 +563,10 @@ class Renderer:
                 classes.append(_CONTAINERS[name])
         elif name in _TEXT_KERNELS:
             inner = self._text_content(name, props)
-            region = props.get("region")
-            if isinstance(region, OrValue):
-                tag = str(region.value)
-                attrs.append(("id", slugify(str(props.get("text") or ""))))
+            tag, attrs = _text_tag(props)
         elif name == "ftd#image":
             tag = "img"
-            src = props.get("src")
-            attrs.append(("src", _light(src)))
-            if props.get("alt") is not None:
-                attrs.append(("alt", str(props["alt"])))
-            if props.get("fetch-priority") is not None:
-                attrs.append(("fetchpriority", str(props["fetch-priority"].value)))
+            attrs = _image_attributes(props)
         elif name == "ftd#code":
             tag = "pre"
             block = self.code_block(props)
@@ -668,8 +643,7 @@ class Renderer:
                 return
             raise FtdError(f"cannot render `{name}`")
 
-        if props.get("id") is not None:
-            attrs.insert(0, ("id", str(props["id"])))
+        _add_id(attrs, props)
         for extra_class in props.get("classes") or []:
             classes.append(str(extra_class))
         if element.clickable:
@@ -692,16 +666,7 @@ class Renderer:
             if url not in self.head.scripts:
                 self.head.scripts.append(str(url))
         link = props.get("link")
-        if link is not None and tag == "div":
-            tag = "a"
-            attrs.append(("href", str(link)))
-            if props.get("open-in-new-tab"):
-                attrs.append(("target", "_blank"))
-            rel = props.get("rel") or []
-            if rel:
-                attrs.append(("rel", " ".join(LINK_REL.get(r.variant, r.variant) for r in rel)))
-            if props.get("download") is not None:
-                attrs.append(("download", str(props["download"])))
+        tag = _linked(tag, attrs, props)
         if classes:
             attrs.append(("class", " ".join(classes)))
         attr_text = _attributes(attrs)
@@ -969,6 +934,45 @@ _IGNORED_IN_URLS = str.maketrans("", "", "\t\n\r")  # browsers drop these anywhe
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))  # and these at either end
 BLOCKED_URL = "about:blank#blocked"
 _SAFE_STARTS = ("/", "#", "https:", "http:")  # a URL starting so has no script scheme
+
+
+def _text_tag(props: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    """A text's tag and attributes: a `region` makes it a heading with the text's slug."""
+    region = props.get("region")
+    if isinstance(region, OrValue):
+        return str(region.value), [("id", slugify(str(props.get("text") or "")))]
+    return "div", []
+
+
+def _image_attributes(props: dict[str, Any]) -> list[tuple[str, str]]:
+    attrs = [("src", _light(props.get("src")))]
+    if props.get("alt") is not None:
+        attrs.append(("alt", str(props["alt"])))
+    if props.get("fetch-priority") is not None:
+        attrs.append(("fetchpriority", str(props["fetch-priority"].value)))
+    return attrs
+
+
+def _add_id(attrs: list[tuple[str, str]], props: dict[str, Any]) -> None:
+    if props.get("id") is not None:
+        attrs.insert(0, ("id", str(props["id"])))
+
+
+def _linked(tag: str, attrs: list[tuple[str, str]], props: dict[str, Any]) -> str:
+    """The tag of an element with its `link` (a `<div>` becomes an `<a>`, its link attributes
+    added to `attrs`); other tags keep theirs (an image goes inside a link later)."""
+    link = props.get("link")
+    if link is None or tag != "div":
+        return tag
+    attrs.append(("href", str(link)))
+    if props.get("open-in-new-tab"):
+        attrs.append(("target", "_blank"))
+    rel = props.get("rel") or []
+    if rel:
+        attrs.append(("rel", " ".join(LINK_REL.get(r.variant, r.variant) for r in rel)))
+    if props.get("download") is not None:
+        attrs.append(("download", str(props["download"])))
+    return "a"
 
 
 def _attributes(attrs: list[tuple[str, str]]) -> str:
